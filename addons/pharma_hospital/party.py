@@ -1,0 +1,597 @@
+# This file is part of the pharma suite. See README.md for license terms.
+import datetime
+
+from sql import Null
+from sql.conditionals import Coalesce
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Bool, Eval, If
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+
+from .exceptions import DoctorError
+from .tools import is_pinyin_query, normalize_name, pinyin_keys
+
+PHARMA_TYPES = [
+    (None, ""),
+    ('hospital', "Hospital"),
+    ('doctor', "Doctor"),
+    ('distributor', "Distributor"),
+    ('agent', "Agent"),
+    ('government', "Government"),
+    ('pharmacy', "Pharmacy"),
+    ('manufacturer', "Manufacturer"),
+    ]
+HOSPITAL_GRADES = [
+    (None, ""),
+    ('3a', "Grade 3A"),
+    ('3b', "Grade 3B"),
+    ('3c', "Grade 3C"),
+    ('2a', "Grade 2A"),
+    ('2b', "Grade 2B"),
+    ('2c', "Grade 2C"),
+    ('1', "Grade 1"),
+    ('none', "Ungraded"),
+    ]
+HOSPITAL_TYPES = [
+    (None, ""),
+    ('general', "General"),
+    ('specialist', "Specialist"),
+    ('tcm', "Traditional Chinese Medicine"),
+    ('maternal_child', "Maternal and Child"),
+    ('community', "Community Health Centre"),
+    ('private_clinic', "Private Clinic"),
+    ]
+OWNERSHIPS = [
+    (None, ""),
+    ('public', "Public"),
+    ('private', "Private"),
+    ('military', "Military"),
+    ]
+KEY_LEVELS = [(None, ""), ('A', "A"), ('B', "B"), ('C', "C")]
+DOCTOR_TITLES = [
+    (None, ""),
+    ('chief', "Chief Physician"),
+    ('associate_chief', "Associate Chief Physician"),
+    ('attending', "Attending Physician"),
+    ('resident', "Resident Physician"),
+    ('pharmacist', "Pharmacist"),
+    ('chief_pharmacist', "Chief Pharmacist"),
+    ('nurse', "Nurse"),
+    ('other', "Other"),
+    ]
+DOCTOR_POSITIONS = [
+    (None, ""),
+    ('president', "Hospital President"),
+    ('vice_president', "Vice President"),
+    ('department_head', "Head of Department"),
+    ('deputy_head', "Deputy Head of Department"),
+    ('pharmacy_director', "Pharmacy Director"),
+    ('expert', "Expert"),
+    ('staff', "Staff"),
+    ]
+DOCTOR_TIERS = [(None, ""), ('A', "A"), ('B', "B"), ('C', "C")]
+KOL_LEVELS = [
+    (None, ""),
+    ('national', "National"),
+    ('provincial', "Provincial"),
+    ('city', "City"),
+    ('none', "None"),
+    ]
+LIFECYCLE_STAGES = [
+    (None, ""),
+    ('to_identify', "To Identify"),
+    ('prospect', "Prospect"),
+    ('opportunity', "Opportunity"),
+    ('customer', "Customer"),
+    ('user', "User"),
+    ('lost', "Lost"),
+    ]
+CUSTOMER_SOURCES = [
+    (None, ""),
+    ('rep', "Rep Development"),
+    ('event', "Event"),
+    ('referral', "Referral"),
+    ('website', "Website"),
+    ('media', "Media"),
+    ('tender', "Tender"),
+    ('import', "Import"),
+    ]
+CHANNELS = [
+    (None, ""),
+    ('visit', "Visit"),
+    ('phone', "Phone"),
+    ('wechat', "WeChat"),
+    ('email', "Email"),
+    ('meeting', "Academic Meeting"),
+    ]
+CONSENT_STATES = [
+    (None, ""),
+    ('pending', "Pending"),
+    ('given', "Given"),
+    ('refused', "Refused"),
+    ('withdrawn', "Withdrawn"),
+    ]
+VERIFICATION_STATES = [
+    ('unverified', "Unverified"),
+    ('verified', "Verified"),
+    ]
+# Fields whose change by a rep goes through a data change request
+KEY_FIELDS = {
+    'hospital': ['name', 'hospital_grade', 'territory'],
+    'doctor': ['name', 'hospital', 'department', 'doctor_title',
+        'doctor_tier'],
+    }
+
+_hospital = Eval('pharma_type') == 'hospital'
+_doctor = Eval('pharma_type') == 'doctor'
+_hospital_states = {'invisible': ~_hospital}
+_doctor_states = {'invisible': ~_doctor}
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    pharma_type = fields.Selection(PHARMA_TYPES, "Pharma Type", sort=False,
+        help="The role of the party in the pharmaceutical trade.")
+    pharma_type_string = pharma_type.translated('pharma_type')
+
+    # Hospital
+    hospital_grade = fields.Selection(
+        HOSPITAL_GRADES, "Hospital Grade", sort=False, states=_hospital_states)
+    hospital_type = fields.Selection(
+        HOSPITAL_TYPES, "Hospital Type", sort=False, states=_hospital_states)
+    ownership = fields.Selection(
+        OWNERSHIPS, "Ownership", sort=False, states=_hospital_states)
+    beds = fields.Integer(
+        "Beds", states=_hospital_states, domain=[
+            If(Eval('beds', None) != None,  # noqa: E711
+                ('beds', '>=', 0), ())])
+    outpatient_visits = fields.Integer(
+        "Annual Outpatient Visits", states=_hospital_states)
+    key_account = fields.Boolean("Key Account", states=_hospital_states)
+    key_level = fields.Selection(KEY_LEVELS, "Key Level", sort=False,
+        states={
+            'invisible': ~_hospital | ~Eval('key_account'),
+            'required': _hospital & Bool(Eval('key_account')),
+            })
+    territory = fields.Many2One(
+        'pharma.territory', "Territory", ondelete='RESTRICT',
+        states={'invisible': ~Eval('pharma_type').in_(
+                    ['hospital', 'distributor', 'agent', 'government',
+                        'pharmacy'])},
+        help="The city or district the party belongs to.")
+    departments = fields.One2Many(
+        'pharma.hospital.department', 'hospital', "Departments",
+        states=_hospital_states)
+    hospital_doctors = fields.One2Many(
+        'party.party', 'hospital', "Doctors",
+        filter=[('pharma_type', '=', 'doctor')],
+        states=_hospital_states, readonly=True)
+
+    # Doctor
+    hospital = fields.Many2One(
+        'party.party', "Hospital", ondelete='RESTRICT',
+        domain=[If(_doctor, [('pharma_type', '=', 'hospital')], [])],
+        states={
+            'invisible': ~_doctor,
+            'required': _doctor,
+            })
+    department = fields.Many2One(
+        'pharma.hospital.department', "Department", ondelete='RESTRICT',
+        domain=[('hospital', '=', Eval('hospital', -1))],
+        states=_doctor_states)
+    doctor_title = fields.Selection(
+        DOCTOR_TITLES, "Title", sort=False, states=_doctor_states)
+    doctor_position = fields.Selection(
+        DOCTOR_POSITIONS, "Position", sort=False, states=_doctor_states)
+    therapeutic_areas = fields.Many2Many(
+        'party.party-pharma.therapeutic.area', 'party', 'area',
+        "Therapeutic Areas", states=_doctor_states)
+    prescription_right = fields.Boolean(
+        "Prescription Right", states=_doctor_states)
+    doctor_tier = fields.Selection(DOCTOR_TIERS, "Doctor Tier", sort=False,
+        states=_doctor_states,
+        help="A, B or C from the doctor's potential and support.")
+    kol_level = fields.Selection(KOL_LEVELS, "KOL Level", sort=False,
+        states=_doctor_states)
+    societies = fields.Text("Academic Societies", states=_doctor_states)
+    publications = fields.Text("Publications", states=_doctor_states)
+    research_interests = fields.Text(
+        "Research Interests", states=_doctor_states)
+    best_visit_time = fields.Char("Best Visiting Time", states=_doctor_states)
+    preferred_channel = fields.Selection(CHANNELS, "Preferred Channel",
+        sort=False, states=_doctor_states)
+    vip = fields.Boolean("VIP", states=_doctor_states)
+    vip_frequency = fields.Integer("VIP Visits per Month",
+        states={
+            'invisible': ~_doctor | ~Eval('vip'),
+            })
+    consent_status = fields.Selection(CONSENT_STATES,
+        "Personal Information Consent", sort=False, states=_doctor_states)
+    consent_date = fields.Date("Consent Date",
+        states={
+            'invisible': ~_doctor,
+            'required': Eval('consent_status').in_(['given', 'withdrawn']),
+            })
+
+    # Every pharma party
+    lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, "Lifecycle Stage",
+        sort=False, states={'invisible': ~Eval('pharma_type')})
+    lifecycle_stage_string = lifecycle_stage.translated('lifecycle_stage')
+    lifecycle_date = fields.Date("Stage Since", readonly=True,
+        states={'invisible': ~Eval('pharma_type')})
+    lifecycle_history = fields.One2Many(
+        'pharma.lifecycle.history', 'party', "Lifecycle History",
+        readonly=True, states={'invisible': ~Eval('pharma_type')})
+    customer_source = fields.Selection(CUSTOMER_SOURCES, "Customer Source",
+        sort=False, states={'invisible': ~Eval('pharma_type')})
+    coverages = fields.One2Many(
+        'pharma.coverage', 'party', "Coverage",
+        states={'invisible': ~Eval('pharma_type').in_(
+                    ['hospital', 'doctor'])})
+    primary_rep = fields.Function(fields.Many2One(
+            'company.employee', "Primary Representative"),
+        'get_primary_rep', searcher='search_primary_rep')
+    verification = fields.Selection(VERIFICATION_STATES, "Verification",
+        readonly=True, states={'invisible': ~Eval('pharma_type')})
+    last_verified = fields.Date("Last Verified", readonly=True,
+        states={'invisible': ~Eval('pharma_type')})
+    pinyin = fields.Char("Pinyin", readonly=True)
+    pinyin_initials = fields.Char("Pinyin Initials", readonly=True)
+    name_key = fields.Char("Normalised Name", readonly=True)
+    quality_score = fields.Function(fields.Integer("Data Quality"),
+        'get_quality_score')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.pharma_type, Index.Equality())),
+                Index(t, (t.hospital, Index.Range())),
+                Index(t, (t.department, Index.Range())),
+                Index(t, (t.territory, Index.Range())),
+                Index(t, (t.name_key, Index.Equality())),
+                Index(t, (t.pinyin, Index.Similarity())),
+                Index(t, (t.pinyin_initials, Index.Similarity())),
+                })
+
+    @classmethod
+    def default_verification(cls):
+        return 'verified'
+
+    @fields.depends('pharma_type', 'lifecycle_stage')
+    def on_change_pharma_type(self):
+        if self.pharma_type and not self.lifecycle_stage:
+            self.lifecycle_stage = 'to_identify'
+
+    @fields.depends('hospital', 'department')
+    def on_change_hospital(self):
+        if self.department and self.department.hospital != self.hospital:
+            self.department = None
+
+    @classmethod
+    def get_primary_rep(cls, parties, name):
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        Date = pool.get('ir.date')
+        today = Date.today()
+        result = {p.id: None for p in parties}
+        for sub in grouped_slice(parties):
+            for coverage in Coverage.search([
+                        ('party', 'in', [p.id for p in sub]),
+                        ('role', '=', 'primary'),
+                        ('start_date', '<=', today),
+                        ['OR',
+                            ('end_date', '=', None),
+                            ('end_date', '>=', today),
+                            ],
+                        ], order=[('start_date', 'ASC')]):
+                result[coverage.party.id] = coverage.employee.id
+        return result
+
+    @classmethod
+    def search_primary_rep(cls, name, clause):
+        today = Pool().get('ir.date').today()
+        _, operator, value, *extra = clause
+        nested = clause[0][len(name) + 1:] if '.' in clause[0] else 'id'
+        return [('coverages', 'where', [
+                    ('employee.' + nested if nested != 'id' else 'employee',
+                        operator, value, *extra),
+                    ('role', '=', 'primary'),
+                    ('start_date', '<=', today),
+                    ['OR',
+                        ('end_date', '=', None),
+                        ('end_date', '>=', today),
+                        ],
+                    ])]
+
+    @classmethod
+    def _quality_fields(cls, pharma_type):
+        if pharma_type == 'hospital':
+            return ['hospital_grade', 'hospital_type', 'territory', 'beds',
+                'departments', 'identifiers', 'addresses']
+        elif pharma_type == 'doctor':
+            return ['hospital', 'department', 'doctor_title', 'doctor_tier',
+                'doctor_position', 'therapeutic_areas', 'contact_mechanisms',
+                'consent_status']
+        return []
+
+    def get_quality_score(self, name):
+        """0 to 100: key fields filled (70), verified within a year (20),
+        the rest from later modules (fresh visit, 10)"""
+        if self.pharma_type not in ('hospital', 'doctor'):
+            return None
+        names = self._quality_fields(self.pharma_type)
+        filled = sum(1 for f in names if getattr(self, f, None))
+        score = 70 * filled / len(names)
+        if self.verification == 'verified' and self.last_verified:
+            today = Pool().get('ir.date').today()
+            if (today - self.last_verified).days <= 365:
+                score += 20
+        score += self._quality_bonus()
+        return int(round(min(score, 100)))
+
+    def _quality_bonus(self):
+        "Hook for later modules (a recent visit)"
+        return 0
+
+    def get_rec_name(self, name):
+        rec_name = super().get_rec_name(name)
+        if self.pharma_type == 'doctor' and self.hospital:
+            rec_name = '%s (%s)' % (rec_name, self.hospital.name)
+        return rec_name
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        domain = super().search_rec_name(name, clause)
+        _, operator, operand, *extra = clause
+        if (operator in ('ilike', 'like')
+                and isinstance(operand, str)
+                and is_pinyin_query(operand)):
+            value = operand.lower()
+            if not value.startswith('%'):
+                value = '%' + value
+            domain = list(domain) + [
+                ('pinyin', 'ilike', value),
+                ('pinyin_initials', 'ilike', value),
+                ]
+        return domain
+
+    @classmethod
+    def _pharma_keys(cls, values, party=None):
+        name = values.get('name', party.name if party else None)
+        pharma_type = values.get(
+            'pharma_type', party.pharma_type if party else None)
+        if 'name' in values or 'pharma_type' in values:
+            full, initials = pinyin_keys(name)
+            values['pinyin'] = full or None
+            values['pinyin_initials'] = initials or None
+            values['name_key'] = normalize_name(name, pharma_type) or None
+        return values
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create':
+            cls._pharma_keys(values)
+            if values.get('pharma_type') and not values.get('lifecycle_stage'):
+                values['lifecycle_stage'] = 'to_identify'
+            if values.get('lifecycle_stage'):
+                values.setdefault(
+                    'lifecycle_date', Pool().get('ir.date').today())
+        return values
+
+    @classmethod
+    def create(cls, vlist):
+        parties = super().create(vlist)
+        cls._record_lifecycle(
+            [(p, None, p.lifecycle_stage) for p in parties
+                if p.lifecycle_stage])
+        cls._cover_created(parties)
+        return parties
+
+    @classmethod
+    def _cover_created(cls, parties):
+        """A representative who creates a hospital or doctor covers it at
+        once, so that they can use it while it waits for verification"""
+        pool = Pool()
+        User = pool.get('res.user')
+        Coverage = pool.get('pharma.coverage')
+        Date = pool.get('ir.date')
+        transaction = Transaction()
+        if not transaction.check_access or transaction.user == 0:
+            return
+        user = User(transaction.user)
+        if not user.employee or not cls._user_is_rep():
+            return
+        to_cover = [p for p in parties
+            if p.pharma_type in ('hospital', 'doctor')]
+        if to_cover:
+            with transaction.set_context(_check_access=False):
+                Coverage.create([{
+                            'company': user.employee.company.id,
+                            'employee': user.employee.id,
+                            'party': p.id,
+                            'role': 'primary',
+                            'start_date': Date.today(),
+                            } for p in to_cover])
+                cls.write(to_cover, {'verification': 'unverified'})
+
+    @classmethod
+    def _user_is_rep(cls):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        group = ModelData.get_id('pharma_hospital', 'group_pharma_rep')
+        return group in User.get_groups()
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        changes = []
+        for parties, values in zip(actions, actions):
+            if 'lifecycle_stage' in values:
+                changes.extend(
+                    (p, p.lifecycle_stage, values['lifecycle_stage'])
+                    for p in parties
+                    if p.lifecycle_stage != values['lifecycle_stage'])
+        super().write(*args)
+        cls._record_lifecycle(changes)
+
+    @classmethod
+    def on_modification(cls, mode, parties, field_names=None):
+        super().on_modification(mode, parties, field_names=field_names)
+        if mode == 'write' and field_names and (
+                {'name', 'pharma_type'} & set(field_names)):
+            cls._update_keys(parties)
+
+    @classmethod
+    def _update_keys(cls, parties):
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        for party in parties:
+            full, initials = pinyin_keys(party.name)
+            cursor.execute(*table.update(
+                    [table.pinyin, table.pinyin_initials, table.name_key],
+                    [full or None, initials or None,
+                        normalize_name(party.name, party.pharma_type)
+                        or None],
+                    where=table.id == party.id))
+
+    @classmethod
+    def _record_lifecycle(cls, changes):
+        pool = Pool()
+        History = pool.get('pharma.lifecycle.history')
+        Date = pool.get('ir.date')
+        User = pool.get('res.user')
+        if not changes:
+            return
+        transaction = Transaction()
+        user = User(transaction.user) if transaction.user else None
+        employee = user.employee if user else None
+        today = Date.today()
+        with transaction.set_context(_check_access=False):
+            History.create([{
+                        'party': p.id,
+                        'from_stage': old,
+                        'to_stage': new,
+                        'date': datetime.datetime.now(),
+                        'user': transaction.user or None,
+                        'employee': employee.id if employee else None,
+                        } for p, old, new in changes])
+            table = cls.__table__()
+            cursor = transaction.connection.cursor()
+            for sub in grouped_slice([p.id for p, _, _ in changes]):
+                cursor.execute(*table.update(
+                        [table.lifecycle_date], [today],
+                        where=table.id.in_(list(sub))))
+
+    @classmethod
+    def validate_fields(cls, parties, field_names):
+        super().validate_fields(parties, field_names)
+        cls.check_doctor(parties, field_names)
+
+    @classmethod
+    def check_doctor(cls, parties, field_names=None):
+        if field_names and not (
+                {'pharma_type', 'hospital', 'department'} & field_names):
+            return
+        for party in parties:
+            if party.pharma_type != 'doctor':
+                continue
+            if party.hospital and party.hospital.pharma_type != 'hospital':
+                raise DoctorError(gettext(
+                        'pharma_hospital.msg_doctor_hospital_type',
+                        doctor=party.rec_name,
+                        hospital=party.hospital.rec_name))
+            if (party.department
+                    and party.department.hospital != party.hospital):
+                raise DoctorError(gettext(
+                        'pharma_hospital.msg_doctor_department_hospital',
+                        doctor=party.rec_name,
+                        department=party.department.rec_name))
+
+    @classmethod
+    def copy(cls, parties, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('coverages', None)
+        default.setdefault('lifecycle_history', None)
+        default.setdefault('hospital_doctors', None)
+        default.setdefault('departments', None)
+        return super().copy(parties, default=default)
+
+
+class TherapeuticArea(ModelSQL, ModelView):
+    __name__ = 'pharma.therapeutic.area'
+    name = fields.Char("Name", required=True, translate=True)
+    code = fields.Char("Code")
+
+
+class PartyTherapeuticArea(ModelSQL):
+    __name__ = 'party.party-pharma.therapeutic.area'
+    party = fields.Many2One(
+        'party.party', "Party", required=True, ondelete='CASCADE')
+    area = fields.Many2One(
+        'pharma.therapeutic.area', "Area", required=True, ondelete='CASCADE')
+
+
+class LifecycleHistory(ModelSQL, ModelView):
+    __name__ = 'pharma.lifecycle.history'
+    party = fields.Many2One(
+        'party.party', "Party", required=True, ondelete='CASCADE')
+    date = fields.DateTime("Date", required=True)
+    from_stage = fields.Selection(LIFECYCLE_STAGES, "From", sort=False)
+    to_stage = fields.Selection(LIFECYCLE_STAGES, "To", sort=False)
+    user = fields.Many2One('res.user', "User")
+    employee = fields.Many2One('company.employee', "Employee")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('party')
+        cls._order.insert(0, ('date', 'DESC'))
+
+
+class PartyIdentifierConfiguration(metaclass=PoolMeta):
+    __name__ = 'party.configuration'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        selection = list(cls.identifier_types.selection)
+        for key, label in IDENTIFIER_TYPES:
+            if key not in dict(selection):
+                selection.append((key, label))
+        cls.identifier_types.selection = selection
+
+
+IDENTIFIER_TYPES = [
+    ('cn_mil', "Medical Institution Licence Number"),
+    ('cn_nhsa', "National Medical Insurance Institution Code"),
+    ('cn_dcode', "Distributor Customer Code"),
+    ]
+
+
+class Replace(metaclass=PoolMeta):
+    __name__ = 'party.replace'
+
+    @classmethod
+    def fields_to_replace(cls):
+        return super().fields_to_replace() + [
+            ('party.party', 'hospital'),
+            ('pharma.hospital.department', 'hospital'),
+            ('pharma.hospital.department', 'head'),
+            ('pharma.lifecycle.history', 'party'),
+            ('pharma.coverage', 'party'),
+            ]
+
+    def transition_replace(self):
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        # Close the coverage rows a merge would duplicate
+        Coverage.close_duplicates(self.ask.source, self.ask.destination)
+        return super().transition_replace()

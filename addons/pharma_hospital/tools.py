@@ -1,0 +1,87 @@
+# This file is part of the pharma suite. See README.md for license terms.
+"Text helpers shared by the suite: normalised names and pinyin keys"
+import re
+import unicodedata
+
+try:
+    from pypinyin import Style, pinyin
+except ImportError:  # pragma: no cover
+    pinyin = None
+
+_BRACKETS = str.maketrans({
+        '（': '(', '）': ')', '【': '(', '】': ')', '[': '(', ']': ')',
+        '〔': '(', '〕': ')', '{': '(', '}': ')',
+        })
+_ORDINALS = [
+    ('第一', '一'), ('第二', '二'), ('第三', '三'), ('第四', '四'),
+    ('第五', '五'), ('第六', '六'), ('第七', '七'), ('第八', '八'),
+    ('第九', '九'), ('第十', '十'),
+    ]
+_SUFFIXES = ['医院', '卫生院', '卫生服务中心']
+_SPACES = re.compile(r'[\s\u3000·・\.\-_,，、]+')
+MAX_PINYIN_VARIANTS = 16
+
+
+def normalize_text(value):
+    "Full-width to half-width, lower case, no spaces"
+    if not value:
+        return ''
+    value = unicodedata.normalize('NFKC', str(value))
+    value = value.translate(_BRACKETS)
+    value = _SPACES.sub('', value)
+    return value.lower()
+
+
+def normalize_name(value, kind=None):
+    """Normalised key for duplicate detection: spaces, width, brackets,
+    第一/一 forms and the hospital suffix do not matter"""
+    value = normalize_text(value)
+    for long, short in _ORDINALS:
+        value = value.replace(long, short)
+    if kind in (None, 'hospital'):
+        for suffix in _SUFFIXES:
+            if value.endswith(suffix) and len(value) > len(suffix):
+                value = value[:-len(suffix)]
+                break
+    value = value.replace('(', '').replace(')', '')
+    return value
+
+
+def normalize_city(value):
+    "上海 and 上海市 are the same city"
+    value = normalize_text(value)
+    for suffix in ('特别行政区', '自治州', '地区', '市', '省', '区', '县'):
+        if value.endswith(suffix) and len(value) > len(suffix):
+            return value[:-len(suffix)]
+    return value
+
+
+def pinyin_keys(value):
+    """Return (full, initials): space separated variants, so that each
+    reading of a polyphonic character (曾, 单, 重) is found: the default
+    reading first, then one variant per other reading of each character"""
+    if not value or pinyin is None:
+        return '', ''
+    value = normalize_text(value)
+    readings = pinyin(value, style=Style.NORMAL, heteronym=True,
+        errors=lambda x: [c for c in x])
+    base = [r[0] for r in readings]
+    combos = [base]
+    for i, reading in enumerate(readings):
+        for alternative in reading[1:]:
+            if len(combos) >= MAX_PINYIN_VARIANTS:
+                break
+            combos.append(base[:i] + [alternative] + base[i + 1:])
+    full_variants, initial_variants = [], []
+    for combo in combos:
+        full = ''.join(combo)
+        initials = ''.join(s[0] for s in combo if s)
+        if full not in full_variants:
+            full_variants.append(full)
+        if initials not in initial_variants:
+            initial_variants.append(initials)
+    return ' '.join(full_variants), ' '.join(initial_variants)
+
+
+def is_pinyin_query(value):
+    return bool(value) and bool(re.fullmatch(r'[A-Za-z]+', value.strip('%')))

@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+# This file is part of the pharma suite. See README.md for license terms.
+"""`make test`: every module's tests on SQLite, again on PostgreSQL, then
+the browser tests; one summary per database and a closing total line
+`N passed, N failed, N skipped`.
+
+Environment:
+    TRYTOND_DATABASE__URI  PostgreSQL URI (default postgresql://postgres@127.0.0.1:5432/)
+    CI=true                an unreachable PostgreSQL is a failure, not a skip
+    PHARMA_TEST_ONLY       comma separated subset: sqlite,postgresql,browser,po
+    PHARMA_TEST_MODULES    comma separated subset of modules
+"""
+import glob
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON = sys.executable
+MODULES = [
+    'pharma_hospital', 'pharma_calls', 'pharma_distributor',
+    'pharma_tender', 'pharma_competitor', 'pharma_service',
+    ]
+PG_URI = os.environ.get(
+    'PHARMA_PG_URI', 'postgresql://postgres@127.0.0.1:5432/')
+LOG_DIR = os.path.join(ROOT, 'var', 'test-logs')
+TIMEOUT = int(os.environ.get('PHARMA_TEST_TIMEOUT', 40 * 60))
+print_lock = threading.Lock()
+
+
+def say(*args):
+    with print_lock:
+        print(*args, flush=True)
+
+
+def modules():
+    selected = [m for m in MODULES
+        if os.path.isdir(os.path.join(ROOT, 'addons', m))]
+    only = os.environ.get('PHARMA_TEST_MODULES')
+    if only:
+        selected = [m for m in selected if m in only.split(',')]
+    return selected
+
+
+def cross_module_tests():
+    return sorted(glob.glob(os.path.join(ROOT, 'tests', 'test_*.py')))
+
+
+def source_hash():
+    digest = hashlib.sha1()
+    for path in sorted(glob.glob(
+                os.path.join(ROOT, 'addons', '**', '*'), recursive=True)):
+        if '__pycache__' in path or os.path.isdir(path):
+            continue
+        if path.endswith(('.py', '.xml', '.cfg', '.po')):
+            digest.update(path.encode())
+            with open(path, 'rb') as f:
+                digest.update(f.read())
+    return digest.hexdigest()[:12]
+
+
+def cache_dir(backend):
+    base = os.path.join(ROOT, 'var', 'cache')
+    current = source_hash()
+    if os.path.isdir(base):
+        for old in os.listdir(base):
+            if old != current:
+                shutil.rmtree(os.path.join(base, old), ignore_errors=True)
+    path = os.path.join(base, current, backend)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def run_unit(backend, target, env):
+    name = os.path.basename(target).replace('.py', '')
+    log = os.path.join(LOG_DIR, '%s-%s.log' % (backend, name))
+    if target.endswith('.py'):
+        cmd = [PYTHON, os.path.join(ROOT, 'tests', 'run_module_tests.py'),
+            '--file', target]
+    else:
+        cmd = [PYTHON, os.path.join(ROOT, 'tests', 'run_module_tests.py'),
+            target]
+    start = time.monotonic()
+    with open(log, 'w') as out:
+        try:
+            proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
+                stderr=out, text=True, timeout=TIMEOUT, cwd=ROOT)
+            stdout = proc.stdout
+        except subprocess.TimeoutExpired as exc:
+            stdout = exc.stdout or ''
+            if isinstance(stdout, bytes):
+                stdout = stdout.decode()
+            out.write('\nTIMEOUT after %ss\n' % TIMEOUT)
+    counts = None
+    for line in stdout.splitlines():
+        if line.startswith('PHARMA-COUNTS '):
+            counts = json.loads(line[len('PHARMA-COUNTS '):])
+    if counts is None:
+        counts = {'run': 1, 'passed': 0, 'failed': 1, 'skipped': 0}
+    elapsed = time.monotonic() - start
+    say('[%s] %-28s %3d passed, %d failed, %d skipped (%.0fs)' % (
+            backend, name, counts['passed'], counts['failed'],
+            counts['skipped'], elapsed))
+    if counts['failed']:
+        with open(log) as f:
+            tail = f.read()[-6000:]
+        say('----- %s (%s) log tail, full log: %s\n%s\n-----' % (
+                name, backend, os.path.relpath(log, ROOT), tail))
+    return counts
+
+
+def run_backend(backend, env, results):
+    totals = {'passed': 0, 'failed': 0, 'skipped': 0}
+    for target in modules() + cross_module_tests():
+        counts = run_unit(backend, target, env)
+        for key in totals:
+            totals[key] += counts[key]
+    results[backend] = totals
+
+
+def base_env():
+    env = dict(os.environ)
+    env.pop('TRYTOND_CONFIG', None)
+    env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
+    env.setdefault('TEST_NETWORK', '0')
+    return env
+
+
+def sqlite_env():
+    env = base_env()
+    env['TRYTOND_DATABASE__URI'] = 'sqlite://'
+    env['DB_NAME'] = ':memory:'
+    env['DB_CACHE'] = cache_dir('sqlite')
+    env['PHARMA_BACKEND'] = 'sqlite'
+    return env
+
+
+def postgresql_env():
+    env = base_env()
+    uri = os.environ.get('TRYTOND_DATABASE__URI', PG_URI)
+    if not uri.startswith('postgresql'):
+        uri = PG_URI
+    env['TRYTOND_DATABASE__URI'] = uri
+    env.pop('DB_NAME', None)
+    env['DB_CACHE'] = cache_dir('postgresql')
+    env['PHARMA_BACKEND'] = 'postgresql'
+    return env
+
+
+def postgresql_reachable(uri):
+    try:
+        import psycopg
+    except ImportError as exc:
+        return 'psycopg is not installed (%s)' % exc
+    try:
+        conn = psycopg.connect(uri.rstrip('/') + '/postgres',
+            connect_timeout=5)
+        conn.close()
+    except Exception as exc:
+        return str(exc).strip()
+    return None
+
+
+def check_po():
+    "Every pharma module's zh_CN.po: no empty and no fuzzy entry"
+    import polib
+    totals = {'passed': 0, 'failed': 0, 'skipped': 0}
+    for module in modules():
+        path = os.path.join(ROOT, 'addons', module, 'locale', 'zh_CN.po')
+        problems = []
+        if not os.path.exists(path):
+            problems.append('missing %s' % path)
+        else:
+            for entry in polib.pofile(path):
+                if entry.obsolete:
+                    continue
+                if not entry.msgstr.strip():
+                    problems.append('empty: %s %r' % (
+                            entry.msgctxt, entry.msgid))
+                elif 'fuzzy' in entry.flags:
+                    problems.append('fuzzy: %s %r' % (
+                            entry.msgctxt, entry.msgid))
+        if problems:
+            totals['failed'] += 1
+            say('[po] %s: %d problem(s)\n  %s' % (
+                    module, len(problems), '\n  '.join(problems[:40])))
+        else:
+            totals['passed'] += 1
+            say('[po] %-28s ok' % module)
+    return totals
+
+
+def run_browser():
+    env = base_env()
+    env['PHARMA_BROWSER'] = '1'
+    totals = {'passed': 0, 'failed': 0, 'skipped': 0}
+    for target in sorted(glob.glob(
+                os.path.join(ROOT, 'tests', 'browser', 'test_*.py'))):
+        counts = run_unit('browser', target, env)
+        for key in totals:
+            totals[key] += counts[key]
+    return totals
+
+
+def main():
+    os.makedirs(LOG_DIR, exist_ok=True)
+    only = os.environ.get('PHARMA_TEST_ONLY', 'po,sqlite,postgresql,browser')
+    only = only.split(',')
+    ci = os.environ.get('CI', '').lower() in ('1', 'true', 'yes')
+    results = {}
+    if 'po' in only:
+        results['zh_CN translations'] = check_po()
+    threads = []
+    if 'sqlite' in only:
+        say('== SQLite: %s' % ', '.join(modules()))
+        threads.append(threading.Thread(target=run_backend,
+                args=('sqlite', sqlite_env(), results)))
+    if 'postgresql' in only:
+        env = postgresql_env()
+        problem = postgresql_reachable(env['TRYTOND_DATABASE__URI'])
+        if problem:
+            say('!' * 72)
+            say('!! PostgreSQL at %s is UNREACHABLE: %s' % (
+                    env['TRYTOND_DATABASE__URI'], problem))
+            if ci:
+                say('!! CI=true: this is a FAILURE, not a skip.')
+                results['postgresql'] = {
+                    'passed': 0, 'failed': 1, 'skipped': 0}
+            else:
+                say('!! The PostgreSQL run is SKIPPED (set CI=true to fail).')
+                results['postgresql'] = {
+                    'passed': 0, 'failed': 0, 'skipped': 1}
+            say('!' * 72)
+        else:
+            say('== PostgreSQL (%s): %s' % (
+                    env['TRYTOND_DATABASE__URI'], ', '.join(modules())))
+            threads.append(threading.Thread(target=run_backend,
+                    args=('postgresql', env, results)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if 'browser' in only:
+        say('== Browser (headless Chromium)')
+        results['browser'] = run_browser()
+
+    say('')
+    say('Summary')
+    total = {'passed': 0, 'failed': 0, 'skipped': 0}
+    for name, counts in results.items():
+        say('  %-20s %d passed, %d failed, %d skipped' % (
+                name + ':', counts['passed'], counts['failed'],
+                counts['skipped']))
+        for key in total:
+            total[key] += counts[key]
+    say('%d passed, %d failed, %d skipped' % (
+            total['passed'], total['failed'], total['skipped']))
+    return 1 if total['failed'] or not total['passed'] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
