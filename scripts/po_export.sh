@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Export a module's strings to addons/<module>/locale/zh_CN.po, keeping the
+# translations already there (new strings come with an empty msgstr).
+# Usage: scripts/po_export.sh MODULE
+set -euo pipefail
+module=$1
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/po.conf" <<CONF
+[database]
+uri = sqlite://
+path = $tmp
+language = en
+CONF
+touch "$tmp/po.sqlite"
+admin="$root/.venv/bin/trytond-admin"
+"$admin" -c "$tmp/po.conf" -d po --all >/dev/null 2>&1 || "$admin" -c "$tmp/po.conf" -d po --all
+"$admin" -c "$tmp/po.conf" -d po -u "$module" --activate-dependencies -l zh_CN >/dev/null 2>&1
+"$admin" -c "$tmp/po.conf" -d po -u "$module" -l zh_CN --export-translations 2>&1 | grep -v INFO || true
+# trytond-admin writes next to the installed module: the editable source
+echo "wrote $root/addons/$module/locale/zh_CN.po"
