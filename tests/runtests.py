@@ -167,24 +167,28 @@ def postgresql_reachable(uri):
 
 
 def check_po():
-    "Every pharma module's zh_CN.po: no empty and no fuzzy entry"
+    """Every pharma module's zh_CN.po (and locale/override/zh_CN.po, the
+    completed translations of official modules): no empty, no fuzzy entry"""
     import polib
     totals = {'passed': 0, 'failed': 0, 'skipped': 0}
     for module in modules():
         path = os.path.join(ROOT, 'addons', module, 'locale', 'zh_CN.po')
+        override = os.path.join(
+            ROOT, 'addons', module, 'locale', 'override', 'zh_CN.po')
         problems = []
         if not os.path.exists(path):
             problems.append('missing %s' % path)
-        else:
-            for entry in polib.pofile(path):
-                if entry.obsolete:
-                    continue
-                if not entry.msgstr.strip():
-                    problems.append('empty: %s %r' % (
-                            entry.msgctxt, entry.msgid))
-                elif 'fuzzy' in entry.flags:
-                    problems.append('fuzzy: %s %r' % (
-                            entry.msgctxt, entry.msgid))
+        entries = []
+        for po in [path, override]:
+            if os.path.exists(po):
+                entries.extend(polib.pofile(po))
+        for entry in entries:
+            if entry.obsolete:
+                continue
+            if not entry.msgstr.strip():
+                problems.append('empty: %s %r' % (entry.msgctxt, entry.msgid))
+            elif 'fuzzy' in entry.flags:
+                problems.append('fuzzy: %s %r' % (entry.msgctxt, entry.msgid))
         if problems:
             totals['failed'] += 1
             say('[po] %s: %d problem(s)\n  %s' % (

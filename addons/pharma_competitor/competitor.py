@@ -204,7 +204,8 @@ class Observation(ModelSQL, ModelView):
     @classmethod
     def get_origins(cls):
         IrModel = Pool().get('ir.model')
-        return [(None, '')] + IrModel.get_name_items(cls._get_origins())
+        return [(None, '')] + [
+            (m, IrModel.get_name(m)) for m in cls._get_origins()]
 
     @fields.depends('competitor_product', 'competitor')
     def on_change_competitor_product(self):
