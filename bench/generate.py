@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+# This file is part of the pharma suite. See README.md for license terms.
+"""Fill a database with realistic, reproducible (seeded) data at a chosen
+scale, with progress.
+
+    .venv/bin/python bench/generate.py --scale small --database bench
+    .venv/bin/python bench/generate.py --scale national --database national \\
+        --uri postgresql://postgres@127.0.0.1:5432/
+
+Master data (territories, hospitals, doctors, reps) goes through the suite's
+own models in batches; departments, coverage, calls and flow lines are
+bulk-inserted with python-sql (every column the ORM fills: create_uid,
+create_date, defaults), then a sample of them is read and validated through
+the ORM.
+"""
+import argparse
+import datetime
+import os
+import random
+import sys
+import time
+from decimal import Decimal
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+SCALES = {
+    # hospitals, doctors, reps, calls, flow lines, products
+    'tiny': dict(hospitals=20, doctors=400, reps=4, calls=4000,
+        flow=2000, products=10),
+    'small': dict(hospitals=200, doctors=10000, reps=25, calls=100000,
+        flow=25000, products=20),
+    'national': dict(hospitals=2000, doctors=200000, reps=500,
+        calls=2000000, flow=500000, products=40),
+    }
+PROVINCES = [
+    ('上海市', ['上海市']), ('江苏省', ['南京市', '苏州市', '无锡市', '常州市']),
+    ('浙江省', ['杭州市', '宁波市', '温州市']),
+    ('北京市', ['北京市']), ('广东省', ['广州市', '深圳市', '佛山市', '东莞市']),
+    ('山东省', ['济南市', '青岛市', '烟台市']), ('四川省', ['成都市', '绵阳市']),
+    ('湖北省', ['武汉市', '宜昌市']), ('湖南省', ['长沙市', '株洲市']),
+    ('河南省', ['郑州市', '洛阳市']), ('福建省', ['福州市', '厦门市']),
+    ('安徽省', ['合肥市', '芜湖市']), ('河北省', ['石家庄市', '唐山市']),
+    ('辽宁省', ['沈阳市', '大连市']), ('陕西省', ['西安市']),
+    ('重庆市', ['重庆市']), ('天津市', ['天津市']),
+    ]
+SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤'
+GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志文斌波宁琳雪梅晨欣怡佳慧凯浩宇轩然博涵晗'
+HOSPITAL_KINDS = ['人民医院', '中心医院', '中医医院', '第一人民医院', '第二人民医院',
+    '妇幼保健院', '肿瘤医院', '儿童医院', '附属医院', '社区卫生服务中心']
+DEPARTMENTS = ['心内科', '肿瘤科', '呼吸内科', '消化内科', '内分泌科', '神经内科',
+    '肾内科', '普外科', '骨科', '药剂科']
+GENERICS = ['阿托伐他汀钙', '瑞舒伐他汀钙', '氨氯地平', '缬沙坦', '二甲双胍',
+    '恩替卡韦', '奥美拉唑', '头孢呋辛', '左氧氟沙星', '氯吡格雷']
+
+_start = time.monotonic()
+
+
+def progress(message):
+    print('[generate %7.1fs] %s' % (time.monotonic() - _start, message),
+        flush=True)
+
+
+def counter(label, total):
+    state = {'last': 0.0}
+
+    def report(done):
+        now = time.monotonic()
+        if done >= total or now - state['last'] > 5:
+            state['last'] = now
+            elapsed = now - _start
+            progress('%s: %d / %d' % (label, done, total))
+    return report
+
+
+def person_name(rng):
+    return rng.choice(SURNAMES) + ''.join(
+        rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config', '-c',
+        default=os.path.join(ROOT, 'trytond.conf'))
+    parser.add_argument('--database', '-d', default='bench')
+    parser.add_argument('--uri', help="database URI (default: the config's)")
+    parser.add_argument('--scale', choices=sorted(SCALES), default='small')
+    parser.add_argument('--seed', type=int, default=2026)
+    args = parser.parse_args(argv)
+    generate(args)
+
+
+def generate(args):
+    import demo
+    demo.load_config(args.config)
+    from trytond import config
+    if args.uri:
+        config.set('database', 'uri', args.uri)
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    scale = SCALES[args.scale]
+    rng = random.Random(args.seed)
+    name = args.database
+    progress('scale %s: %s' % (args.scale, scale))
+    if not demo.database_exists(name):
+        progress('creating database %r' % name)
+        demo.create_database(name)
+    modules = demo.pharma_modules()
+    progress('activating %s (a few minutes on a new database)'
+        % ', '.join(modules))
+    pool = demo.activate(name, modules)
+
+    def setup(transaction):
+        company = demo.get_company(pool)
+        if company:
+            return company.id
+        china, subdivisions = demo.create_country(pool)
+        company = demo.create_company(pool, china, subdivisions)
+        demo.create_users(pool, company)
+        demo.close_config_wizards(pool)
+        return company.id
+    company_id = demo.in_transaction(name, 0, setup)
+
+    def check_empty(transaction):
+        Party = pool.get('party.party')
+        return not Party.search([('pharma_type', '=', 'doctor')], limit=1)
+    if not demo.in_transaction(name, 0, check_empty):
+        progress('the database already has doctors: nothing generated')
+        return
+    context = {'company': company_id, '_skip_warnings': True,
+        'language': 'en'}
+    today = datetime.date.today()
+
+    def master(transaction):
+        return create_master(pool, scale, rng, company_id, today)
+    master_ids = demo.in_transaction(name, 0, master, context=context)
+
+    def facts(transaction):
+        create_facts(pool, scale, rng, company_id, today, master_ids)
+    demo.in_transaction(name, 0, facts, context=context)
+
+    def check(transaction):
+        check_sample(pool, rng)
+    demo.in_transaction(name, 0, check, context=context)
+    progress('done: database %r' % name)
+
+
+def create_master(pool, scale, rng, company_id, today):
+    from bulk import bulk_insert
+    Territory = pool.get('pharma.territory')
+    Party = pool.get('party.party')
+    Department = pool.get('pharma.hospital.department')
+    Employee = pool.get('company.employee')
+    Template = pool.get('product.template')
+    Uom = pool.get('product.uom')
+
+    progress('territories')
+    region, = Territory.create([{'name': '全国', 'code': 'CN-ALL',
+                'level': 'region'}])
+    cities = []
+    for p_index, (province, city_names) in enumerate(PROVINCES):
+        prov, = Territory.create([{'name': province, 'parent': region.id,
+                    'code': 'P%02d' % p_index, 'level': 'province'}])
+        cities.extend(Territory.create([{'name': c, 'parent': prov.id,
+                        'code': 'P%02d-C%02d' % (p_index, c_index),
+                        'level': 'city'}
+                    for c_index, c in enumerate(city_names)]))
+
+    progress('hospitals')
+    hospitals = []
+    report = counter('hospitals', scale['hospitals'])
+    batch = []
+    for i in range(scale['hospitals']):
+        city = cities[i % len(cities)]
+        batch.append({
+                'name': '%s%s%s' % (city.name.rstrip('市'),
+                    '第%d' % (i // len(cities) + 1) if i >= len(cities)
+                    else '', rng.choice(HOSPITAL_KINDS)),
+                'pharma_type': 'hospital',
+                'territory': city.id,
+                'hospital_grade': rng.choice(['3a', '3b', '2a', '2b', '1']),
+                'hospital_type': 'general',
+                'beds': rng.randrange(100, 3000),
+                'key_account': i % 10 == 0,
+                'key_level': 'A' if i % 10 == 0 else None,
+                })
+        if len(batch) >= 500:
+            hospitals.extend(h.id for h in Party.create(batch))
+            batch = []
+            report(len(hospitals))
+    if batch:
+        hospitals.extend(h.id for h in Party.create(batch))
+        report(len(hospitals))
+
+    progress('departments (bulk)')
+    departments = bulk_insert(Department, ({
+                'hospital': h, 'name': d, 'active': True,
+                'target': d != '药剂科'}
+            for h in hospitals for d in DEPARTMENTS))
+    departments_of = {h: departments[i * len(DEPARTMENTS):
+            (i + 1) * len(DEPARTMENTS)] for i, h in enumerate(hospitals)}
+
+    progress('doctors through the ORM (about 200 a second)')
+    doctors = []
+    doctor_hospital = {}
+    report = counter('doctors', scale['doctors'])
+    batch = []
+    for i in range(scale['doctors']):
+        hospital = hospitals[i % len(hospitals)]
+        department = rng.choice(departments_of[hospital])
+        batch.append({
+                'name': person_name(rng),
+                'pharma_type': 'doctor',
+                'hospital': hospital,
+                'department': department,
+                'doctor_title': rng.choice(['chief', 'associate_chief',
+                        'attending', 'resident']),
+                'doctor_tier': rng.choices(['A', 'B', 'C'], [2, 3, 5])[0],
+                })
+        if len(batch) >= 1000:
+            for d in Party.create(batch):
+                doctors.append(d.id)
+                doctor_hospital[d.id] = (d.hospital.id, d.department.id)
+            batch = []
+            report(len(doctors))
+    if batch:
+        for d in Party.create(batch):
+            doctors.append(d.id)
+            doctor_hospital[d.id] = (d.hospital.id, d.department.id)
+        report(len(doctors))
+
+    progress('representatives')
+    reps = Employee.create([{
+                'party': Party.create([{'name': person_name(rng)}])[0].id,
+                'company': company_id,
+                'start_date': today.replace(year=today.year - 3),
+                } for _ in range(scale['reps'])])
+    # the demo logins rep1 and rep2 are reps of the generated data too
+    User = pool.get('res.user')
+    named = [u.employee for u in User.search(
+            [('login', 'in', ['rep1', 'rep2'])], order=[('login', 'ASC')])
+        if u.employee]
+    reps = named + list(reps)
+    if 'rep_registration_status' in Employee._fields:
+        Employee.write(reps, {'rep_registration_status': 'registered',
+                'rep_registration_number': 'BENCH'})
+    rep_ids = [r.id for r in reps]
+
+    progress('products')
+    unit, = Uom.search([('name', '=', 'Unit')])
+    vlist = []
+    for i in range(scale['products']):
+        generic = GENERICS[i % len(GENERICS)]
+        values = {'name': '%s %d' % (generic, i), 'default_uom': unit.id,
+            'type': 'goods', 'list_price': Decimal('30'),
+            'products': [('create', [{}])]}
+        if 'generic_name' in Template._fields:
+            values.update(generic_name=generic, pack_size=rng.choice(
+                    [7, 14, 28, 30]))
+        vlist.append(values)
+    templates = Template.create(vlist)
+    products = [t.products[0].id for t in templates]
+
+    progress('coverage (bulk)')
+    Coverage = pool.get('pharma.coverage')
+    start = today.replace(year=today.year - 2)
+    per_rep = max(1, len(doctors) // len(rep_ids))
+    rep_of = {}
+    rows = []
+    for i, doctor in enumerate(doctors):
+        rep = rep_ids[min(i // per_rep, len(rep_ids) - 1)]
+        rep_of[doctor] = rep
+        rows.append({'company': company_id, 'employee': rep,
+                'party': doctor, 'role': 'primary', 'start_date': start})
+    bulk_insert(Coverage, rows,
+        progress=counter('coverage', len(rows)))
+    return {
+        'hospitals': hospitals, 'doctors': doctors,
+        'doctor_hospital': doctor_hospital, 'reps': rep_ids,
+        'rep_of': rep_of, 'products': products,
+        }
+
+
+def create_facts(pool, scale, rng, company_id, today, ids):
+    from bulk import bulk_insert
+    Call = pool.get('pharma.call')
+    Party = pool.get('party.party')
+    doctors = ids['doctors']
+    start = datetime.datetime.combine(
+        today - datetime.timedelta(days=365), datetime.time(9))
+    progress('calls (bulk)')
+    call_types = ['face_to_face', 'department_meeting', 'phone', 'online']
+
+    def calls():
+        for i in range(scale['calls']):
+            doctor = doctors[rng.randrange(len(doctors))]
+            hospital, department = ids['doctor_hospital'][doctor]
+            yield {
+                'company': company_id,
+                'employee': ids['rep_of'][doctor],
+                'party': doctor,
+                'hospital': hospital,
+                'department': department,
+                'date': start + datetime.timedelta(
+                    minutes=rng.randrange(365 * 24 * 60)),
+                'call_type': rng.choice(call_types),
+                'state': 'done',
+                }
+    bulk_insert(Call, calls(), progress=counter('calls', scale['calls']))
+
+    try:
+        Flow = pool.get('pharma.flow.line')
+    except KeyError:
+        return
+    progress('distributors')
+    distributors = [d.id for d in Party.create([{
+                    'name': '医药商业公司%02d' % i,
+                    'pharma_type': 'distributor'} for i in range(20)])]
+    names = {p.id: p.name for p in Party.browse(ids['hospitals'])}
+    products = ids['products']
+    day0 = today - datetime.timedelta(days=365)
+
+    def flows():
+        for i in range(scale['flow']):
+            hospital = ids['hospitals'][rng.randrange(len(ids['hospitals']))]
+            date = day0 + datetime.timedelta(days=rng.randrange(365))
+            quantity = rng.randrange(1, 200)
+            price = Decimal(rng.randrange(1000, 9000)) / 100
+            yield {
+                'company': company_id,
+                'distributor': distributors[hospital % len(distributors)],
+                'date': date,
+                'month': date.replace(day=1),
+                'customer_name': names[hospital],
+                'customer': hospital,
+                'product_name': 'P%d' % (i % len(products)),
+                'product': products[i % len(products)],
+                'quantity': quantity,
+                'unit_price': price,
+                'amount': price * quantity,
+                }
+    progress('sales flow (bulk)')
+    bulk_insert(Flow, flows(), progress=counter('flow lines', scale['flow']))
+
+
+def check_sample(pool, rng):
+    "Read and validate a sample of the bulk rows through the ORM"
+    progress('checking a sample through the ORM')
+    for model in ['pharma.call', 'pharma.coverage',
+            'pharma.hospital.department', 'pharma.flow.line']:
+        try:
+            Model = pool.get(model)
+        except KeyError:
+            continue
+        ids = [r.id for r in Model.search([], limit=1000,
+                order=[('id', 'DESC')])]
+        sample = Model.browse(rng.sample(ids, min(len(ids), 200)))
+        names = [n for n in Model._fields if not n.startswith('_')]
+        Model.read([r.id for r in sample], names)
+        Model._validate(sample)
+        progress('%s: %d records read and validated' % (model, len(sample)))
+
+
+if __name__ == '__main__':
+    main()

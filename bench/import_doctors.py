@@ -1,0 +1,188 @@
+#!/usr/bin/env python
+# This file is part of the pharma suite. See README.md for license terms.
+"""Benchmark of the doctors import (issue 5).
+
+Generates a doctors .xlsx of --rows rows (default 100,000) and, on
+PostgreSQL, times:
+  (a) the bare parse (openpyxl read-only, values only),
+  (b) a plain batched Party.create of the same rows (the ORM's floor),
+  (c) the full import (pharma.import.engine, validation + write passes),
+and prints rows per second, the ratio c / (a + b) (target <= 1.25) and the
+peak memory (RSS) after each phase (it must not grow with the file).
+
+    .venv/bin/python bench/import_doctors.py --rows 2000
+
+A database with pharma_hospital is created from the test machinery
+(TRYTOND_DATABASE__URI, default postgresql://postgres@127.0.0.1:5432/) and
+dropped at the end unless --keep. (b) and (c) are rolled back.
+"""
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def log(message):
+    print('[%s] %s' % (time.strftime('%H:%M:%S'), message), flush=True)
+
+
+HOSPITALS = 50
+DEPARTMENTS = ["心内科", "肿瘤科", "呼吸科", "消化科", "神经内科", "内分泌科",
+    "肾内科", "血液科", "风湿免疫科", "药剂科"]
+TITLES = ["主任医师", "副主任医师", "主治医师", "住院医师"]
+HEADERS = ["医生姓名", "医院名称", "科室", "职称", "医生分级", "处方权"]
+
+
+def hospital_name(i):
+    return "基准测试第%d医院" % i
+
+
+def row(i):
+    return ["医生%06d" % i, hospital_name(i % HOSPITALS),
+        DEPARTMENTS[(i // HOSPITALS) % len(DEPARTMENTS)],
+        TITLES[i % len(TITLES)], "ABC"[i % 3], "是" if i % 2 else "否"]
+
+
+def generate(path, rows):
+    import openpyxl
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("医生")
+    sheet.append(["基准测试医生名单"])
+    sheet.append(HEADERS)
+    for i in range(rows):
+        sheet.append(row(i))
+        if i and not i % 20000:
+            log("generated %d rows" % i)
+    workbook.save(path)
+
+
+def parse(path):
+    import openpyxl
+    import openpyxl.reader.excel  # noqa: F401
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    count = 0
+    for values in workbook.worksheets[0].iter_rows(values_only=True):
+        count += 1
+    workbook.close()
+    return count
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--rows', type=int, default=100000)
+    parser.add_argument('--keep', action='store_true',
+        help="keep the benchmark database")
+    parser.add_argument('--database', default='bench_import_%d' % os.getpid())
+    options = parser.parse_args()
+    os.environ.setdefault(
+        'TRYTOND_DATABASE__URI', 'postgresql://postgres@127.0.0.1:5432/')
+    os.environ['DB_NAME'] = options.database
+    directory = tempfile.mkdtemp()
+    path = os.path.join(directory, 'doctors.xlsx')
+    log("generating %d rows in %s" % (options.rows, path))
+    generate(path, options.rows)
+    log("file: %.1f MB" % (os.path.getsize(path) / 1024 / 1024))
+
+    from trytond.tests.test_tryton import activate_module, drop_db
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    log("creating database %s with pharma_hospital" % options.database)
+    activate_module('pharma_hospital')
+    pool = Pool(options.database)
+    results = {}
+    try:
+        with Transaction().start(options.database, 0) as transaction:
+            Party = pool.get('party.party')
+            Department = pool.get('pharma.hospital.department')
+            hospitals = Party.create([{
+                        'name': hospital_name(i), 'pharma_type': 'hospital'}
+                    for i in range(HOSPITALS)])
+            Department.create([{'hospital': h.id, 'name': d}
+                    for h in hospitals for d in DEPARTMENTS])
+            transaction.commit()
+        log("setup done, peak RSS %.0f MB" % rss_mb())
+
+        # (a) bare parse (openpyxl already imported by generate())
+        start = time.monotonic()
+        count = parse(path)
+        results['a'] = time.monotonic() - start
+        log("(a) parse: %d rows in %.2fs, %.0f rows/s, peak RSS %.0f MB" % (
+                count, results['a'], options.rows / results['a'], rss_mb()))
+
+        # (b) plain batched Party.create
+        with Transaction().start(options.database, 0) as transaction:
+            Party = pool.get('party.party')
+            Department = pool.get('pharma.hospital.department')
+            hospital_ids = {p.name: p.id for p in Party.search([
+                        ('pharma_type', '=', 'hospital')])}
+            department_ids = {(d.hospital.id, d.name): d.id
+                for d in Department.search([])}
+            titles = {"主任医师": 'chief', "副主任医师": 'associate_chief',
+                "主治医师": 'attending', "住院医师": 'resident'}
+            start = time.monotonic()
+            batch = []
+            for i in range(options.rows):
+                name, hospital, department, title, tier, right = row(i)
+                hospital_id = hospital_ids[hospital]
+                batch.append({
+                        'name': name, 'pharma_type': 'doctor',
+                        'hospital': hospital_id,
+                        'department': department_ids[
+                            (hospital_id, department)],
+                        'doctor_title': titles[title], 'doctor_tier': tier,
+                        'prescription_right': right == "是",
+                        'customer_source': 'import',
+                        })
+                if len(batch) >= 1000:
+                    Party.create(batch)
+                    batch = []
+                    log("(b) created %d" % (i + 1))
+            if batch:
+                Party.create(batch)
+            results['b'] = time.monotonic() - start
+            transaction.rollback()
+        log("(b) Party.create: %.2fs, %.0f rows/s, peak RSS %.0f MB" % (
+                results['b'], options.rows / results['b'], rss_mb()))
+
+        # (c) full import
+        with Transaction().start(options.database, 0) as transaction:
+            Engine = pool.get('pharma.import.engine')
+            start = time.monotonic()
+            job = Engine.run('doctors', path, filename='doctors.xlsx',
+                progress=log)
+            results['c'] = time.monotonic() - start
+            summary = job.summary()
+            errors = job.errors[:5]
+            transaction.rollback()
+        log("(c) import: %.2fs, %.0f rows/s, peak RSS %.0f MB, %s%s" % (
+                results['c'], options.rows / results['c'], rss_mb(),
+                summary, ' errors: %s' % errors if errors else ''))
+        ratio = results['c'] / (results['a'] + results['b'])
+        print()
+        print("rows: %d" % options.rows)
+        for key, label in [('a', "(a) bare parse"),
+                ('b', "(b) batched Party.create"), ('c', "(c) full import")]:
+            print("%-26s %8.2fs %10.0f rows/s" % (
+                    label, results[key], options.rows / results[key]))
+        print("ratio c/(a+b): %.2f (target <= 1.25)" % ratio)
+        print("peak RSS: %.0f MB" % rss_mb())
+        return 0 if summary['created'] == options.rows else 1
+    finally:
+        if not options.keep:
+            try:
+                drop_db(options.database)
+            except Exception as exception:
+                log("could not drop %s: %s" % (options.database, exception))
+        os.remove(path)
+        os.rmdir(directory)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
