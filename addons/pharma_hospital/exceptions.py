@@ -33,3 +33,15 @@ class PharmaAccessError(AccessError):
 
 class ImportError_(UserError):
     pass
+
+
+class DrugError(UserError):
+    pass
+
+
+class ChangeRequestError(UserError):
+    pass
+
+
+class ListingError(ValidationError):
+    pass

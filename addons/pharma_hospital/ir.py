@@ -37,3 +37,21 @@ class Rule(metaclass=PoolMeta):
         # The domains depend on the user (employees, territories) and on
         # the day (current coverage), not only on the groups
         return (*key, Transaction().user, str(Date.today()))
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.extend([
+                ('pharma.coverage|pharma_end_delegations',
+                    "End Expired Delegations"),
+                ('company.employee|pharma_notify_leavers',
+                    "Notify Managers of Leavers with Accounts"),
+                ('party.party|pharma_lifecycle_reminders',
+                    "Create Lifecycle Follow-up Reminders"),
+                ('party.party|pharma_lifecycle_stale',
+                    "Notify Stale Lifecycle Stages"),
+                ])

@@ -517,6 +517,10 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def copy(cls, parties, default=None):
+        if Transaction().check_access:
+            # ModelStorage.copy reads the originals without access check:
+            # copying a hidden doctor must fail like reading it
+            cls.read([p.id for p in parties], ['create_date'])
         default = default.copy() if default is not None else {}
         default.setdefault('coverages', None)
         default.setdefault('lifecycle_history', None)

@@ -1,11 +1,702 @@
 # This file is part of the pharma suite. See README.md for license terms.
-from trytond.modules.company.tests import CompanyTestMixin
-from trytond.tests.test_tryton import ModuleTestCase
+import contextlib
+import datetime
+from decimal import Decimal
+
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import (
+    CompanyTestMixin, create_company, set_company)
+from trytond.modules.party.tests import PartyCheckReplaceMixin
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 
-class PharmaCallsTestCase(CompanyTestMixin, ModuleTestCase):
+class PharmaCallsTestCase(
+        PartyCheckReplaceMixin, CompanyTestMixin, ModuleTestCase):
     "Test pharma_calls module"
     module = 'pharma_calls'
+    extras = ['stock_lot']
+
+    def _setup(self):
+        """Company; manager1 supervises rep1 and rep2 (registered reps);
+        hospital H1 with department; doctors D1 (rep1) and D2 (rep2)"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Employee = pool.get('company.employee')
+        User = pool.get('res.user')
+        Department = pool.get('pharma.hospital.department')
+        Coverage = pool.get('pharma.coverage')
+        ModelData = pool.get('ir.model.data')
+        Date = pool.get('ir.date')
+        today = Date.today()
+
+        company = create_company()
+        data = {'company': company, 'today': today}
+        group = lambda n: ModelData.get_id(
+            'pharma_hospital', 'group_pharma_' + n)
+        for login, groups in [
+                ('manager1', ['manager']),
+                ('manager2', ['manager']),
+                ('rep1', ['rep']),
+                ('rep2', ['rep']),
+                ('clerk1', ['clerk'])]:
+            party, = Party.create([{'name': login.title()}])
+            employee, = Employee.create([{
+                        'party': party.id,
+                        'company': company.id,
+                        'supervisor': (data['manager1'].id
+                            if login.startswith('rep') else None),
+                        'rep_registration_number': 'R-' + login,
+                        'rep_registration_status': 'registered',
+                        }])
+            user, = User.create([{
+                        'name': login.title(),
+                        'login': login,
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'employees': [('add', [employee.id])],
+                        'employee': employee.id,
+                        'groups': [('add', [group(g) for g in groups])],
+                        }])
+            data[login] = employee
+            data[login + '_user'] = user
+        h1, = Party.create([{'name': "瑞金医院", 'pharma_type': 'hospital'}])
+        dep1, = Department.create([{'hospital': h1.id, 'name': "心内科"}])
+        d1, d2, d3 = Party.create([{
+                    'name': "曾医生", 'pharma_type': 'doctor',
+                    'hospital': h1.id, 'department': dep1.id,
+                    'doctor_tier': 'A',
+                    }, {
+                    'name': "王医生", 'pharma_type': 'doctor',
+                    'hospital': h1.id, 'department': dep1.id,
+                    'doctor_tier': 'B',
+                    }, {
+                    'name': "李医生", 'pharma_type': 'doctor',
+                    'hospital': h1.id, 'department': dep1.id,
+                    'doctor_tier': 'C',
+                    }])
+        start = today - datetime.timedelta(days=30)
+        Coverage.create([{
+                    'company': company.id,
+                    'employee': data['rep1'].id,
+                    'party': h1.id, 'role': 'primary', 'start_date': start,
+                    }, {
+                    'company': company.id,
+                    'employee': data['rep1'].id,
+                    'party': d1.id, 'role': 'primary', 'start_date': start,
+                    }, {
+                    'company': company.id,
+                    'employee': data['rep2'].id,
+                    'party': d2.id, 'role': 'primary', 'start_date': start,
+                    }])
+        data.update({'h1': h1, 'dep1': dep1, 'd1': d1, 'd2': d2, 'd3': d3})
+        return data
+
+    def _as(self, data, login):
+        "Context manager: the RPC conditions of the user"
+        transaction = Transaction()
+        stack = contextlib.ExitStack()
+        stack.enter_context(transaction.set_user(data[login + '_user'].id))
+        stack.enter_context(transaction.set_context(
+                _check_access=True, company=data['company'].id,
+                employee=data[login].id))
+        return stack
+
+    @contextlib.contextmanager
+    def _refused(self, exception, regex=None):
+        "Assert the block raises and undo what it wrote before raising"
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SAVEPOINT refused')
+        if regex:
+            check = self.assertRaisesRegex(exception, regex)
+        else:
+            check = self.assertRaises(exception)
+        with check:
+            yield
+        cursor.execute('ROLLBACK TO SAVEPOINT refused')
+        # the ids of the undone records may be reused: forget their values
+        Transaction().cache.clear()
+
+    def _call(self, data, login='rep1', party='d1', **values):
+        Call = Pool().get('pharma.call')
+        vals = {
+            'company': data['company'].id,
+            'employee': data[login].id,
+            'party': data[party].id,
+            'date': datetime.datetime.now().replace(microsecond=0),
+            }
+        vals.update(values)
+        call, = Call.create([vals])
+        return call
+
+    @with_transaction()
+    def test_call_defaults_from_doctor(self):
+        "The hospital and department come from the doctor"
+        data = self._setup()
+        with set_company(data['company']):
+            call = self._call(data)
+            self.assertEqual(call.hospital, data['h1'])
+            self.assertEqual(call.department, data['dep1'])
+            self.assertEqual(call.state, 'planned')
+            self.assertEqual(call.entered_by.id, Transaction().user)
+
+    @with_transaction()
+    def test_unregistered_rep_refused(self):
+        "Calls by an unregistered representative are refused"
+        pool = Pool()
+        Employee = pool.get('company.employee')
+        Configuration = pool.get('pharma.configuration')
+        data = self._setup()
+        with set_company(data['company']):
+            Employee.write([data['rep1']], {
+                    'rep_registration_status': 'expired'})
+            with self._refused(UserError, 'not registered'):
+                self._call(data)
+            config = Configuration.get_config()
+            config.rep_compliance = False
+            config.save()
+            self._call(data)
+
+    @with_transaction()
+    def test_done_call_lock(self):
+        "Old done calls are read-only; nobody edits another rep's done call"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        data = self._setup()
+        with set_company(data['company']):
+            now = datetime.datetime.now().replace(microsecond=0)
+            old = self._call(data, date=now - datetime.timedelta(days=10))
+            recent = self._call(data, date=now - datetime.timedelta(days=1))
+            Call.do([old, recent])
+            with self._as(data, 'rep1'):
+                Call.write([Call(recent.id)], {'objections': "Price"})
+                with self.assertRaisesRegex(AccessError, 'read-only'):
+                    Call.write([Call(old.id)], {'objections': "Price"})
+                with self.assertRaises(AccessError):
+                    Call.delete([Call(recent.id)])
+            with self._as(data, 'rep2'):
+                with self.assertRaises(AccessError):
+                    Call.write([Call(recent.id)], {'objections': "X"})
+            with self._as(data, 'manager1'):
+                with self.assertRaises(AccessError):
+                    Call.write([Call(recent.id)], {'objections': "X"})
+                # the supervisor comments even a locked call
+                Call.write([Call(old.id)], {'manager_comment': "Good"})
+            self.assertEqual(Call(old.id).manager_comment, "Good")
+
+    @with_transaction()
+    def test_call_access(self):
+        "A rep sees own and covered calls, not those of the other rep"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        data = self._setup()
+        with set_company(data['company']):
+            c1 = self._call(data, 'rep1', 'd1')
+            c2 = self._call(data, 'rep2', 'd2')
+            c3 = self._call(data, 'rep2', 'd1')  # on a doctor rep1 covers
+            with self._as(data, 'rep1'):
+                self.assertEqual(
+                    {c.id for c in Call.search([])}, {c1.id, c3.id})
+                with self.assertRaises(AccessError):
+                    Call.read([c2.id], ['rec_name'])
+                with self.assertRaises(AccessError):
+                    Call.write([Call(c3.id)], {'objections': "X"})
+                with self._refused(AccessError):
+                    self._call(data, 'rep2', 'd1')
+            with self._as(data, 'rep2'):
+                found = {c.id for c in Call.search([])}
+                self.assertIn(c2.id, found)
+                self.assertIn(c3.id, found)
+                self.assertNotIn(c1.id, found)
+                with self.assertRaises(AccessError):
+                    Call.read([c1.id], ['party'])
+            with self._as(data, 'manager1'):
+                self.assertGreaterEqual(
+                    {c.id for c in Call.search([])}, {c1.id, c2.id, c3.id})
+            with self._as(data, 'clerk1'):
+                # a clerk logs for any rep, recorded as the one who entered
+                call = self._call(data, 'rep2', 'd2')
+                self.assertEqual(call.entered_by, data['clerk1_user'])
+
+    @with_transaction()
+    def test_followup_creates_planned_call(self):
+        "Doing a call with a follow-up date plans the follow-up"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        data = self._setup()
+        with set_company(data['company']):
+            followup = data['today'] + datetime.timedelta(days=14)
+            call = self._call(data, followup_date=followup)
+            Call.do([call])
+            planned, = Call.search([('followup_of', '=', call.id)])
+            self.assertEqual(planned.state, 'planned')
+            self.assertEqual(planned.date.date(), followup)
+            self.assertEqual(planned.employee, data['rep1'])
+
+    @with_transaction()
+    def test_samples_stock(self):
+        "Samples leave the rep's location; more than held is refused"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Location = pool.get('stock.location')
+        Move = pool.get('stock.move')
+        Template = pool.get('product.template')
+        Uom = pool.get('product.uom')
+        Employee = pool.get('company.employee')
+        Product = pool.get('product.product')
+        data = self._setup()
+        with set_company(data['company']):
+            unit, = Uom.search([('name', '=', 'Unit')])
+            template, = Template.create([{
+                        'name': "Sample Drug", 'type': 'goods',
+                        'default_uom': unit.id,
+                        'products': [('create', [{}])],
+                        }])
+            product, = template.products
+            storage, = Location.search([('code', '=', 'STO')])
+            supplier, = Location.search([('code', '=', 'SUP')])
+            bag, = Location.create([{
+                        'name': "Rep1 bag", 'type': 'storage',
+                        'parent': storage.parent.id}])
+            Employee.write([data['rep1']], {'sample_location': bag.id})
+            move, = Move.create([{
+                        'product': product.id, 'unit': unit.id,
+                        'quantity': 10, 'from_location': supplier.id,
+                        'to_location': bag.id,
+                        'company': data['company'].id,
+                        'unit_price': Decimal(1),
+                        'currency': data['company'].currency.id,
+                        }])
+            Move.do([move])
+            call = self._call(data, samples=[('create', [{
+                                'product': product.id, 'quantity': 12}])])
+            with self.assertRaisesRegex(UserError, 'holds only'):
+                Call.do([call])
+            Call.write([call], {'samples': [
+                        ('write', [s.id for s in call.samples],
+                            {'quantity': 4})]})
+            Call.do([call])
+            call = Call(call.id)
+            self.assertEqual(call.state, 'done')
+            self.assertEqual(len(call.stock_moves), 1)
+            self.assertEqual(call.stock_moves[0].state, 'done')
+            with Transaction().set_context(locations=[bag.id]):
+                self.assertEqual(Product(product.id).quantity, 6)
+
+    @with_transaction()
+    def test_weekly_plan_workflow(self):
+        "Only the supervisor approves; a submitted plan is locked for the rep"
+        pool = Pool()
+        Plan = pool.get('pharma.weekly.plan')
+        Call = pool.get('pharma.call')
+        data = self._setup()
+        with set_company(data['company']):
+            today = data['today']
+            monday = today + datetime.timedelta(days=7 - today.weekday())
+            with self._as(data, 'rep1'):
+                plan, = Plan.create([{
+                            'company': data['company'].id,
+                            'employee': data['rep1'].id,
+                            'week_start': monday,
+                            }])
+                call = self._call(data, date=datetime.datetime.combine(
+                        monday, datetime.time(10)), weekly_plan=plan.id)
+                Plan.submit([plan])
+                with self.assertRaises(AccessError):
+                    Plan.write([plan], {'week_start': monday
+                            + datetime.timedelta(days=7)})
+                with self.assertRaises(AccessError):
+                    Call.write([Call(call.id)], {
+                            'date': datetime.datetime.combine(
+                                monday, datetime.time(11))})
+                with self.assertRaises(UserError):
+                    Plan.approve([plan])
+            with self._as(data, 'manager2'):
+                # another team's manager neither reads the plan
+                with self.assertRaises(AccessError):
+                    Plan.approve([Plan(plan.id)])
+                # nor approves it even past the record rules
+                with Transaction().set_context(_check_access=False), \
+                        self.assertRaisesRegex(AccessError, 'supervisor'):
+                    Plan.approve([Plan(plan.id)])
+            with self._as(data, 'manager1'):
+                plan = Plan(plan.id)
+                self.assertEqual(plan.calls_planned, 1)
+                self.assertEqual(plan.a_tier_doctors, 1)
+                self.assertEqual(plan.new_doctors, 1)
+                with self.assertRaisesRegex(UserError, 'comment'):
+                    Plan.reject([plan])
+                Plan.write([plan], {'manager_comment': "Add D2"})
+                Plan.reject([plan])
+            with self._as(data, 'rep1'):
+                plan = Plan(plan.id)
+                self.assertEqual(plan.state, 'rejected')
+                self.assertEqual(plan.manager_comment, "Add D2")
+                Plan.draft([plan])
+                Plan.submit([plan])
+            with self._as(data, 'manager1'):
+                Plan.approve([Plan(plan.id)])
+            self.assertEqual(Plan(plan.id).state, 'approved')
+            self.assertEqual(Plan(plan.id).approved_by, data['manager1'])
+
+    @with_transaction()
+    def test_weekly_plan_close(self):
+        "At week end, calls still planned are missed and the plan is done"
+        pool = Pool()
+        Plan = pool.get('pharma.weekly.plan')
+        Call = pool.get('pharma.call')
+        data = self._setup()
+        with set_company(data['company']):
+            today = data['today']
+            monday = today - datetime.timedelta(days=today.weekday() + 7)
+            plan, = Plan.create([{
+                        'company': data['company'].id,
+                        'employee': data['rep1'].id,
+                        'week_start': monday,
+                        }])
+            at = lambda d: datetime.datetime.combine(
+                monday + datetime.timedelta(days=d), datetime.time(10))
+            done = self._call(data, date=at(0), weekly_plan=plan.id)
+            missed = self._call(data, date=at(1), weekly_plan=plan.id)
+            moved = self._call(data, date=at(9), weekly_plan=plan.id)
+            Call.do([done])
+            Plan.close_weeks()
+            self.assertEqual(Plan(plan.id).state, 'done')
+            missed = Call(missed.id)
+            self.assertEqual(missed.state, 'cancelled')
+            self.assertEqual(missed.cancel_reason, 'missed')
+            self.assertEqual(Call(moved.id).state, 'planned')
+            self.assertEqual(
+                [Call(c.id).plan_result for c in [done, missed, moved]],
+                ['done', 'missed', 'moved'])
+            plan = Plan(plan.id)
+            self.assertEqual(
+                (plan.calls_done, plan.calls_missed, plan.calls_moved),
+                (1, 1, 1))
+            self.assertAlmostEqual(plan.done_rate, 1 / 3)
+
+    @with_transaction()
+    def test_log_visit_wizard(self):
+        "Log visit prefills from the last call and creates a done call"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        LogCall = pool.get('pharma.call.log', type='wizard')
+        Template = pool.get('product.template')
+        Uom = pool.get('product.uom')
+        data = self._setup()
+        with set_company(data['company']):
+            unit, = Uom.search([('name', '=', 'Unit')])
+            template, = Template.create([{
+                        'name': "Drug", 'default_uom': unit.id,
+                        'products': [('create', [{}])],
+                        }])
+            product, = template.products
+            last = self._call(data, call_type='phone',
+                date=datetime.datetime.now().replace(microsecond=0)
+                - datetime.timedelta(days=3),
+                products=[('create', [{
+                                'product': product.id,
+                                'key_message': "Efficacy",
+                                'adoption_stage': 'trial'}])])
+            Call.do([last])
+            with self._as(data, 'rep1'), Transaction().set_context(
+                    active_model='party.party', active_id=data['d1'].id,
+                    active_ids=[data['d1'].id]):
+                session_id, _, _ = LogCall.create()
+                result = LogCall.execute(session_id, {}, 'start')
+                values = {k: v for k, v in result['view']['defaults'].items()
+                    if '.' not in k}
+                self.assertEqual(values['call_type'], 'phone')
+                self.assertEqual(values['products'], [product.id])
+                self.assertEqual(values['employee'], data['rep1'].id)
+                LogCall.execute(session_id, {'start': values}, 'log')
+                LogCall.delete(session_id)
+            calls = Call.search([
+                    ('party', '=', data['d1'].id), ('id', '!=', last.id)])
+            call, = calls
+            self.assertEqual(call.state, 'done')
+            self.assertEqual(call.call_type, 'phone')
+            self.assertEqual(call.products[0].key_message, "Efficacy")
+            self.assertEqual(call.products[0].adoption_stage, 'trial')
+            d1 = pool.get('party.party')(data['d1'].id)
+            self.assertEqual(d1.calls[0], call)
+            self.assertEqual(d1.last_call_date, call.date)
+
+    @with_transaction()
+    def test_frequency_and_kpis(self):
+        "Doctors show planned/done/target; the KPIs count the calls"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Party = pool.get('party.party')
+        RepDay = pool.get('pharma.call.report.rep_day')
+        Coverage = pool.get('pharma.call.report.coverage')
+        data = self._setup()
+        with set_company(data['company']):
+            now = datetime.datetime.now().replace(microsecond=0)
+            calls = [self._call(data, party=p) for p in ['d1', 'd1', 'd3']]
+            Call.do(calls)
+            self._call(data, party='d1')
+            d1, d3 = Party.browse([data['d1'], data['d3']])
+            if now.day == datetime.date.max.day:
+                return
+            self.assertEqual(d1.calls_done_month, 2)
+            self.assertEqual(d1.calls_planned_month, 1)
+            self.assertEqual(d1.call_target_month, 4)
+            self.assertEqual(d3.call_target_month, 1)
+            self.assertFalse(d1.over_visited)
+            with Transaction().set_context(
+                    from_date=data['today'], to_date=data['today']):
+                record, = RepDay.search([])
+                self.assertEqual(
+                    (record.calls, record.doctors, record.hospitals),
+                    (3, 2, 1))
+                coverage = {r.party: r for r in Coverage.search([])}
+                self.assertEqual(coverage[d1].calls, 2)
+                self.assertEqual(coverage[d1].target, 4)
+            with Transaction().set_context(
+                    from_date=data['today'], to_date=data['today'],
+                    representative=data['rep2'].id):
+                self.assertEqual(RepDay.search([]), [])
+            with Transaction().set_context(product=-1):
+                self.assertEqual(RepDay.search([]), [])
+
+    def _event(self, data, topic, start, days=1, **values):
+        Event = Pool().get('pharma.event')
+        vals = {
+            'company': data['company'].id,
+            'topic': topic,
+            'date': start,
+            'end_date': start + datetime.timedelta(days=days),
+            'organiser': data['rep1'].id,
+            }
+        vals.update(values)
+        event, = Event.create([vals])
+        return event
+
+    @with_transaction()
+    def test_invitation_conflict(self):
+        "Inviting a doctor invited by another rep to an overlapping event"
+        pool = Pool()
+        Invitation = pool.get('pharma.event.invitation')
+        data = self._setup()
+        with set_company(data['company']):
+            start = datetime.datetime(2026, 3, 2, 9)
+            e1 = self._event(data, "Heart failure", start)
+            e2 = self._event(data, "Hypertension",
+                start + datetime.timedelta(hours=12))
+            e3 = self._event(data, "Lipids", start + datetime.timedelta(
+                    days=5))
+            Invitation.create([{
+                        'event': e1.id, 'doctor': data['d1'].id,
+                        'invited_by': data['rep1'].id}])
+            with self._refused(UserError, 'Rep1'):
+                Invitation.create([{
+                            'event': e2.id, 'doctor': data['d1'].id,
+                            'invited_by': data['rep2'].id}])
+            # the same rep or a non-overlapping event is fine
+            Invitation.create([{
+                        'event': e2.id, 'doctor': data['d1'].id,
+                        'invited_by': data['rep1'].id}, {
+                        'event': e3.id, 'doctor': data['d1'].id,
+                        'invited_by': data['rep2'].id}])
+
+    @with_transaction()
+    def test_event_caps(self):
+        "Caps per attendee, per doctor and period, and events per doctor"
+        pool = Pool()
+        Invitation = pool.get('pharma.event.invitation')
+        Configuration = pool.get('pharma.configuration')
+        Party = pool.get('party.party')
+        data = self._setup()
+        with set_company(data['company']):
+            config = Configuration.get_config()
+            config.cap_per_attendee = Decimal(500)
+            config.cap_per_doctor = Decimal(800)
+            config.cap_per_event = Decimal(1000)
+            config.event_max_per_doctor = 2
+            config.save()
+            start = datetime.datetime.now().replace(
+                microsecond=0) - datetime.timedelta(days=20)
+            events = [self._event(data, "E%s" % i,
+                    start + datetime.timedelta(days=7 * i))
+                for i in range(3)]
+            with self._refused(UserError, 'per attendee'):
+                Invitation.create([{
+                            'event': events[0].id, 'doctor': data['d1'].id,
+                            'invited_by': data['rep1'].id,
+                            'cost': Decimal(600)}])
+            Invitation.create([{
+                        'event': events[0].id, 'doctor': data['d1'].id,
+                        'invited_by': data['rep1'].id,
+                        'cost': Decimal(400)}])
+            with self._refused(UserError, 'exceeds the cap of'):
+                Invitation.create([{
+                            'event': events[1].id, 'doctor': data['d1'].id,
+                            'invited_by': data['rep1'].id,
+                            'cost': Decimal(450)}])
+            Invitation.create([{
+                        'event': events[1].id, 'doctor': data['d1'].id,
+                        'invited_by': data['rep1'].id,
+                        'cost': Decimal(100)}])
+            with self._refused(UserError, 'more than 2 events'):
+                Invitation.create([{
+                            'event': events[2].id, 'doctor': data['d1'].id,
+                            'invited_by': data['rep1'].id}])
+            with self._refused(UserError, 'cap per event'):
+                self._event(data, "Big", start, budget_committed=2000)
+            self.assertEqual(
+                Party(data['d1'].id).event_spend_period, Decimal(500))
+
+    @with_transaction()
+    def test_evidence_reused(self):
+        "The same file on two events is flagged as reused"
+        pool = Pool()
+        Evidence = pool.get('pharma.event.evidence')
+        Event = pool.get('pharma.event')
+        data = self._setup()
+        with set_company(data['company']):
+            start = datetime.datetime(2026, 3, 2, 9)
+            e1 = self._event(data, "E1", start)
+            e2 = self._event(data, "E2", start + datetime.timedelta(days=30))
+            a, b, c = Evidence.create([{
+                        'event': e1.id, 'name': 'sign-in.jpg',
+                        'kind': 'sign_in', 'file': b'photo-1'}, {
+                        'event': e1.id, 'name': 'room.jpg',
+                        'file': b'photo-2'}, {
+                        'event': e2.id, 'name': 'sign-in-2.jpg',
+                        'kind': 'sign_in', 'file': b'photo-1'}])
+            self.assertEqual(len(a.sha256), 64)
+            self.assertEqual([a.reused, b.reused, c.reused],
+                [True, False, True])
+            self.assertEqual(set(Evidence.search([('reused', '=', True)])),
+                {a, c})
+            self.assertTrue(Event(e2.id).reused_evidence)
+
+    @with_transaction()
+    def test_handover_and_alerts(self):
+        "Open calls and draft plans move; overdue follow-ups alert"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Plan = pool.get('pharma.weekly.plan')
+        Notification = pool.get('res.notification')
+        data = self._setup()
+        with set_company(data['company']):
+            past = datetime.datetime.now().replace(
+                microsecond=0) - datetime.timedelta(days=10)
+            done = self._call(data, date=past)
+            Call.do([done])
+            followup = self._call(data, date=past, followup_of=done.id)
+            today = data['today']
+            plan, = Plan.create([{
+                        'company': data['company'].id,
+                        'employee': data['rep1'].id,
+                        'week_start': today - datetime.timedelta(
+                            days=today.weekday()),
+                        }])
+            alerts = Call.send_alerts()
+            labels = {(a[2], a[4]) for a in alerts}
+            self.assertIn(("Follow-up call overdue", True), labels)
+            Handover = pool.get('pharma.handover', type='wizard')
+            empty_plan = plan
+            planned_plan, = Plan.create([{
+                        'company': data['company'].id,
+                        'employee': data['rep1'].id,
+                        'week_start': empty_plan.week_start
+                        + datetime.timedelta(days=7),
+                        }])
+            in_plan = self._call(data, weekly_plan=planned_plan.id,
+                date=datetime.datetime.combine(planned_plan.week_start,
+                    datetime.time(10)))
+            log = Handover.run(data['company'], data['rep1'], data['rep2'],
+                'transfer', scope='parties', parties=[data['d1']])
+            moved = {l.record for l in log.lines}
+            self.assertGreaterEqual(moved, {followup, in_plan, planned_plan})
+            self.assertEqual(Call(followup.id).employee, data['rep2'])
+            self.assertEqual(Call(done.id).employee, data['rep1'])
+            self.assertEqual(Plan(planned_plan.id).employee, data['rep2'])
+            self.assertEqual(Call(in_plan.id).weekly_plan, planned_plan)
+            self.assertEqual(Call(in_plan.id).employee, data['rep2'])
+            # an empty draft plan stays with its rep
+            self.assertEqual(Plan(empty_plan.id).employee, data['rep1'])
+    @with_transaction()
+    def test_log_meeting_and_cycle_plan(self):
+        "A department meeting logs one call per attendee; cycle plans"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        LogMeeting = pool.get('pharma.call.log_meeting', type='wizard')
+        CyclePlan = pool.get('pharma.cycle.plan')
+        Plan = pool.get('pharma.weekly.plan')
+        data = self._setup()
+        with set_company(data['company']):
+            with self._as(data, 'rep1'), Transaction().set_context(
+                    active_model='pharma.hospital.department',
+                    active_id=data['dep1'].id,
+                    active_ids=[data['dep1'].id]):
+                session_id, _, _ = LogMeeting.create()
+                result = LogMeeting.execute(session_id, {}, 'start')
+                values = {k: v for k, v in result['view']['defaults'].items()
+                    if '.' not in k}
+                self.assertEqual(values['department'], data['dep1'].id)
+                values['doctors'] = [data['d1'].id, data['d3'].id]
+                values['products'] = []
+                LogMeeting.execute(session_id, {'start': values}, 'log')
+            calls = Call.search([('call_type', '=', 'department_meeting')])
+            self.assertEqual({c.party for c in calls},
+                {data['d1'], data['d3']})
+            self.assertEqual({c.state for c in calls}, {'done'})
+
+            today = data['today']
+            cycle, = CyclePlan.create([{
+                        'company': data['company'].id,
+                        'employee': data['rep1'].id,
+                        'start_date': today.replace(day=1),
+                        'end_date': (today.replace(day=1)
+                            + datetime.timedelta(days=32)).replace(day=1)
+                        - datetime.timedelta(days=1),
+                        }])
+            CyclePlan.generate([cycle])
+            cycle = CyclePlan(cycle.id)
+            line, = cycle.lines  # rep1 covers only the A-tier doctor D1
+            self.assertEqual((line.party, line.target_calls), (data['d1'], 4))
+            self.assertEqual(line.done_calls, 1)
+            self.assertEqual(line.remaining_calls, 3)
+            self.assertEqual(cycle.attainment, 0.25)
+            monday = today - datetime.timedelta(days=today.weekday())
+            plan, = Plan.create([{
+                        'company': data['company'].id,
+                        'employee': data['rep1'].id,
+                        'week_start': monday}])
+            Plan.fill_from_cycle([plan])
+            self.assertEqual(
+                [c.party for c in Plan(plan.id).lines], [data['d1']])
+
+    @with_transaction()
+    def test_demo(self):
+        "The demo data is created"
+        import random
+        from trytond.modules.pharma_calls import demo
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Plan = pool.get('pharma.weekly.plan')
+        Event = pool.get('pharma.event')
+        data = self._setup()
+        with set_company(data['company']):
+            demo.create_demo({
+                    'pool': pool, 'company': data['company'],
+                    'users': {l: data[l + '_user'] for l in ['rep1', 'rep2']},
+                    'employees': {l: data[l] for l in [
+                            'rep1', 'rep2', 'manager1']},
+                    'today': data['today'], 'progress': lambda m: None,
+                    'random': random.Random(42),
+                    })
+            self.assertGreater(Call.search_count([('state', '=', 'done')]),
+                100)
+            self.assertEqual(Plan.search_count([
+                        ('state', '=', 'submitted'),
+                        ('employee', '=', data['rep1'].id)]), 1)
+            self.assertEqual(Event.search_count([]), 2)
 
 
 del ModuleTestCase

@@ -1,13 +1,692 @@
 # This file is part of the pharma suite. See README.md for license terms.
-from trytond.modules.company.tests import CompanyTestMixin
+import contextlib
+import datetime
+from unittest.mock import patch
+
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import (
+    CompanyTestMixin, create_company, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
-from trytond.tests.test_tryton import ModuleTestCase
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 
 class PharmaHospitalTestCase(
         PartyCheckReplaceMixin, CompanyTestMixin, ModuleTestCase):
     "Test pharma_hospital module"
     module = 'pharma_hospital'
+
+    def _pharma_setup(self):
+        """Company, manager1 over rep1 (territory T1) and rep2 (T2),
+        hospitals H1 in T1 and H2 in T2, doctors D1 (covered by rep1),
+        D1b (H1, not covered) and D2 (H2, covered by rep2)"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Employee = pool.get('company.employee')
+        User = pool.get('res.user')
+        Territory = pool.get('pharma.territory')
+        Department = pool.get('pharma.hospital.department')
+        Coverage = pool.get('pharma.coverage')
+        ModelData = pool.get('ir.model.data')
+        Date = pool.get('ir.date')
+        today = Date.today()
+
+        company = create_company()
+        data = {'company': company, 'today': today}
+        rep_group = ModelData.get_id('pharma_hospital', 'group_pharma_rep')
+        manager_group = ModelData.get_id(
+            'pharma_hospital', 'group_pharma_manager')
+        for login, groups in [
+                ('manager1', [manager_group]),
+                ('rep1', [rep_group]),
+                ('rep2', [rep_group]),
+                ('rep3', [rep_group])]:
+            party, = Party.create([{'name': login.title()}])
+            employee, = Employee.create([{
+                        'party': party.id,
+                        'company': company.id,
+                        'supervisor': (data['manager1_employee'].id
+                            if login != 'manager1' else None),
+                        }])
+            user, = User.create([{
+                        'name': login.title(),
+                        'login': login,
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'employees': [('add', [employee.id])],
+                        'employee': employee.id,
+                        'groups': [('add', groups)],
+                        }])
+            data[login + '_employee'] = employee
+            data[login + '_user'] = user
+        region, = Territory.create([{
+                    'name': "East", 'code': 'E', 'level': 'region',
+                    'manager': data['manager1_employee'].id,
+                    }])
+        t1, t2 = Territory.create([{
+                    'name': "Shanghai", 'code': 'SH', 'level': 'city',
+                    'parent': region.id,
+                    'reps': [('add', [data['rep1_employee'].id])],
+                    }, {
+                    'name': "Hangzhou", 'code': 'HZ', 'level': 'city',
+                    'parent': region.id,
+                    'reps': [('add', [data['rep2_employee'].id])],
+                    }])
+        h1, h2 = Party.create([{
+                    'name': "瑞金医院", 'pharma_type': 'hospital',
+                    'territory': t1.id,
+                    }, {
+                    'name': "浙江大学医学院附属第一医院",
+                    'pharma_type': 'hospital', 'territory': t2.id,
+                    }])
+        dep1, dep2 = Department.create([{
+                    'hospital': h1.id, 'name': "心内科",
+                    }, {
+                    'hospital': h2.id, 'name': "肿瘤科",
+                    }])
+        d1, d1b, d2 = Party.create([{
+                    'name': "曾医生", 'pharma_type': 'doctor',
+                    'hospital': h1.id, 'department': dep1.id,
+                    'societies': "CSC", 'best_visit_time': "Monday",
+                    }, {
+                    'name': "王医生", 'pharma_type': 'doctor',
+                    'hospital': h1.id, 'department': dep1.id,
+                    }, {
+                    'name': "李医生", 'pharma_type': 'doctor',
+                    'hospital': h2.id, 'department': dep2.id,
+                    'research_interests': "Oncology",
+                    }])
+        Department.write([dep2], {'head': d2.id})
+        start = today - datetime.timedelta(days=30)
+        Coverage.create([{
+                    'company': company.id,
+                    'employee': data['rep1_employee'].id,
+                    'party': p.id, 'role': 'primary', 'start_date': start,
+                    } for p in [h1, d1]] + [{
+                    'company': company.id,
+                    'employee': data['rep2_employee'].id,
+                    'party': p.id, 'role': 'primary', 'start_date': start,
+                    } for p in [h2, d2]])
+        data.update({
+                'region': region, 't1': t1, 't2': t2, 'h1': h1, 'h2': h2,
+                'dep1': dep1, 'dep2': dep2, 'd1': d1, 'd1b': d1b, 'd2': d2,
+                })
+        return data
+
+    def _as_user(self, user, company):
+        "Context manager: the RPC conditions of user"
+        transaction = Transaction()
+        stack = contextlib.ExitStack()
+        stack.enter_context(transaction.set_user(user.id))
+        stack.enter_context(transaction.set_context(
+                _check_access=True, company=company.id))
+        return stack
+
+    def _current(self, employee, parties=None):
+        Coverage = Pool().get('pharma.coverage')
+        domain = [('employee', '=', employee.id), ('current', '=', True)]
+        if parties is not None:
+            domain.append(('party', 'in', [p.id for p in parties]))
+        return Coverage.search(domain)
+
+    @with_transaction()
+    def test_handover_transfer(self):
+        "Transfer moves every account and logs each"
+        pool = Pool()
+        Handover = pool.get('pharma.handover', type='wizard')
+        Coverage = pool.get('pharma.coverage')
+        data = self._pharma_setup()
+        company = data['company']
+        rep1, rep2 = data['rep1_employee'], data['rep2_employee']
+        with set_company(company):
+            # A coverage that starts today is moved as it is
+            fresh, = Coverage.create([{
+                        'company': company.id, 'employee': rep1.id,
+                        'party': data['d1b'].id, 'role': 'secondary',
+                        'start_date': data['today'],
+                        }])
+            session_id, _, _ = Handover.create()
+            Handover.execute(session_id, {
+                    'start': {
+                        'company': company.id,
+                        'from_employee': rep1.id,
+                        'to_employee': rep2.id,
+                        'scope': 'all',
+                        'mode': 'transfer',
+                        },
+                    }, 'handover')
+            Handover.delete(session_id)
+
+            self.assertEqual(self._current(rep1), [])
+            moved = self._current(rep2, [data['h1'], data['d1'], data['d1b']])
+            self.assertEqual(
+                {(c.party, c.role) for c in moved},
+                {(data['h1'], 'primary'), (data['d1'], 'primary'),
+                    (data['d1b'], 'secondary')})
+            self.assertEqual(data['d1'].primary_rep, rep2)
+            # history is kept: rep1's rows are closed, not deleted
+            closed = Coverage.search([
+                    ('employee', '=', rep1.id),
+                    ('party', '=', data['h1'].id)])
+            self.assertEqual(len(closed), 1)
+            self.assertEqual(
+                closed[0].end_date,
+                data['today'] - datetime.timedelta(days=1))
+            log = closed[0].handover
+            self.assertEqual(log.mode, 'transfer')
+            self.assertEqual((log.from_employee, log.to_employee),
+                (rep1, rep2))
+            self.assertEqual(
+                sorted(l.party.id for l in log.lines if l.party),
+                sorted(p.id for p in [data['h1'], data['d1'], data['d1b']]))
+            self.assertEqual(Coverage(fresh.id).employee, rep2)
+
+    @with_transaction()
+    def test_handover_transfer_modules(self):
+        "Transfer calls pharma_handover of the registered models"
+        pool = Pool()
+        Handover = pool.get('pharma.handover', type='wizard')
+        Territory = pool.get('pharma.territory')
+        data = self._pharma_setup()
+        company = data['company']
+        calls = []
+
+        def pharma_handover(from_employee, to_employee, parties, log):
+            calls.append((from_employee, to_employee, list(parties)))
+            return [(data['dep1'], "department moved")]
+        with set_company(company), \
+                patch.object(Handover, '_handover_models',
+                    classmethod(lambda cls: ['pharma.territory'])), \
+                patch.object(Territory, 'pharma_handover',
+                    staticmethod(pharma_handover), create=True):
+            log = Handover.run(company, data['rep1_employee'],
+                data['rep2_employee'], 'transfer', scope='territory',
+                territory=data['t1'])
+        self.assertEqual(calls, [(data['rep1_employee'],
+                    data['rep2_employee'], [data['h1'], data['d1']])])
+        line, = [l for l in log.lines if l.record == data['dep1']]
+        self.assertEqual(line.description, "department moved")
+
+    @with_transaction()
+    def test_handover_delegation(self):
+        "Delegation gives delegate coverage until the end date"
+        pool = Pool()
+        Handover = pool.get('pharma.handover', type='wizard')
+        Coverage = pool.get('pharma.coverage')
+        Notification = pool.get('res.notification')
+        data = self._pharma_setup()
+        company = data['company']
+        rep1, rep2 = data['rep1_employee'], data['rep2_employee']
+        end = data['today'] + datetime.timedelta(days=14)
+        with set_company(company):
+            log = Handover.run(company, rep1, rep2, 'delegation',
+                scope='parties', parties=[data['d1']], end_date=end)
+            delegated = self._current(rep2, [data['d1']])
+            self.assertEqual(
+                [(c.role, c.end_date) for c in delegated],
+                [('delegate', end)])
+            # the owner keeps the account
+            self.assertEqual(data['d1'].primary_rep, rep1)
+            self.assertEqual(len(self._current(rep1)), 2)
+            self.assertEqual([l.party for l in log.lines], [data['d1']])
+
+            # rep2 reads and writes the delegated doctor
+            with self._as_user(data['rep2_user'], company):
+                Party = pool.get('party.party')
+                Party.write([Party(data['d1'].id)], {'vip': True})
+
+            # a delegation needs an end date
+            with self.assertRaises(UserError):
+                Coverage.create([{
+                            'company': company.id, 'employee': rep2.id,
+                            'party': data['d1b'].id, 'role': 'delegate',
+                            }])
+            with self.assertRaises(UserError):
+                Handover.run(company, rep1, rep2, 'delegation',
+                    scope='all', end_date=None)
+
+            # the daily job ends the expired delegation and tells both
+            Coverage.write(delegated, {
+                    'start_date': data['today'] - datetime.timedelta(days=5),
+                    'end_date': data['today'] - datetime.timedelta(days=1),
+                    })
+            Coverage.pharma_end_delegations()
+            self.assertTrue(Coverage(delegated[0].id).delegation_ended)
+            users = {n.user for n in Notification.search([])}
+            self.assertEqual(users, {data['rep1_user'], data['rep2_user']})
+            Coverage.pharma_end_delegations()
+            self.assertEqual(len(Notification.search([])), 2)
+
+    @with_transaction()
+    def test_handover_refused(self):
+        "Hand-over refuses an inactive target and the same employee"
+        pool = Pool()
+        Handover = pool.get('pharma.handover', type='wizard')
+        Employee = pool.get('company.employee')
+        data = self._pharma_setup()
+        company = data['company']
+        rep1, rep3 = data['rep1_employee'], data['rep3_employee']
+        with set_company(company):
+            Employee.write([rep3], {
+                    'end_date': data['today'] - datetime.timedelta(days=1)})
+            with self.assertRaisesRegex(UserError, 'not active'):
+                Handover.run(company, rep1, Employee(rep3.id), 'transfer')
+            with self.assertRaisesRegex(UserError, 'two different'):
+                Handover.run(company, rep1, rep1, 'transfer')
+            with self.assertRaises(UserError):
+                # rep3 covers nothing
+                Employee.write([rep3], {'end_date': None})
+                Handover.run(company, rep3, rep1, 'transfer')
+        self.assertEqual(len(self._current(rep1)), 2)
+
+        # only regional managers and administrators run it
+        with self._as_user(data['rep1_user'], company):
+            with self.assertRaises(AccessError):
+                Handover.create()
+        with self._as_user(data['manager1_user'], company):
+            session_id, _, _ = Handover.create()
+            Handover.delete(session_id)
+
+    @with_transaction()
+    def test_employee_leave_refused(self):
+        "An end date or a deactivated user needs the hand-over first"
+        pool = Pool()
+        Employee = pool.get('company.employee')
+        User = pool.get('res.user')
+        Handover = pool.get('pharma.handover', type='wizard')
+        Coverage = pool.get('pharma.coverage')
+        data = self._pharma_setup()
+        company = data['company']
+        rep2 = data['rep2_employee']
+        end = data['today'] + datetime.timedelta(days=10)
+        with set_company(company):
+            with self.assertRaisesRegex(
+                    UserError, r'Rep2.*2 accounts.*hand-over'):
+                Employee.write([rep2], {'end_date': end})
+            with self.assertRaisesRegex(UserError, r'Rep2.*hand-over'):
+                User.write([data['rep2_user']], {'active': False})
+            # coverage that ends by the leave date is fine
+            Coverage.write(self._current(rep2), {'end_date': end})
+            Employee.write([rep2], {'end_date': end})
+            Employee.write([rep2], {'end_date': None})
+            Coverage.write(self._current(rep2), {'end_date': None})
+
+            # the managers hear of leavers within the notice days
+            Notification = pool.get('res.notification')
+            Employee.write([data['rep1_employee']], {
+                    'supervisor': data['manager1_employee'].id})
+            # after a hand-over rep2 may leave
+            Handover.run(company, rep2, data['rep1_employee'], 'transfer')
+            Employee.write([rep2], {'end_date': end})
+            User.write([data['rep2_user']], {'active': False})
+            Employee.pharma_notify_leavers()
+            self.assertEqual(Notification.search([]), [])
+            # rep1 leaves soon with accounts: manager1 is told
+            rep1 = data['rep1_employee']
+            cursor = Transaction().connection.cursor()
+            table = Employee.__table__()
+            cursor.execute(*table.update(
+                    [table.end_date], [end], where=table.id == rep1.id))
+            Transaction().cache.clear()
+            Employee.pharma_notify_leavers()
+            notification, = Notification.search([])
+            self.assertEqual(notification.user, data['manager1_user'])
+            self.assertIn('Rep1', notification.description)
+
+    @with_transaction()
+    def test_pinyin_search(self):
+        "Pinyin and initials find hospitals and doctors"
+        pool = Pool()
+        Party = pool.get('party.party')
+        data = self._pharma_setup()
+        for query in ['rjyy', 'ruijin', 'RJ']:
+            self.assertIn(data['h1'], Party.search([
+                        ('rec_name', 'ilike', '%' + query + '%'),
+                        ('pharma_type', '=', 'hospital'),
+                        ]), msg=query)
+        self.assertEqual(Party.search([
+                    ('rec_name', 'ilike', 'rjyy'),
+                    ('pharma_type', '=', 'hospital'),
+                    ]), [data['h1']])
+        # polyphonic 曾: zeng and ceng
+        for query in ['zeng', 'ceng', 'zys', 'cys']:
+            self.assertIn(data['d1'], Party.search([
+                        ('rec_name', 'ilike', query + '%'),
+                        ('pharma_type', '=', 'doctor'),
+                        ]), msg=query)
+        self.assertNotIn(data['d2'], Party.search([
+                    ('rec_name', 'ilike', 'zeng%')]))
+
+    @with_transaction()
+    def test_pinyin_search_access(self):
+        "Pinyin search returns only what the rep may see"
+        pool = Pool()
+        Party = pool.get('party.party')
+        data = self._pharma_setup()
+        with self._as_user(data['rep2_user'], data['company']):
+            self.assertEqual(Party.search([
+                        ('rec_name', 'ilike', '%rjyy%')]), [])
+            self.assertEqual(Party.search([
+                        ('rec_name', 'ilike', '%zjdx%')]), [data['h2']])
+
+    @with_transaction()
+    def test_coverage_primary_overlap(self):
+        "A party has one primary representative at a time"
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        data = self._pharma_setup()
+        company = data['company']
+        today = data['today']
+        values = {
+            'company': company.id, 'employee': data['rep2_employee'].id,
+            'party': data['d1'].id, 'role': 'primary',
+            }
+        with set_company(company):
+            # before rep1's coverage, or as secondary: fine
+            Coverage.create([dict(values,
+                        start_date=today - datetime.timedelta(days=90),
+                        end_date=today - datetime.timedelta(days=31)),
+                    dict(values, role='secondary', start_date=today)])
+            with self.assertRaisesRegex(UserError, 'primary'):
+                Coverage.create([dict(values,
+                            start_date=today - datetime.timedelta(days=30),
+                            end_date=today - datetime.timedelta(days=29))])
+            with self.assertRaisesRegex(UserError, 'primary'):
+                Coverage.create([dict(values, start_date=today)])
+
+    @with_transaction()
+    def test_replace_closes_duplicate_coverage(self):
+        "Merging two doctors closes the coverage rows it duplicates"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Coverage = pool.get('pharma.coverage')
+        Replace = pool.get('party.replace', type='wizard')
+        data = self._pharma_setup()
+        company = data['company']
+        with set_company(company):
+            dup, = Party.create([{
+                        'name': "曾医生", 'pharma_type': 'doctor',
+                        'hospital': data['h1'].id,
+                        }])
+            Coverage.create([{
+                        'company': company.id,
+                        'employee': data['rep2_employee'].id,
+                        'party': dup.id, 'role': 'primary',
+                        'start_date': data['today'] - datetime.timedelta(
+                            days=10),
+                        }])
+            session_id, _, _ = Replace.create()
+            replace = Replace(session_id)
+            replace.ask.source = dup
+            replace.ask.destination = data['d1']
+            replace.transition_replace()
+
+            coverages = Coverage.search([('party', '=', data['d1'].id)])
+            self.assertEqual(len(coverages), 2)
+            current = [c for c in coverages if c.current]
+            self.assertEqual(
+                [(c.employee, c.role) for c in current],
+                [(data['rep1_employee'], 'primary')])
+            self.assertEqual(data['d1'].primary_rep, data['rep1_employee'])
+
+    @with_transaction()
+    def test_rep_access(self):
+        "A rep sees covered parties and their territory, read-only"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Department = pool.get('pharma.hospital.department')
+        Coverage = pool.get('pharma.coverage')
+        UserGroup = pool.get('res.user-res.group')
+        User = pool.get('res.user')
+        Group = pool.get('res.group')
+        ModelData = pool.get('ir.model.data')
+        data = self._pharma_setup()
+        company = data['company']
+        h1, h2, d1, d1b, d2 = (
+            data[k] for k in ['h1', 'h2', 'd1', 'd1b', 'd2'])
+        doctors = [('pharma_type', '=', 'doctor')]
+        hidden_ids = [h2.id, d2.id]
+        # rep1 also covers a doctor of the hidden hospital
+        d3, = Party.create([{
+                    'name': "赵医生", 'pharma_type': 'doctor',
+                    'hospital': h2.id,
+                    }])
+        Coverage.create([{
+                    'company': company.id,
+                    'employee': data['rep1_employee'].id,
+                    'party': d3.id, 'role': 'primary',
+                    'start_date': data['today'],
+                    }])
+
+        with self._as_user(data['rep1_user'], company):
+            # read, search, count
+            self.assertEqual(Party.search(doctors, order=[('id', 'ASC')]),
+                [d1, d1b, d3])
+            self.assertEqual(Party.search_count(doctors), 3)
+            self.assertEqual(
+                Party.search([('pharma_type', '=', 'hospital')]), [h1])
+            Party.read([d1.id, d1b.id], ['name', 'rec_name'])
+            for field in ['name', 'rec_name']:
+                with self.assertRaises(AccessError, msg=field):
+                    Party.read([d2.id], [field])
+            # filtering or ordering by a field of a hidden record
+            self.assertEqual(Party.search([('name', '=', d2.name)]), [])
+            self.assertEqual(Party.search_count([('id', 'in', hidden_ids)]), 0)
+            self.assertEqual(Party.search([
+                        ('hospital.name', '=', h2.name)]), [])
+            self.assertEqual(Party.search(
+                    [('pharma_type', 'in', ['hospital', 'doctor'])],
+                    order=[('research_interests', 'DESC'), ('id', 'ASC')]),
+                [h1, d1, d1b, d3])
+            self.assertEqual(set(Party.search(doctors,
+                        order=[('hospital.name', 'DESC'), ('id', 'ASC')])),
+                {d1, d1b, d3})
+            self.assertEqual(Party.search([
+                        ('coverages.employee', '=',
+                            data['rep2_employee'].id)]), [])
+            self.assertEqual(Party.search([
+                        ('coverages', 'where', [
+                                ('employee', '=', data['rep2_employee'].id),
+                                ])]), [])
+            # d3 is visible, its hospital h2 is not
+            self.assertEqual(Party.search([('hospital', 'ilike', h2.name)]),
+                [])
+            self.assertEqual(Party.search([
+                        ('hospital.beds', '=', None), ('id', '=', d3.id)]),
+                [])
+            self.assertEqual(Party.search([('hospital.name', '=', h1.name)],
+                    order=[('id', 'ASC')]), [d1, d1b])
+            self.assertEqual(Party.search([
+                        ('hospital.name', '!=', h1.name),
+                        ('pharma_type', '=', 'doctor')]), [])
+            # write: own coverage only, territory is read-only
+            Party.write([Party(d1.id)], {'vip': True})
+            with self.assertRaises(AccessError):
+                Party.write([Party(d1b.id)], {'vip': True})
+            with self.assertRaises(AccessError):
+                Party.write([Party(d2.id)], {'vip': True})
+            with self.assertRaises(AccessError):
+                Party.write(
+                    [Party(d1.id)], {'name': "Changed"},
+                    [Party(d2.id)], {'name': "Changed"})
+            with self.assertRaises(AccessError):
+                Party.delete([Party(d2.id)])
+            # copy and export of a hidden doctor
+            with self.assertRaises(AccessError):
+                Party.copy([Party(d2.id)])
+            with self.assertRaises(AccessError):
+                Party.export_data([Party(d2.id)], ['name'])
+            self.assertEqual(Party.export_data_domain(
+                    [('id', '=', d2.id)], ['name']), [])
+            self.assertEqual(sorted(Party.export_data(
+                        [Party(h1.id)], ['hospital_doctors/name'])),
+                sorted([[d1.name], [d1b.name]]))
+            # a hidden hospital through a visible doctor
+            Party.read([d3.id], ['name', 'hospital'])
+            with self.assertRaises(AccessError):
+                Party.read([d3.id], ['hospital.rec_name'])
+            with self.assertRaises(AccessError):
+                Party.export_data([Party(d3.id)], ['name', 'hospital/name'])
+            # related fields of visible records
+            # the departments of a hidden hospital are hidden
+            self.assertEqual(
+                Department.search([('id', '=', data['dep2'].id)]), [])
+            with self.assertRaises(AccessError):
+                Department.read([data['dep2'].id], ['head'])
+            dep1, = Department.search([('id', '=', data['dep1'].id)])
+            # a rep changes the departments of covered hospitals only
+            Department.write([dep1], {'beds': 40})
+            with self.assertRaises(AccessError):
+                Department.write([Department(data['dep2'].id)], {'beds': 1})
+            with self.assertRaises(AccessError):
+                Department.create([{'hospital': h2.id, 'name': "X"}])
+            values, = Department.read([dep1.id], ['doctors'])
+            self.assertEqual(
+                sorted(values['doctors']), sorted([d1.id, d1b.id]))
+            values, = Party.read([h1.id], ['hospital_doctors', 'coverages'])
+            self.assertEqual(sorted(values['hospital_doctors']),
+                sorted([d1.id, d1b.id]))
+            # relation models: coverage and group membership
+            rep1_coverage, = Coverage.search([('party', '=', d1.id)])
+            with self.assertRaises(AccessError):
+                Coverage.write([rep1_coverage], {'end_date': None,
+                        'employee': data['rep2_employee'].id})
+            with self.assertRaises(AccessError):
+                Coverage.create([{
+                            'company': company.id,
+                            'employee': data['rep1_employee'].id,
+                            'party': d2.id, 'role': 'secondary',
+                            'start_date': data['today'],
+                            }])
+            self.assertEqual(Coverage.search([('party', '=', d2.id)]), [])
+            admin_group = ModelData.get_id('res', 'group_admin')
+            # the membership relation is not exposed through RPC and the
+            # user and group models are not writable by a rep
+            self.assertNotIn('create', UserGroup.__rpc__)
+            self.assertNotIn('write', UserGroup.__rpc__)
+            with self.assertRaises(AccessError):
+                User.write([User(data['rep1_user'].id)], {
+                        'groups': [('add', [admin_group])]})
+            with self.assertRaises(AccessError):
+                Group.write([Group(admin_group)], {
+                        'users': [('add', [data['rep1_user'].id])]})
+            with self.assertRaises(AccessError):
+                Party.write([Party(d1.id)], {'coverages': [('create', [{
+                                    'company': company.id,
+                                    'employee': data['rep1_employee'].id,
+                                    'role': 'secondary',
+                                    'start_date': data['today'],
+                                    }])]})
+
+        # rep2 in the same process sees other records
+        with self._as_user(data['rep2_user'], company):
+            self.assertEqual(
+                Party.search(doctors, order=[('id', 'ASC')]), [d2, d3])
+            with self.assertRaises(AccessError):
+                Party.read([d1.id], ['rec_name'])
+            # d3 is in rep2's territory: rep1's coverage row stays hidden
+            values, = Party.read([d3.id], ['coverages', 'primary_rep'])
+            self.assertEqual(list(values['coverages']), [])
+
+        # the manager sees the territory subtree
+        with self._as_user(data['manager1_user'], company):
+            self.assertEqual(
+                Party.search(doctors, order=[('id', 'ASC')]),
+                [d1, d1b, d2, d3])
+            self.assertEqual(Party.search_count(
+                    [('pharma_type', '=', 'hospital')]), 2)
+
+        # rep1 writes nothing of the test above
+        self.assertEqual(Party(d2.id).name, "李医生")
+
+    @with_transaction()
+    def test_rep_access_after_transfer(self):
+        "After a transfer the former rep sees none of the accounts"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Handover = pool.get('pharma.handover', type='wizard')
+        Territory = pool.get('pharma.territory')
+        data = self._pharma_setup()
+        company = data['company']
+        with set_company(company):
+            log = Handover.run(company, data['rep1_employee'],
+                data['rep2_employee'], 'transfer')
+        # rep2 takes rep1's place in the territory
+        self.assertEqual(list(Territory(data['t1'].id).reps),
+            [data['rep2_employee']])
+        self.assertIn(data['t1'], [l.record for l in log.lines])
+        with self._as_user(data['rep1_user'], company):
+            self.assertEqual(Party.search([
+                        ('pharma_type', 'in', ['hospital', 'doctor'])]), [])
+        with self._as_user(data['rep2_user'], company):
+            self.assertIn(data['d1'], Party.search([]))
+            Party.write([Party(data['d1'].id)], {'vip': True})
+
+    @with_transaction()
+    def test_export_log_and_erase(self):
+        "Exports of doctors are logged; erasure blanks doctors' fields"
+        pool = Pool()
+        Party = pool.get('party.party')
+        ExportLog = pool.get('pharma.export.log')
+        Erase = pool.get('party.erase', type='wizard')
+        data = self._pharma_setup()
+        company = data['company']
+        with self._as_user(data['rep1_user'], company):
+            Party.export_data([Party(data['h1'].id)], ['name'])
+            Party.export_data([Party(data['d1'].id), Party(data['d1b'].id)],
+                ['name', 'hospital/name'])
+        log, = ExportLog.search([])
+        self.assertEqual((log.user, log.records, log.doctors),
+            (data['rep1_user'], 2, 2))
+
+        d1 = data['d1']
+        Party.write([d1], {'active': False})
+        session_id, _, _ = Erase.create()
+        erase = Erase(session_id)
+        erase.ask.party = d1
+        erase.transition_erase()
+        Transaction().cache.clear()
+        d1 = Party(d1.id)
+        self.assertEqual(
+            [d1.name, d1.societies, d1.best_visit_time, d1.pinyin],
+            [None, None, None, None])
+
+    @with_transaction()
+    def test_lifecycle_reminders(self):
+        "Elapsed stage intervals remind the rep, stale stages the manager"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Notification = pool.get('res.notification')
+        data = self._pharma_setup()
+        company = data['company']
+        today = data['today']
+        with set_company(company):
+            Party.pharma_lifecycle_reminders()
+            self.assertEqual(Notification.search([]), [])
+            cursor = Transaction().connection.cursor()
+            table = Party.__table__()
+            cursor.execute(*table.update(
+                    [table.lifecycle_date],
+                    [today - datetime.timedelta(days=100)],
+                    where=table.id == data['d1'].id))
+            Transaction().cache.clear()
+            Party.pharma_lifecycle_reminders()
+            notification, = Notification.search([])
+            self.assertEqual(notification.user, data['rep1_user'])
+            self.assertIn(str(data['d1'].id), notification.records)
+            Party.pharma_lifecycle_reminders()
+            self.assertEqual(len(Notification.search([])), 1)
+
+            self.assertEqual(
+                Party.search([('lifecycle_stale', '=', True)]), [data['d1']])
+            Party.pharma_lifecycle_stale()
+            notification, = Notification.search(
+                [('user', '=', data['manager1_user'].id)])
+            Party.pharma_lifecycle_stale()
+            self.assertEqual(len(Notification.search(
+                        [('user', '=', data['manager1_user'].id)])), 1)
 
 
 del ModuleTestCase

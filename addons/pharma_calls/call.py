@@ -1,0 +1,730 @@
+# This file is part of the pharma suite. See README.md for license terms.
+import datetime
+import json
+from collections import defaultdict
+from decimal import Decimal
+
+from sql.aggregate import Max
+
+from trytond.i18n import gettext
+from trytond.model import (
+    Index, ModelSQL, ModelView, Workflow, fields)
+from trytond.model.exceptions import AccessError, ValidationError
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval, If
+from trytond import backend
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+
+MAX_IDS = backend.MAX_QUERY_PARAMS // 10
+
+CALL_TYPES = [
+    ('face_to_face', "Face-to-Face"),
+    ('department_meeting', "Department Meeting"),
+    ('phone', "Phone"),
+    ('online', "Online/WeChat"),
+    ('joint_visit', "Joint Visit"),
+    ]
+STATES = [
+    ('planned', "Planned"),
+    ('done', "Done"),
+    ('cancelled', "Cancelled"),
+    ]
+CANCEL_REASONS = [
+    (None, ""),
+    ('missed', "Missed"),
+    ('doctor', "Doctor Unavailable"),
+    ('rep', "Representative Unavailable"),
+    ('other', "Other"),
+    ]
+ADOPTION_STAGES = [
+    (None, ""),
+    ('unaware', "Unaware"),
+    ('aware', "Aware"),
+    ('trial', "Trial"),
+    ('regular', "Regular User"),
+    ('advocate', "Advocate"),
+    ]
+PLAN_RESULTS = [
+    (None, ""),
+    ('planned', "Planned"),
+    ('done', "Done"),
+    ('moved', "Moved"),
+    ('missed', "Missed"),
+    ('cancelled', "Cancelled"),
+    ]
+
+# Fields of a call that the plan fixes once it is submitted
+PLANNED_FIELDS = {'employee', 'party', 'date', 'call_type', 'weekly_plan'}
+# Fields anybody allowed to write may change on a locked call
+FREE_FIELDS = {'manager_comment'}
+
+
+class CallCheckError(ValidationError):
+    pass
+
+
+def user_employee_ids():
+    User = Pool().get('res.user')
+    return set(User.get_employees())
+
+
+def in_group(xml_id):
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    return ModelData.get_id('pharma_hospital', xml_id) in User.get_groups()
+
+
+def is_clerk_or_admin():
+    if Transaction().user == 0:
+        return True
+    return in_group('group_pharma_clerk') or in_group('group_pharma_admin')
+
+
+class CallAlert:
+    "Daily alerts on calls and plans, mixed into pharma.call"
+    __slots__ = ()
+
+    @classmethod
+    def _alert_users(cls, employee):
+        User = Pool().get('res.user')
+        return User.search([('employees', '=', employee.id)])
+
+    @classmethod
+    def send_alerts(cls):
+        "Overdue follow-ups, A-tier doctors not visited, plans not submitted"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Plan = pool.get('pharma.weekly.plan')
+        Coverage = pool.get('pharma.coverage')
+        Configuration = pool.get('pharma.configuration')
+        today = Date.today()
+        now = datetime.datetime.now()
+        company = Transaction().context.get('company', -1)
+        config = Configuration.get_config(company)
+        week = datetime.timedelta(days=7)
+        alerts = []  # (record, employee, label, description, escalate)
+
+        overdue = cls.search([
+                ('company', '=', company),
+                ('state', '=', 'planned'),
+                ('followup_of', '!=', None),
+                ('date', '<', datetime.datetime.combine(
+                        today, datetime.time())),
+                ])
+        for call in overdue:
+            alerts.append((call, call.employee,
+                    gettext('pharma_calls.msg_alert_followup_overdue'),
+                    call.rec_name, call.date < now - week))
+
+        coverages = Coverage.search([
+                ('company', '=', company),
+                ('role', '=', 'primary'),
+                ('start_date', '<=', today),
+                ['OR', ('end_date', '=', None), ('end_date', '>=', today)],
+                ('party.pharma_type', '=', 'doctor'),
+                ('party.doctor_tier', '=', 'A'),
+                ])
+        frequency = config.freq_a or 0
+        if frequency:
+            interval = datetime.timedelta(days=max(1, 30 // frequency))
+            last = cls.last_calls({c.party for c in coverages})
+            for coverage in coverages:
+                call = last.get(coverage.party.id)
+                last_date = call.date if call else None
+                if last_date is None or last_date < now - interval:
+                    late = (last_date is None
+                        or last_date < now - interval - week)
+                    alerts.append((coverage.party, coverage.employee,
+                            gettext('pharma_calls.msg_alert_a_tier'),
+                            coverage.party.rec_name, late))
+
+        monday = today - datetime.timedelta(days=today.weekday())
+        if today > monday or now.hour >= 12:
+            submitted = {(p.employee.id, p.week_start) for p in Plan.search([
+                        ('company', '=', company),
+                        ('week_start', '>=', monday - week),
+                        ('state', 'in', ['submitted', 'approved', 'done']),
+                        ])}
+            reps = {c.employee for c in Coverage.search([
+                        ('company', '=', company),
+                        ('start_date', '<=', today),
+                        ['OR', ('end_date', '=', None),
+                            ('end_date', '>=', today)],
+                        ])}
+            for rep in reps:
+                if (rep.id, monday) not in submitted:
+                    late = (rep.id, monday - week) not in submitted
+                    alerts.append((rep, rep,
+                            gettext('pharma_calls.msg_alert_plan_missing'),
+                            str(monday), late))
+        cls._notify(alerts)
+        return alerts
+
+    @classmethod
+    def _notify(cls, alerts):
+        pool = Pool()
+        User = pool.get('res.user')
+        Notification = pool.get('res.notification')
+        users = {}
+
+        def get_users(employee):
+            if employee.id not in users:
+                users[employee.id] = User.search(
+                    [('employees', '=', employee.id)])
+            return users[employee.id]
+        notifications = []
+        for record, employee, label, description, escalate in alerts:
+            targets = list(get_users(employee))
+            if escalate and employee.supervisor:
+                targets += get_users(employee.supervisor)
+            for user in targets:
+                notifications.append(Notification(
+                        user=user, icon='tryton-warning',
+                        label=label, description=description,
+                        model=record.__name__,
+                        records=json.dumps([record.id])))
+        if notifications:
+            Notification.save(notifications)
+
+
+class Call(CallAlert, Workflow, ModelSQL, ModelView):
+    "Call"
+    __name__ = 'pharma.call'
+    _states = {
+        'readonly': Eval('state') != 'planned',
+        }
+    company = fields.Many2One(
+        'company.company', "Company", required=True,
+        states={
+            'readonly': Eval('state') != 'planned',
+            })
+    employee = fields.Many2One(
+        'company.employee', "Representative", required=True,
+        domain=[('company', '=', Eval('company', -1))],
+        states=_states)
+    party = fields.Many2One(
+        'party.party', "Party", required=True, ondelete='RESTRICT',
+        domain=[('pharma_type', 'in', ['doctor', 'hospital', 'pharmacy'])],
+        states=_states,
+        context={'company': Eval('company', -1)}, depends={'company'},
+        help="The doctor, or a hospital contact.")
+    hospital = fields.Many2One(
+        'party.party', "Hospital", ondelete='RESTRICT',
+        domain=[('pharma_type', '=', 'hospital')],
+        states=_states,
+        context={'company': Eval('company', -1)}, depends={'company'})
+    department = fields.Many2One(
+        'pharma.hospital.department', "Department", ondelete='RESTRICT',
+        domain=[If(Bool(Eval('hospital')),
+                ('hospital', '=', Eval('hospital', -1)),
+                ())],
+        states=_states)
+    date = fields.DateTime("Date", required=True, states=_states)
+    call_type = fields.Selection(
+        CALL_TYPES, "Type", required=True, states=_states)
+    state = fields.Selection(STATES, "State", readonly=True, required=True)
+    cancel_reason = fields.Selection(
+        CANCEL_REASONS, "Cancel Reason",
+        states={
+            'invisible': Eval('state') != 'cancelled',
+            })
+    products = fields.One2Many(
+        'pharma.call.product', 'call', "Products",
+        states={
+            'readonly': Eval('state') == 'cancelled',
+            })
+    samples = fields.One2Many(
+        'pharma.call.sample', 'call', "Samples",
+        states={
+            'readonly': Eval('state') != 'planned',
+            })
+    objections = fields.Text("Objections",
+        states={
+            'readonly': Eval('state') == 'cancelled',
+            })
+    competitors = fields.One2Many(
+        'pharma.call.competitor', 'call', "Competitor Mentions",
+        states={
+            'readonly': Eval('state') == 'cancelled',
+            })
+    next_step = fields.Text("Next Step",
+        states={
+            'readonly': Eval('state') == 'cancelled',
+            })
+    followup_date = fields.Date("Follow-up Date",
+        states={
+            'readonly': Eval('state') == 'cancelled',
+            },
+        help="A planned call is created on that date when the call is done.")
+    followup_of = fields.Many2One(
+        'pharma.call', "Follow-up of", readonly=True, ondelete='SET NULL')
+    manager_comment = fields.Text("Manager Comment")
+    entered_by = fields.Many2One('res.user', "Entered by", readonly=True,
+        help="The user who entered the call.")
+    joint_employee = fields.Many2One(
+        'company.employee', "Joint Visit with",
+        domain=[('company', '=', Eval('company', -1))],
+        states={
+            'invisible': Eval('call_type') != 'joint_visit',
+            'required': Eval('call_type') == 'joint_visit',
+            'readonly': Eval('state') == 'cancelled',
+            },
+        help="The manager on a joint visit.")
+    weekly_plan = fields.Many2One(
+        'pharma.weekly.plan', "Weekly Plan", ondelete='SET NULL',
+        domain=[
+            ('employee', '=', Eval('employee', -1)),
+            ],
+        states=_states)
+    plan_result = fields.Function(fields.Selection(
+            PLAN_RESULTS, "Plan Result"), 'get_plan_result')
+    stock_moves = fields.One2Many(
+        'stock.move', 'origin', "Stock Moves", readonly=True)
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.party, Index.Range()), (t.date, Index.Range())),
+                Index(t, (t.employee, Index.Range()), (t.date, Index.Range())),
+                Index(t, (t.weekly_plan, Index.Range())),
+                Index(t, (t.state, Index.Equality(cardinality='low')),
+                    where=t.state == 'planned'),
+                })
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {
+            ('planned', 'done'),
+            ('planned', 'cancelled'),
+            ('cancelled', 'planned'),
+            }
+        cls._buttons.update({
+                'cancel': {
+                    'invisible': Eval('state') != 'planned',
+                    'depends': ['state'],
+                    },
+                'plan': {
+                    'invisible': Eval('state') != 'cancelled',
+                    'icon': 'tryton-undo',
+                    'depends': ['state'],
+                    },
+                'do': {
+                    'invisible': Eval('state') != 'planned',
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_employee(cls):
+        return Transaction().context.get('employee')
+
+    @classmethod
+    def default_state(cls):
+        return 'planned'
+
+    @classmethod
+    def default_call_type(cls):
+        return 'face_to_face'
+
+    @classmethod
+    def default_date(cls):
+        return datetime.datetime.now().replace(microsecond=0)
+
+    @fields.depends('party', 'hospital', 'department')
+    def on_change_party(self):
+        if self.party and getattr(self.party, 'pharma_type', None) == 'doctor':
+            self.hospital = self.party.hospital
+            self.department = self.party.department
+        elif self.party and self.party.pharma_type == 'hospital':
+            self.hospital = self.party
+            self.department = None
+
+    def get_rec_name(self, name):
+        date = self.date.strftime('%Y-%m-%d %H:%M') if self.date else ''
+        return '%s @ %s' % (self.party.rec_name if self.party else '', date)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('party.rec_name',) + tuple(clause[1:])]
+
+    @classmethod
+    def _get_origin(cls):
+        return []
+
+    def get_plan_result(self, name):
+        if not self.weekly_plan:
+            return None
+        plan = self.weekly_plan
+        start = datetime.datetime.combine(
+            plan.week_start, datetime.time()) if plan.week_start else None
+        end = start + datetime.timedelta(days=7) if start else None
+        if self.state == 'cancelled':
+            return 'missed' if self.cancel_reason == 'missed' else 'cancelled'
+        if start and self.date and not (start <= self.date < end):
+            return 'moved'
+        return self.state
+
+    # Compliance and locks
+
+    @classmethod
+    def validate_fields(cls, calls, field_names):
+        super().validate_fields(calls, field_names)
+        cls.check_rep_registration(calls, field_names)
+
+    @classmethod
+    def check_rep_registration(cls, calls, field_names=None):
+        pool = Pool()
+        Configuration = pool.get('pharma.configuration')
+        if field_names and not (field_names & {'employee', 'state'}):
+            return
+        configs = {}
+        for call in calls:
+            if call.state == 'cancelled':
+                continue
+            company = call.company.id
+            if company not in configs:
+                configs[company] = Configuration.get_config(company)
+            if not configs[company].rep_compliance:
+                continue
+            if not call.employee.is_registered_rep():
+                raise CallCheckError(gettext(
+                        'pharma_calls.msg_call_rep_not_registered',
+                        employee=call.employee.rec_name,
+                        call=call.rec_name))
+
+    @classmethod
+    def check_modification(cls, mode, calls, values=None, external=False):
+        pool = Pool()
+        Configuration = pool.get('pharma.configuration')
+        super().check_modification(
+            mode, calls, values=values, external=external)
+        if Transaction().user == 0 or mode == 'create':
+            return
+        if mode == 'delete':
+            for call in calls:
+                if call.state == 'done':
+                    raise AccessError(gettext(
+                            'pharma_calls.msg_call_delete_done',
+                            call=call.rec_name))
+            return
+        fields = set(values or {})
+        if not fields or fields <= {'weekly_plan'} and not external:
+            return
+        employees = user_employee_ids()
+        clerk = is_clerk_or_admin()
+        now = datetime.datetime.now()
+        configs = {}
+        for call in calls:
+            company = call.company.id
+            if company not in configs:
+                configs[company] = Configuration.get_config(company)
+            config = configs[company]
+            if call.state == 'done':
+                own = call.employee.id in employees
+                supervisor = (call.employee.supervisor
+                    and call.employee.supervisor.id in employees)
+                if fields <= FREE_FIELDS and (supervisor or clerk):
+                    continue
+                if not own and not clerk:
+                    raise AccessError(gettext(
+                            'pharma_calls.msg_call_done_other_rep',
+                            call=call.rec_name,
+                            employee=call.employee.rec_name))
+                lock_days = config.call_lock_days or 0
+                if (lock_days and call.date
+                        and call.date < now - datetime.timedelta(
+                            days=lock_days)):
+                    raise AccessError(gettext(
+                            'pharma_calls.msg_call_done_locked',
+                            call=call.rec_name, days=lock_days))
+            if (call.state == 'planned' and call.weekly_plan
+                    and call.weekly_plan.state in {'submitted', 'approved'}
+                    and fields & PLANNED_FIELDS
+                    and call.employee.id in employees
+                    and not clerk):
+                raise AccessError(gettext(
+                        'pharma_calls.msg_call_plan_submitted',
+                        call=call.rec_name,
+                        plan=call.weekly_plan.rec_name))
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create':
+            # who entered it, whatever the client sends
+            if Transaction().user:
+                values['entered_by'] = Transaction().user
+            if values.get('party') and not values.get('hospital'):
+                Party = Pool().get('party.party')
+                party = Party(values['party'])
+                if party.pharma_type == 'doctor':
+                    if party.hospital:
+                        values['hospital'] = party.hospital.id
+                    if party.department and not values.get('department'):
+                        values['department'] = party.department.id
+                elif party.pharma_type == 'hospital':
+                    values['hospital'] = party.id
+        return values
+
+    @classmethod
+    def copy(cls, calls, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('state', 'planned')
+        default.setdefault('stock_moves')
+        default.setdefault('samples')
+        default.setdefault('followup_of')
+        default.setdefault('weekly_plan')
+        default.setdefault('manager_comment')
+        default.setdefault('entered_by')
+        default.setdefault('cancel_reason')
+        return super().copy(calls, default=default)
+
+    # Workflow
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, calls):
+        cls.write([c for c in calls if not c.cancel_reason],
+            {'cancel_reason': 'other'})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('planned')
+    def plan(cls, calls):
+        cls.write(calls, {'cancel_reason': None})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('done')
+    def do(cls, calls):
+        pool = Pool()
+        Sample = pool.get('pharma.call.sample')
+        samples = [s for c in calls for s in c.samples]
+        Sample.check_stock(samples)
+        Sample.create_moves(samples)
+
+    @classmethod
+    def on_modification(cls, mode, calls, field_names=None):
+        super().on_modification(mode, calls, field_names=field_names)
+        if mode in {'create', 'write'} and (
+                field_names is None or 'state' in field_names
+                or 'followup_date' in field_names):
+            cls.create_followups(calls)
+
+    @classmethod
+    def create_followups(cls, calls):
+        "Create a planned call on the follow-up date of the done calls"
+        to_create = [c for c in calls
+            if c.state == 'done' and c.followup_date]
+        if not to_create:
+            return
+        existing = set()
+        for sub in grouped_slice(to_create, MAX_IDS):
+            existing.update(c.followup_of.id for c in cls.search([
+                        ('followup_of', 'in', [c.id for c in sub]),
+                        ]))
+        vlist = []
+        for call in to_create:
+            if call.id in existing:
+                continue
+            vlist.append({
+                    'company': call.company.id,
+                    'employee': call.employee.id,
+                    'party': call.party.id,
+                    'hospital': call.hospital.id if call.hospital else None,
+                    'department': (
+                        call.department.id if call.department else None),
+                    'date': datetime.datetime.combine(
+                        call.followup_date, datetime.time(9)),
+                    'call_type': (call.call_type
+                        if call.call_type != 'joint_visit'
+                        else 'face_to_face'),
+                    'followup_of': call.id,
+                    'next_step': call.next_step,
+                    })
+        if vlist:
+            with Transaction().set_context(_check_access=False):
+                cls.create(vlist)
+
+    @classmethod
+    def last_calls(cls, parties):
+        "Return a dict party id -> its last done call"
+        call = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {}
+        for sub in grouped_slice([int(p) for p in parties], MAX_IDS):
+            query = call.select(call.party, Max(call.date),
+                where=call.party.in_(list(sub)) & (call.state == 'done'),
+                group_by=[call.party])
+            cursor.execute(*query)
+            dates = {p: (datetime.datetime.fromisoformat(d)
+                    if isinstance(d, str) else d) for p, d in cursor}
+            if not dates:
+                continue
+            for c in cls.search([
+                        ('party', 'in', list(dates.keys())),
+                        ('state', '=', 'done'),
+                        ]):
+                if (c.date == dates.get(c.party.id)
+                        and c.party.id not in result):
+                    result[c.party.id] = c
+        return result
+
+    # Hand-over
+
+    @classmethod
+    def pharma_handover(cls, from_employee, to_employee, parties, log=None):
+        calls = cls.search([
+                ('employee', '=', from_employee.id),
+                ('party', 'in', [p.id for p in parties]),
+                ('state', '=', 'planned'),
+                ])
+        if calls:
+            with Transaction().set_context(_check_access=False):
+                cls.write(calls, {
+                        'employee': to_employee.id,
+                        'weekly_plan': None,
+                        })
+        return [(c, gettext('pharma_calls.msg_handover_call',
+                    call=c.rec_name)) for c in calls]
+
+
+class CallProduct(ModelSQL, ModelView):
+    "Call Product"
+    __name__ = 'pharma.call.product'
+    call = fields.Many2One(
+        'pharma.call', "Call", required=True, ondelete='CASCADE')
+    product = fields.Many2One('product.product', "Product", required=True)
+    key_message = fields.Text("Key Message")
+    adoption_stage = fields.Selection(
+        ADOPTION_STAGES, "Adoption Stage", sort=False)
+    feedback = fields.Text("Feedback")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('call')
+
+
+class CallSample(ModelSQL, ModelView):
+    "Call Sample"
+    __name__ = 'pharma.call.sample'
+    call = fields.Many2One(
+        'pharma.call', "Call", required=True, ondelete='CASCADE')
+    product = fields.Many2One(
+        'product.product', "Product", required=True,
+        domain=[('type', '=', 'goods')])
+    quantity = fields.Float("Quantity", required=True,
+        digits='unit',
+        domain=[('quantity', '>', 0)])
+    unit = fields.Function(fields.Many2One('product.uom', "Unit"),
+        'on_change_with_unit')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('call')
+
+    @fields.depends('product')
+    def on_change_with_unit(self, name=None):
+        return self.product.default_uom if self.product else None
+
+    def _stock_key(self):
+        return (self.product.id,)
+
+    @classmethod
+    def _stock_grouping(cls):
+        return ('product',)
+
+    @classmethod
+    def check_stock(cls, samples):
+        "Refuse samples over what the representative holds"
+        pool = Pool()
+        Product = pool.get('product.product')
+        Date = pool.get('ir.date')
+        by_location = defaultdict(list)
+        for sample in samples:
+            location = sample.call.employee.sample_location
+            if not location:
+                raise CallCheckError(gettext(
+                        'pharma_calls.msg_call_no_sample_location',
+                        employee=sample.call.employee.rec_name))
+            by_location[location].append(sample)
+        grouping = cls._stock_grouping()
+        for location, loc_samples in by_location.items():
+            with Transaction().set_context(
+                    company=loc_samples[0].call.company.id,
+                    stock_date_end=Date.today(),
+                    _check_access=False):
+                quantities = Product.products_by_location(
+                    [location.id], with_childs=True, grouping=grouping,
+                    grouping_filter=(
+                        list({s.product.id for s in loc_samples}),))
+            needed = defaultdict(float)
+            for sample in loc_samples:
+                needed[sample._stock_key()] += sample.quantity
+            for sample in loc_samples:
+                key = sample._stock_key()
+                held = quantities.get((location.id,) + key, 0)
+                if needed[key] > held:
+                    raise CallCheckError(gettext(
+                            'pharma_calls.msg_call_sample_over_stock',
+                            product=sample.product.rec_name,
+                            quantity=needed[key], held=held,
+                            employee=sample.call.employee.rec_name))
+
+    def _get_move(self):
+        pool = Pool()
+        Move = pool.get('stock.move')
+        Location = pool.get('stock.location')
+        customer, = Location.search([('type', '=', 'customer')], limit=1)
+        company = self.call.company
+        return Move(
+            product=self.product,
+            unit=self.product.default_uom,
+            quantity=self.quantity,
+            from_location=self.call.employee.sample_location,
+            to_location=customer,
+            company=company,
+            unit_price=Decimal(0),
+            currency=company.currency,
+            effective_date=self.call.date.date(),
+            origin=self.call,
+            )
+
+    @classmethod
+    def create_moves(cls, samples):
+        pool = Pool()
+        Move = pool.get('stock.move')
+        moves = [s._get_move() for s in samples]
+        if moves:
+            with Transaction().set_context(_check_access=False):
+                Move.save(moves)
+                Move.do(moves)
+        return moves
+
+
+class CallCompetitor(ModelSQL, ModelView):
+    "Call Competitor Mention"
+    __name__ = 'pharma.call.competitor'
+    call = fields.Many2One(
+        'pharma.call', "Call", required=True, ondelete='CASCADE')
+    competitor = fields.Many2One(
+        'party.party', "Competitor", required=True, ondelete='RESTRICT',
+        domain=[('pharma_type', '=', 'manufacturer')])
+    text = fields.Text("What was said")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('call')
+

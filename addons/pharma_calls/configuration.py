@@ -1,0 +1,84 @@
+# This file is part of the pharma suite. See README.md for license terms.
+from trytond.model import fields
+from trytond.pool import PoolMeta
+
+
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'pharma.configuration'
+    rep_compliance = fields.Boolean("Representative Compliance",
+        help="Refuse calls by representatives who are not registered.")
+    call_lock_days = fields.Integer("Call Lock Days",
+        help="Done calls older than this number of days are read-only.")
+    freq_a = fields.Integer("A-Tier Visits per Month")
+    freq_b = fields.Integer("B-Tier Visits per Month")
+    freq_c = fields.Integer("C-Tier Visits per Month")
+    over_visit_limit = fields.Integer("Over-Visit Limit per Month",
+        help="More calls a month on one doctor are flagged.")
+    event_period_days = fields.Integer("Event Period Days",
+        help="The period over which events and spend per doctor are "
+        "counted.")
+    event_max_per_doctor = fields.Integer("Max Events per Doctor",
+        help="The maximum number of events a doctor is invited to in the "
+        "period (0 for no limit).")
+    cap_per_event = fields.Numeric("Cap per Event", digits=(16, 2),
+        help="The maximum actual or committed cost of one event "
+        "(0 for no cap).")
+    cap_per_attendee = fields.Numeric("Cap per Attendee", digits=(16, 2),
+        help="The maximum cost of one invitation (0 for no cap).")
+    cap_per_doctor = fields.Numeric("Cap per Doctor and Period",
+        digits=(16, 2),
+        help="The maximum spend on one doctor in the period (0 for no cap).")
+
+    @classmethod
+    def default_rep_compliance(cls):
+        return True
+
+    @classmethod
+    def default_call_lock_days(cls):
+        return 7
+
+    @classmethod
+    def default_freq_a(cls):
+        return 4
+
+    @classmethod
+    def default_freq_b(cls):
+        return 2
+
+    @classmethod
+    def default_freq_c(cls):
+        return 1
+
+    @classmethod
+    def default_over_visit_limit(cls):
+        return 8
+
+    @classmethod
+    def default_event_period_days(cls):
+        return 90
+
+    @classmethod
+    def default_event_max_per_doctor(cls):
+        return 4
+
+    @classmethod
+    def default_cap_per_event(cls):
+        return 0
+
+    @classmethod
+    def default_cap_per_attendee(cls):
+        return 0
+
+    @classmethod
+    def default_cap_per_doctor(cls):
+        return 0
+
+    def get_frequency(self, party):
+        "Target calls per month for the doctor"
+        if getattr(party, 'vip', False) and party.vip_frequency:
+            return party.vip_frequency
+        return {
+            'A': self.freq_a,
+            'B': self.freq_b,
+            'C': self.freq_c,
+            }.get(getattr(party, 'doctor_tier', None)) or 0

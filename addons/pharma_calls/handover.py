@@ -1,0 +1,12 @@
+# This file is part of the pharma suite. See README.md for license terms.
+from trytond.pool import PoolMeta
+
+
+class Handover(metaclass=PoolMeta):
+    __name__ = 'pharma.handover'
+
+    @classmethod
+    def _handover_models(cls):
+        # plans first: they take their calls along
+        return super()._handover_models() + [
+            'pharma.weekly.plan', 'pharma.call']

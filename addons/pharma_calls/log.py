@@ -1,0 +1,212 @@
+# This file is part of the pharma suite. See README.md for license terms.
+import datetime
+
+from trytond.model import ModelView, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .call import CALL_TYPES, PLANNED_FIELDS
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'log_visit': {
+                    'invisible': Eval('pharma_type') != 'doctor',
+                    'depends': ['pharma_type'],
+                    },
+                })
+
+    @classmethod
+    @ModelView.button_action('pharma_calls.wizard_call_log')
+    def log_visit(cls, parties):
+        pass
+
+
+class LogCallStart(ModelView):
+    "Log Visit"
+    __name__ = 'pharma.call.log.start'
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    employee = fields.Many2One('company.employee', "Representative",
+        required=True,
+        domain=[('company', '=', Eval('company', -1))])
+    party = fields.Many2One('party.party', "Doctor", required=True,
+        readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
+    date = fields.DateTime("Date", required=True)
+    call_type = fields.Selection(CALL_TYPES, "Type", required=True)
+    joint_employee = fields.Many2One('company.employee', "Joint Visit with",
+        states={
+            'invisible': Eval('call_type') != 'joint_visit',
+            'required': Eval('call_type') == 'joint_visit',
+            })
+    products = fields.Many2Many(
+        'product.product', None, None, "Products",
+        context={'company': Eval('company', -1)}, depends={'company'})
+    feedback = fields.Text("Feedback")
+    next_step = fields.Text("Next Step")
+    followup_date = fields.Date("Follow-up Date")
+
+
+class LogCall(Wizard):
+    "Log Visit"
+    __name__ = 'pharma.call.log'
+    start = StateView('pharma.call.log.start',
+        'pharma_calls.call_log_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Log", 'log', 'tryton-ok', default=True),
+            ])
+    log = StateTransition()
+
+    def default_start(self, fields):
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        context = Transaction().context
+        party = self.record
+        values = {
+            'company': context.get('company'),
+            'employee': context.get('employee'),
+            'party': party.id if party else None,
+            'date': datetime.datetime.now().replace(microsecond=0),
+            'call_type': 'face_to_face',
+            'products': [],
+            }
+        if party:
+            last = Call.last_calls([party]).get(party.id)
+            if last:
+                values['call_type'] = (last.call_type
+                    if last.call_type != 'joint_visit' else 'face_to_face')
+                values['products'] = [l.product.id for l in last.products]
+        return values
+
+    def planned_call(self):
+        "The planned call of the same week for the doctor, if any"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        date = self.start.date
+        monday = datetime.datetime.combine(
+            date.date() - datetime.timedelta(days=date.weekday()),
+            datetime.time())
+        calls = Call.search([
+                ('employee', '=', self.start.employee.id),
+                ('party', '=', self.start.party.id),
+                ('state', '=', 'planned'),
+                ('date', '>=', monday),
+                ('date', '<', monday + datetime.timedelta(days=7)),
+                ], order=[('date', 'ASC')], limit=1)
+        return calls[0] if calls else None
+
+    def transition_log(self):
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        last = Call.last_calls([self.start.party]).get(self.start.party.id)
+        previous = {l.product: l for l in last.products} if last else {}
+        lines = []
+        for product in self.start.products:
+            line = {'product': product.id}
+            if product in previous:
+                line['key_message'] = previous[product].key_message
+                line['adoption_stage'] = previous[product].adoption_stage
+            if self.start.feedback and len(self.start.products) == 1:
+                line['feedback'] = self.start.feedback
+            lines.append(line)
+        values = {
+            'company': self.start.company.id,
+            'employee': self.start.employee.id,
+            'party': self.start.party.id,
+            'date': self.start.date,
+            'call_type': self.start.call_type,
+            'joint_employee': (self.start.joint_employee.id
+                if self.start.joint_employee else None),
+            'next_step': self.start.next_step,
+            'followup_date': self.start.followup_date,
+            }
+        planned = self.planned_call()
+        if planned:
+            # the visit of the plan: complete it instead of adding one;
+            # what the plan fixed changes only once the call is done
+            for name in PLANNED_FIELDS | {'company'}:
+                values.pop(name, None)
+            values['products'] = [('create', lines)]
+            Call.write([planned], values)
+            Call.do([planned])
+            Call.write([planned], {'date': self.start.date})
+        else:
+            values['products'] = [('create', lines)]
+            call, = Call.create([values])
+            Call.do([call])
+        return 'end'
+
+
+class LogMeetingStart(ModelView):
+    "Log Department Meeting"
+    __name__ = 'pharma.call.log_meeting.start'
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    employee = fields.Many2One('company.employee', "Representative",
+        required=True,
+        domain=[('company', '=', Eval('company', -1))])
+    department = fields.Many2One(
+        'pharma.hospital.department', "Department", required=True)
+    date = fields.DateTime("Date", required=True)
+    doctors = fields.Many2Many('party.party', None, None, "Attendees",
+        required=True,
+        context={'company': Eval('company', -1)}, depends={'company'},
+        domain=[
+            ('pharma_type', '=', 'doctor'),
+            ('department', '=', Eval('department', -1)),
+            ])
+    products = fields.Many2Many('product.product', None, None, "Products",
+        context={'company': Eval('company', -1)}, depends={'company'})
+    key_message = fields.Text("Key Message")
+    next_step = fields.Text("Next Step")
+
+
+class LogMeeting(Wizard):
+    "Log Department Meeting"
+    __name__ = 'pharma.call.log_meeting'
+    start = StateView('pharma.call.log_meeting.start',
+        'pharma_calls.call_log_meeting_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Log", 'log', 'tryton-ok', default=True),
+            ])
+    log = StateTransition()
+
+    def default_start(self, fields):
+        context = Transaction().context
+        values = {
+            'company': context.get('company'),
+            'employee': context.get('employee'),
+            'date': datetime.datetime.now().replace(microsecond=0),
+            }
+        if (self.model and self.model.__name__ == 'pharma.hospital.department'
+                and self.record):
+            values['department'] = self.record.id
+        return values
+
+    def transition_log(self):
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        start = self.start
+        vlist = [{
+                'company': start.company.id,
+                'employee': start.employee.id,
+                'party': doctor.id,
+                'hospital': start.department.hospital.id,
+                'department': start.department.id,
+                'date': start.date,
+                'call_type': 'department_meeting',
+                'next_step': start.next_step,
+                'products': [('create', [{
+                                'product': p.id,
+                                'key_message': start.key_message,
+                                } for p in start.products])],
+                } for doctor in start.doctors]
+        calls = Call.create(vlist)
+        Call.do(calls)
+        return 'end'

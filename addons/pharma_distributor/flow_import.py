@@ -1,0 +1,266 @@
+# This file is part of the pharma suite. See README.md for license terms.
+from trytond.i18n import gettext
+from trytond.model import Model
+from trytond.modules.pharma_hospital.import_ import (
+    ImportField, ImportKindMixin, bulk_insert)
+from trytond.modules.pharma_hospital.tools import normalize_name
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+from .flow import (
+    Matcher, customer_key, first_day, next_month, product_key, replace_months)
+
+
+class ImportEngine(metaclass=PoolMeta):
+    __name__ = 'pharma.import.engine'
+
+    @classmethod
+    def _import_kinds(cls):
+        return super()._import_kinds() + [
+            ('flow', 'pharma.import.flow', "Sales Flow"),
+            ('inventory', 'pharma.import.inventory', "Channel Inventory"),
+            ]
+
+
+def _distributor_field():
+    return ImportField('distributor', "Distributor", aliases=[
+            '经销商', '商业公司', '配送商', '经销商名称', '商业名称',
+            'Distributor'])
+
+
+def _product_fields():
+    return [
+        ImportField('product_name', "Product", required=True, aliases=[
+                '产品名称', '品名', '药品名称', '产品', '商品名称', '通用名',
+                'Product']),
+        ImportField('lot', "Batch", aliases=['批号', '批次', '生产批号',
+                'Batch', 'Lot']),
+        ImportField('expiry', "Expiry", type='date', aliases=['有效期',
+                '有效期至', '效期', '失效日期', 'Expiry']),
+        ImportField('quantity', "Quantity", type='numeric', required=True,
+            aliases=['数量', '销售数量', '库存数量', '结存数量', 'Qty',
+                'Quantity']),
+        ImportField('unit', "Unit", aliases=['单位', 'Unit']),
+        ]
+
+
+class _KindMixin(ImportKindMixin):
+    __slots__ = ()
+    batch_size = 1000
+    _line_model = None
+
+    @classmethod
+    def _distributors(cls, job):
+        "{normalised name or code: party id} of distributors and agents"
+        def load():
+            pool = Pool()
+            Party = pool.get('party.party')
+            result = {}
+            with Transaction().set_context(_check_access=False):
+                parties = Party.search([
+                        ('pharma_type', 'in', ['distributor', 'agent']),
+                        ])
+            for party in parties:
+                for key in [party.name_key, normalize_name(party.name),
+                        party.code]:
+                    if key:
+                        result.setdefault(key, party.id)
+            return result
+        return job.cache('pharma_distributors', load)
+
+    @classmethod
+    def _matcher(cls, job):
+        return job.cache('pharma_matcher',
+            lambda: Matcher(job.context['company']))
+
+    @classmethod
+    def validate_rows(cls, rows, job):
+        distributors = cls._distributors(job)
+        for row in rows:
+            name = row.values.get('distributor')
+            if not name:
+                job.error(row, 'distributor', gettext(
+                        'pharma_distributor.msg_flow_import_no_distributor'))
+                continue
+            distributor = distributors.get(name) or distributors.get(
+                normalize_name(name))
+            if distributor is None:
+                job.error(row, 'distributor', gettext(
+                        'pharma_distributor.msg_flow_import_unknown_distributor',
+                        value=name))
+                continue
+            if row.values.get('quantity') is None:
+                continue
+            row.data['distributor'] = distributor
+            row.data['product_key'] = product_key(row.values['product_name'])
+            row.action = 'create'
+        cls._validate_more(rows, job)
+
+    @classmethod
+    def _validate_more(cls, rows, job):
+        pass
+
+    @classmethod
+    def _resolve(cls, rows, job, kind, key_name):
+        "Set row.data[kind] and create the aliases of the unknown names"
+        pool = Pool()
+        Alias = pool.get('pharma.flow.alias')
+        matcher = cls._matcher(job)
+        distributors = {r.data['distributor'] for r in rows}
+        keys = {r.data[key_name] for r in rows}
+        resolved, unknown = matcher.resolve(distributors, kind, keys)
+        for row in rows:
+            row.data[kind] = resolved.get(
+                (row.data['distributor'], row.data[key_name]))
+        created = job.cache('pharma_aliases_%s' % kind, set)
+        to_create = []
+        raw = {}
+        field = 'customer_name' if kind == 'customer' else 'product_name'
+        for row in rows:
+            raw.setdefault(
+                (row.data['distributor'], row.data[key_name]),
+                row.values[field])
+        for distributor, key in sorted(unknown):
+            if (distributor, key) in created:
+                continue
+            created.add((distributor, key))
+            label, target = matcher.suggestion_label(kind, key)
+            values = {
+                'company': job.context['company'],
+                'distributor': distributor,
+                'kind': kind,
+                'name': raw[(distributor, key)],
+                'name_key': key,
+                'suggestion': label,
+                'confirmed': False,
+                }
+            if target:
+                values['party' if kind == 'customer' else 'product'] = (
+                    target)
+            to_create.append(values)
+        if to_create:
+            with Transaction().set_context(_check_access=False):
+                Alias.create(to_create)
+
+    @classmethod
+    def _replace(cls, rows, job):
+        pool = Pool()
+        Line = pool.get(cls._line_model)
+        done = job.cache('pharma_replaced_months', set)
+        months = {(r.data['distributor'], first_day(r.values['date']))
+            for r in rows} - done
+        if months:
+            replace_months(Line, job.context['company'], months,
+                job.log.id if job.log else None)
+            done |= months
+
+
+class FlowImport(_KindMixin, Model):
+    "Sales flow: what a distributor sold to whom"
+    __name__ = 'pharma.import.flow'
+    _line_model = 'pharma.flow.line'
+
+    @classmethod
+    def kind_string(cls, label):
+        return gettext('pharma_distributor.msg_import_kind_flow')
+
+    @classmethod
+    def import_fields(cls):
+        return [
+            ImportField('date', "Date", type='date', required=True,
+                aliases=['日期', '销售日期', '出库日期', '单据日期', 'Date']),
+            _distributor_field(),
+            ImportField('customer_name', "Customer", required=True,
+                aliases=['客户名称', '医院名称', '购货单位', '客户', '终端名称',
+                    '医院', 'Customer']),
+            ] + _product_fields() + [
+            ImportField('unit_price', "Unit Price", type='numeric',
+                aliases=['单价', '销售单价', '价格', 'Price', 'Unit Price']),
+            ImportField('amount', "Amount", type='numeric',
+                aliases=['金额', '销售金额', '总金额', 'Amount']),
+            ]
+
+    @classmethod
+    def _validate_more(cls, rows, job):
+        for row in rows:
+            if row.action == 'create':
+                row.data['customer_key'] = customer_key(
+                    row.values['customer_name'])
+
+    @classmethod
+    def write(cls, rows, job):
+        cls._replace(rows, job)
+        cls._resolve(rows, job, 'customer', 'customer_key')
+        cls._resolve(rows, job, 'product', 'product_key')
+        values = []
+        for row in rows:
+            v = row.values
+            amount = v.get('amount')
+            if amount is None and v.get('unit_price') is not None:
+                amount = v['unit_price'] * v['quantity']
+            values.append((
+                    v['date'], first_day(v['date']), row.data['distributor'],
+                    v['customer_name'], row.data['customer_key'],
+                    row.data['customer'], v['product_name'],
+                    row.data['product_key'], row.data['product'],
+                    v.get('lot'), v.get('expiry'), float(v['quantity']),
+                    v.get('unit'), v.get('unit_price'), amount,
+                    job.filename, row.row,
+                    job.log.id if job.log else None))
+        bulk_insert('pharma.flow.line', [
+                'date', 'month', 'distributor', 'customer_name',
+                'customer_key', 'customer', 'product_name', 'product_key',
+                'product', 'lot', 'expiry', 'quantity', 'unit', 'unit_price',
+                'amount', 'source_file', 'source_row', 'import_batch'],
+            values)
+
+    @classmethod
+    def export_values(cls, records):
+        for r in records:
+            yield [r.date, r.distributor.rec_name, r.customer_name,
+                r.product_name, r.lot, r.expiry, r.quantity, r.unit,
+                r.unit_price, r.amount]
+
+
+class InventoryImport(_KindMixin, Model):
+    "Channel inventory: what a distributor holds on a date"
+    __name__ = 'pharma.import.inventory'
+    _line_model = 'pharma.inventory.line'
+
+    @classmethod
+    def kind_string(cls, label):
+        return gettext('pharma_distributor.msg_import_kind_inventory')
+
+    @classmethod
+    def import_fields(cls):
+        return [
+            ImportField('date', "Date", type='date', required=True,
+                aliases=['日期', '库存日期', '盘点日期', '截止日期', 'Date']),
+            _distributor_field(),
+            ] + _product_fields()
+
+    @classmethod
+    def write(cls, rows, job):
+        cls._replace(rows, job)
+        cls._resolve(rows, job, 'product', 'product_key')
+        values = []
+        for row in rows:
+            v = row.values
+            values.append((
+                    v['date'], first_day(v['date']), next_month(v['date']),
+                    row.data['distributor'],
+                    v['product_name'], row.data['product_key'],
+                    row.data['product'], v.get('lot'), v.get('expiry'),
+                    float(v['quantity']), v.get('unit'), job.filename,
+                    row.row, job.log.id if job.log else None))
+        bulk_insert('pharma.inventory.line', [
+                'date', 'month', 'next_month', 'distributor', 'product_name',
+                'product_key', 'product', 'lot', 'expiry', 'quantity',
+                'unit', 'source_file', 'source_row', 'import_batch'],
+            values)
+
+    @classmethod
+    def export_values(cls, records):
+        for r in records:
+            yield [r.date, r.distributor.rec_name, r.product_name, r.lot,
+                r.expiry, r.quantity, r.unit]

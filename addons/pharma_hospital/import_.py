@@ -1,0 +1,1418 @@
+# This file is part of the pharma suite. See README.md for license terms.
+"Import engine (Tryton side): kinds, templates, logs, wizard, export"
+import datetime
+from decimal import Decimal
+from itertools import islice
+
+from trytond.exceptions import UserError
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Model, ModelSQL, ModelView, fields)
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from . import import_engine
+from .import_engine import FileRefused
+from .tools import normalize_city, normalize_name, normalize_text
+
+BATCH_SIZE = 1000
+MAX_REPORTED_ERRORS = 100000
+
+
+class ImportFileError(UserError):
+    pass
+
+
+class ImportField(import_engine.Field):
+    """A column of an import kind:
+    ImportField(name, string, type='char', required=False, aliases=(),
+    selection=None)"""
+
+
+def refused_message(exception):
+    "Translated text of a FileRefused"
+    params = dict(exception.params)
+    params.setdefault('sheet', '')
+    return gettext('pharma_hospital.msg_import_%s' % exception.code, **params)
+
+
+def bulk_insert(model_name, columns, rows, company=True):
+    """Multi-row INSERTs (python-sql) of rows (tuples in columns order) in
+    the current transaction, after checking the user's create access, with
+    create_uid, create_date and company filled as the ORM would"""
+    pool = Pool()
+    ModelAccess = pool.get('ir.model.access')
+    Model_ = pool.get(model_name)
+    ModelAccess.check(model_name, 'create')
+    transaction = Transaction()
+    table = Model_.__table__()
+    columns = list(columns)
+    extra = [transaction.user, datetime.datetime.now()]
+    sql_columns = [getattr(table, c) for c in columns] + [
+        table.create_uid, table.create_date]
+    if (company and 'company' in Model_._fields and 'company' not in columns):
+        company_id = transaction.context.get('company')
+        if company_id is None:
+            raise ImportFileError(
+                gettext('pharma_hospital.msg_import_company'))
+        sql_columns.append(table.company)
+        extra.append(company_id)
+    cursor = transaction.connection.cursor()
+    count = 0
+    for sub in grouped_slice(rows, BATCH_SIZE):
+        values = [list(row) + extra for row in sub]
+        if not values:
+            continue
+        cursor.execute(*table.insert(sql_columns, values))
+        count += len(values)
+    if count:
+        # Cached reads of the model are stale
+        transaction.counter += 1
+    return count
+
+
+class ImportRow:
+    __slots__ = ('sheet', 'row', 'values', 'raw', 'layout', 'action',
+        'record', 'changes', 'errors', 'data')
+
+    def __init__(self, sheet, row, values, raw, layout):
+        self.sheet = sheet
+        self.row = row
+        self.values = values
+        self.raw = raw
+        self.layout = layout
+        self.action = None
+        self.record = None
+        self.changes = {}
+        self.errors = 0
+        self.data = {}
+
+    def column(self, name):
+        return self.layout.column(name) if self.layout else ''
+
+    def get(self, name, default=None):
+        return self.values.get(name, default)
+
+
+class ImportJob:
+    "The state of one import run, given to the kind's hooks"
+
+    def __init__(self, code, Kind, filename=None, options=None,
+            dry_run=False, progress=None, template=None, constants=None):
+        self.code = code
+        self.Kind = Kind
+        self.filename = filename
+        self.options = set(options or [])
+        self.dry_run = dry_run
+        self.template = template
+        self.constants = constants or {}
+        self._progress = progress
+        self.created = self.updated = self.unchanged = self.refused = 0
+        self.rows = 0
+        self.errors = []
+        self.error_count = 0
+        self.seen = {}
+        self.phase = 'validate'
+        self.log = None
+        self.layouts = []
+        self._cache = {}
+        self._changes = []
+        transaction = Transaction()
+        self.context = {
+            'company': transaction.context.get('company'),
+            'user': transaction.user,
+            'template': template,
+            'dry_run': dry_run,
+            }
+
+    @property
+    def writing(self):
+        return self.phase == 'write'
+
+    def option(self, name):
+        return name in self.options
+
+    def progress(self, message):
+        if self._progress:
+            self._progress(message)
+
+    def cache(self, name, function):
+        "Memoize per job (e.g. the territory index)"
+        if name not in self._cache:
+            self._cache[name] = function()
+        return self._cache[name]
+
+    def error(self, row, field, message, value=None):
+        "Refuse row because of field with a translated message"
+        row.errors += 1
+        if self.phase != 'validate':
+            return
+        self.error_count += 1
+        if len(self.errors) >= MAX_REPORTED_ERRORS:
+            return
+        if value is None:
+            value = row.raw.get(field, '') if field else ''
+        header = row.layout.headers.get(field, '') if (
+            field and row.layout) else ''
+        self.errors.append({
+                'sheet': row.sheet,
+                'row': row.row,
+                'column': row.column(field) if field else '',
+                'header': header,
+                'value': value if value is not None else '',
+                'message': message,
+                })
+
+    def file_error(self, message):
+        self.error_count += 1
+        self.errors.append({
+                'sheet': '', 'row': '', 'column': '', 'header': '',
+                'value': self.filename or '', 'message': message,
+                })
+
+    def check_duplicate(self, row, key):
+        "Refuse a second row with the same key in the file"
+        if self.phase != 'validate':
+            return True
+        first = self.seen.get(key)
+        if first is not None:
+            self.error(row, None, gettext(
+                    'pharma_hospital.msg_import_duplicate_row',
+                    row=row.row, first='%s!%s' % first))
+            return False
+        self.seen[key] = (row.sheet, row.row)
+        return True
+
+    def log_change(self, record, action, changes):
+        "Record who changed what (flushed per batch)"
+        if self.phase != 'write':
+            return
+        for field, (old, new) in changes.items():
+            self._changes.append({
+                    'record': str(record),
+                    'action': action,
+                    'field': field,
+                    'old_value': _text(old),
+                    'new_value': _text(new),
+                    })
+
+    def flush_changes(self):
+        pool = Pool()
+        Change = pool.get('pharma.import.log.change')
+        if self._changes and self.log:
+            for values in self._changes:
+                values['log'] = self.log.id
+            with Transaction().set_context(_check_access=False):
+                Change.create(self._changes)
+        self._changes = []
+
+    def summary(self):
+        return {
+            'created': self.created,
+            'updated': self.updated,
+            'unchanged': self.unchanged,
+            'refused': self.refused,
+            }
+
+
+def _in_max():
+    "Values per IN clause: one query per batch of 1000 rows"
+    from trytond import backend
+    return BATCH_SIZE if backend.name == 'postgresql' else BATCH_SIZE // 2
+
+
+def _text(value):
+    if value is None:
+        return ''
+    if isinstance(value, Model):
+        return value.rec_name
+    return str(value)
+
+
+def _record_value(value):
+    "Comparable value of a record's field"
+    if isinstance(value, Model):
+        return value.id
+    return value
+
+
+class ImportKindMixin:
+    """Base of an import kind (a Model without table, extensible with
+    PoolMeta). See IMPORT_API.md"""
+    __slots__ = ()
+    batch_size = BATCH_SIZE
+
+    @classmethod
+    def import_fields(cls):
+        return []
+
+    @classmethod
+    def import_key(cls):
+        return []
+
+    @classmethod
+    def import_options(cls):
+        return []
+
+    @classmethod
+    def validate_rows(cls, rows, job):
+        raise NotImplementedError
+
+    @classmethod
+    def write(cls, rows, job):
+        raise NotImplementedError
+
+    @classmethod
+    def export_values(cls, records):
+        raise NotImplementedError
+
+    @classmethod
+    def export_headers(cls):
+        return [f.aliases[0] if f.aliases else f.string
+            for f in cls.import_fields()]
+
+    @classmethod
+    def _compare(cls, record, values, fields_map):
+        "{field: (old, new)} for fields_map {import field: record field}"
+        changes = {}
+        for name, attr in fields_map.items():
+            if name not in values or values[name] is None:
+                continue
+            new = values[name]
+            old = _record_value(getattr(record, attr))
+            if isinstance(new, Decimal) and old is not None:
+                old = Decimal(str(old))
+            if (isinstance(new, str) and isinstance(old, str)
+                    and normalize_text(old) == normalize_text(new)):
+                # Only spaces or full/half width differ
+                continue
+            if old != new:
+                changes[attr] = (old, new)
+        return changes
+
+
+class ImportEngine(Model):
+    "The kind registry and the runner of imports"
+    __name__ = 'pharma.import.engine'
+
+    @classmethod
+    def _import_kinds(cls):
+        "[(code, kind model name, label)], extended by later modules"
+        return [
+            ('hospitals', 'pharma.import.hospital', "Hospitals"),
+            ('doctors', 'pharma.import.doctor', "Doctors"),
+            ]
+
+    @classmethod
+    def get_kinds(cls):
+        "Selection of kinds with translated labels"
+        pool = Pool()
+        result = []
+        for code, model, label in cls._import_kinds():
+            Kind = pool.get(model)
+            result.append((code, Kind.kind_string(label)
+                    if hasattr(Kind, 'kind_string') else label))
+        return result
+
+    @classmethod
+    def get_kind(cls, code):
+        for kind_code, model, _ in cls._import_kinds():
+            if kind_code == code:
+                return Pool().get(model)
+        raise ImportFileError(gettext(
+                'pharma_hospital.msg_import_unknown_kind', kind=code))
+
+    @classmethod
+    def check_access(cls):
+        "Only the groups of the import wizard may import (command line too)"
+        pool = Pool()
+        Wizard = pool.get('pharma.import.wizard', type='wizard')
+        transaction = Transaction()
+        if transaction.check_access and transaction.user:
+            with transaction.set_context(
+                    active_model=None, active_id=None, active_ids=None,
+                    action_id=None):
+                Wizard.check_access()
+
+    @classmethod
+    def run(cls, kind, data, filename=None, template=None, dry_run=False,
+            options=None, progress=None, sheets=None, header_row=None):
+        """Import data (bytes or a path) as kind; return the ImportJob.
+        Nothing is written when a row is refused or dry_run is set."""
+        Kind = cls.get_kind(kind)
+        cls.check_access()
+        fields_ = Kind.import_fields()
+        mapping, constants = {}, {}
+        if template:
+            mapping, constants = template.get_mapping()
+            if not sheets and template.sheet:
+                sheets = [s.strip() for s in template.sheet.split(',')
+                    if s.strip()]
+            header_row = header_row or template.header_row
+        job = ImportJob(kind, Kind, filename=filename, options=options,
+            dry_run=dry_run, progress=progress, template=template,
+            constants=constants)
+        try:
+            cls._pass(job, fields_, data, filename, sheets, header_row,
+                mapping)
+        except FileRefused as exception:
+            job.file_error(refused_message(exception))
+        sheets_order = {l.sheet: i for i, l in enumerate(job.layouts)}
+        job.errors.sort(key=lambda e: (
+                sheets_order.get(e['sheet'], -1), e['row'] or 0))
+        if job.error_count or dry_run:
+            return job
+        job.phase = 'write'
+        job.created = job.updated = job.unchanged = 0
+        job.log = cls._create_log(job)
+        cls._pass(job, fields_, data, filename, sheets, header_row, mapping)
+        job.flush_changes()
+        cls._finish_log(job)
+        return job
+
+    @classmethod
+    def _pass(cls, job, fields_, data, filename, sheets, header_row,
+            mapping):
+        Kind = job.Kind
+        constants = job.constants
+        with import_engine.open_file(data, filename) as reader:
+            names = reader.sheet_names()
+            chosen = sheets or None
+            if chosen:
+                for sheet in chosen:
+                    if sheet not in names:
+                        raise FileRefused('unknown_sheet', sheet=sheet)
+            layouts = []
+            if chosen:
+                for sheet in chosen:
+                    layouts.append(import_engine.find_layout(
+                            reader, sheet, fields_, header_row=header_row,
+                            mapping=mapping, constants=constants))
+            else:
+                first_error = None
+                for sheet in names:
+                    try:
+                        layouts.append(import_engine.find_layout(
+                                reader, sheet, fields_,
+                                header_row=header_row, mapping=mapping,
+                                constants=constants))
+                        break
+                    except FileRefused as exception:
+                        if first_error is None or (
+                                first_error.code == 'empty_sheet'):
+                            first_error = exception
+                if not layouts:
+                    raise first_error or FileRefused('empty_sheet', sheet='')
+            if job.phase == 'validate':
+                job.layouts = [l for l, _ in layouts]
+            size = Kind.batch_size
+            for layout, rows in layouts:
+                while True:
+                    batch = []
+                    for number, values in islice(rows, size):
+                        converted, raw, errors = import_engine.read_values(
+                            layout, fields_, values, constants)
+                        row = ImportRow(
+                            layout.sheet, number, converted, raw, layout)
+                        for name, code in errors:
+                            job.error(row, name, gettext(
+                                    'pharma_hospital.msg_import_%s' % code,
+                                    value=raw.get(name, '')))
+                        batch.append(row)
+                    if not batch:
+                        break
+                    job.rows += len(batch) if job.phase == 'validate' else 0
+                    valid = [r for r in batch if not r.errors]
+                    if valid:
+                        Kind.validate_rows(valid, job)
+                    good = [r for r in valid if not r.errors]
+                    for row in batch:
+                        if row.errors:
+                            if job.phase == 'validate':
+                                job.refused += 1
+                        elif row.action == 'create':
+                            job.created += 1
+                        elif row.action == 'update':
+                            job.updated += 1
+                        else:
+                            job.unchanged += 1
+                    if job.phase == 'write':
+                        if len(good) != len(batch):
+                            # The file changed under us: never half-write
+                            raise ImportFileError(gettext(
+                                    'pharma_hospital.msg_import_changed'))
+                        todo = [r for r in good
+                            if r.action in ('create', 'update')]
+                        if todo:
+                            # The keys of the kind replace the interactive
+                            # duplicate warning
+                            with Transaction().set_context(
+                                    pharma_skip_duplicate_check=True):
+                                Kind.write(todo, job)
+                        job.flush_changes()
+                    job.progress(gettext(
+                            'pharma_hospital.msg_import_progress',
+                            phase=job.phase, sheet=layout.sheet,
+                            row=batch[-1].row, count=job.created
+                            + job.updated + job.unchanged + job.refused))
+
+    @classmethod
+    def _create_log(cls, job):
+        pool = Pool()
+        Log = pool.get('pharma.import.log')
+        with Transaction().set_context(_check_access=False):
+            log, = Log.create([{
+                        'kind': job.code,
+                        'filename': job.filename,
+                        'template': job.template.id if job.template
+                        else None,
+                        'user': Transaction().user or None,
+                        'date': datetime.datetime.now(),
+                        }])
+        return log
+
+    @classmethod
+    def _finish_log(cls, job):
+        pool = Pool()
+        Log = pool.get('pharma.import.log')
+        with Transaction().set_context(_check_access=False):
+            Log.write([job.log], job.summary())
+
+    @classmethod
+    def error_report(cls, job):
+        "The refused rows as .xlsx bytes"
+        headers = ["工作表 Sheet", "行 Row", "列 Column", "表头 Header",
+            "值 Value", "说明 Message"]
+        return import_engine.write_xlsx(headers, (
+                [e['sheet'], e['row'], e['column'], e['header'],
+                    e['value'], e['message']] for e in job.errors),
+            sheet_title='Errors')
+
+    @classmethod
+    def export_xlsx(cls, kind, records):
+        "Records as .xlsx bytes in the layout the importer reads"
+        Kind = cls.get_kind(kind)
+        return import_engine.write_xlsx(
+            Kind.export_headers(), Kind.export_values(records))
+
+
+IDENTIFIER_FIELDS = [
+    # Tryton 8.0 stores the 统一社会信用代码 as cn_vat (cn_uscc before)
+    ('uscc', 'cn_vat'),
+    ('licence', 'cn_mil'),
+    ('nhsa', 'cn_nhsa'),
+    ]
+
+GRADE_SELECTION = [
+    ('3a', ['三级甲等', '三甲', '三级甲', '3A', '3甲']),
+    ('3b', ['三级乙等', '三乙', '三级乙', '3B']),
+    ('3c', ['三级丙等', '三丙', '三级丙', '3C', '三级']),
+    ('2a', ['二级甲等', '二甲', '二级甲', '2A']),
+    ('2b', ['二级乙等', '二乙', '二级乙', '2B']),
+    ('2c', ['二级丙等', '二丙', '二级丙', '2C', '二级']),
+    ('1', ['一级', '一级医院', 'Grade 1']),
+    ('none', ['未定级', '无', 'Ungraded', 'none']),
+    ]
+TYPE_SELECTION = [
+    ('general', ['综合医院', '综合', 'General']),
+    ('specialist', ['专科医院', '专科', 'Specialist']),
+    ('tcm', ['中医医院', '中医院', '中医', 'TCM']),
+    ('maternal_child', ['妇幼保健院', '妇幼', 'Maternal and Child']),
+    ('community', ['社区卫生服务中心', '社区', 'Community']),
+    ('private_clinic', ['民营诊所', '诊所', 'Clinic', 'Private Clinic']),
+    ]
+OWNERSHIP_SELECTION = [
+    ('public', ['公立', '公办', 'Public']),
+    ('private', ['民营', '私立', 'Private']),
+    ('military', ['军队', '部队', 'Military']),
+    ]
+LEVEL_SELECTION = [('A', ['A级', 'A类']), ('B', ['B级', 'B类']),
+    ('C', ['C级', 'C类'])]
+TITLE_SELECTION = [
+    ('chief', ['主任医师', 'Chief Physician']),
+    ('associate_chief', ['副主任医师', 'Associate Chief Physician']),
+    ('attending', ['主治医师', 'Attending Physician']),
+    ('resident', ['住院医师', 'Resident Physician', '医师']),
+    ('pharmacist', ['药师', '主管药师', 'Pharmacist']),
+    ('chief_pharmacist', ['主任药师', '副主任药师', 'Chief Pharmacist']),
+    ('nurse', ['护士', '护师', '主管护师', 'Nurse']),
+    ('other', ['其他', 'Other']),
+    ]
+POSITION_SELECTION = [
+    ('president', ['院长', 'President']),
+    ('vice_president', ['副院长', 'Vice President']),
+    ('department_head', ['科主任', '主任', 'Head of Department']),
+    ('deputy_head', ['科副主任', '副主任', 'Deputy Head']),
+    ('pharmacy_director', ['药剂科主任', 'Pharmacy Director']),
+    ('expert', ['专家', 'Expert']),
+    ('staff', ['医生', '员工', 'Staff']),
+    ]
+KOL_SELECTION = [
+    ('national', ['全国', '国家级', 'National']),
+    ('provincial', ['省级', 'Provincial']),
+    ('city', ['市级', 'City']),
+    ('none', ['无', '否', 'None']),
+    ]
+
+
+def _selection_label(selection, key):
+    for k, texts in selection:
+        if k == key:
+            return texts[0]
+    return key
+
+
+def compact_code(type_, code):
+    "The identifier code as party.identifier stores it in code_compact"
+    if not code:
+        return None
+    code = normalize_text(code).upper()
+    if type_ in ('cn_vat', 'cn_uscc'):
+        try:
+            from stdnum.cn import uscc
+            return uscc.compact(code)
+        except Exception:
+            return code
+    return code
+
+
+def valid_code(type_, code):
+    if type_ in ('cn_vat', 'cn_uscc'):
+        try:
+            from stdnum.cn import uscc
+            return uscc.is_valid(code)
+        except ImportError:
+            return True
+    return True
+
+
+class TerritoryIndex:
+    "City-level territories by normalised name (one query per job)"
+
+    def __init__(self):
+        pool = Pool()
+        Territory = pool.get('pharma.territory')
+        territories = Territory.search([], order=[('id', 'ASC')])
+        self.by_id = {t.id: t for t in territories}
+        self.parent = {t.id: t.parent.id if t.parent else None
+            for t in territories}
+        self.level = {t.id: t.level for t in territories}
+        self.cities = {}
+        self.districts = {}
+        self.provinces = {}
+        for t in territories:
+            key = normalize_city(t.name)
+            if t.level == 'city':
+                self.cities.setdefault(key, []).append(t.id)
+            elif t.level == 'district':
+                self.districts.setdefault(
+                    (self.parent[t.id], key), []).append(t.id)
+            elif t.level == 'province':
+                self.provinces.setdefault(key, []).append(t.id)
+
+    def city_of(self, territory_id):
+        "The city-level territory of a territory (itself or an ancestor)"
+        seen = 0
+        while territory_id and seen < 10:
+            if self.level.get(territory_id) == 'city':
+                return territory_id
+            territory_id = self.parent.get(territory_id)
+            seen += 1
+        return None
+
+    def province_of(self, territory_id):
+        seen = 0
+        while territory_id and seen < 10:
+            if self.level.get(territory_id) == 'province':
+                return territory_id
+            territory_id = self.parent.get(territory_id)
+            seen += 1
+        return None
+
+    def find_city(self, city, province=None):
+        ids = self.cities.get(normalize_city(city), [])
+        if province and len(ids) > 1:
+            provinces = self.provinces.get(normalize_city(province), [])
+            ids = [i for i in ids if self.province_of(i) in provinces]
+        return ids
+
+    def find_district(self, city_id, district):
+        return self.districts.get((city_id, normalize_city(district)), [])
+
+
+class HospitalImport(ImportKindMixin, Model):
+    "Hospitals: key = official code, else normalised name + city"
+    __name__ = 'pharma.import.hospital'
+
+    @classmethod
+    def kind_string(cls, label):
+        return gettext('pharma_hospital.msg_import_kind_hospitals')
+
+    @classmethod
+    def import_fields(cls):
+        return [
+            ImportField('name', "Hospital Name", required=True,
+                aliases=['医院名称', '医院', '机构名称', '医疗机构名称',
+                    '终端名称', 'Hospital', 'Name']),
+            ImportField('uscc', "USCC", aliases=[
+                    '统一社会信用代码', '信用代码', '社会信用代码',
+                    'Unified Social Credit Code']),
+            ImportField('licence', "Licence Number", aliases=[
+                    '医疗机构执业许可证登记号', '执业许可证登记号',
+                    '执业许可证号', '许可证号', 'Medical Institution Licence',
+                    'Licence']),
+            ImportField('nhsa', "NHSA Code", aliases=[
+                    '医保机构编码', '医保编码', '国家医保编码',
+                    '定点医疗机构编码', 'Medical Insurance Code']),
+            ImportField('province', "Province", aliases=['省份', '省',
+                    '所在省份']),
+            ImportField('city', "City", aliases=['城市', '市', '地市',
+                    '所在城市']),
+            ImportField('district', "District", aliases=['区县', '区',
+                    '县区']),
+            ImportField('grade', "Grade", type='selection',
+                selection=GRADE_SELECTION,
+                aliases=['医院等级', '等级', 'Hospital Grade']),
+            ImportField('hospital_type', "Type", type='selection',
+                selection=TYPE_SELECTION,
+                aliases=['医院类型', '类型', '机构类型', 'Hospital Type']),
+            ImportField('ownership', "Ownership", type='selection',
+                selection=OWNERSHIP_SELECTION,
+                aliases=['所有制', '性质', '经营性质']),
+            ImportField('beds', "Beds", type='integer',
+                aliases=['床位数', '床位', '编制床位', 'Beds']),
+            ImportField('outpatient_visits', "Outpatient Visits",
+                type='integer', aliases=['年门诊量', '门诊量',
+                    'Annual Outpatient Visits']),
+            ImportField('key_account', "Key Account", type='boolean',
+                aliases=['重点客户', '重点医院']),
+            ImportField('key_level', "Key Level", type='selection',
+                selection=LEVEL_SELECTION, aliases=['重点级别',
+                    '客户级别']),
+            ]
+
+    @classmethod
+    def import_key(cls):
+        return ['uscc', 'licence', 'nhsa', 'name', 'city']
+
+    _fields_map = {
+        'name': 'name',
+        'grade': 'hospital_grade',
+        'hospital_type': 'hospital_type',
+        'ownership': 'ownership',
+        'beds': 'beds',
+        'outpatient_visits': 'outpatient_visits',
+        'key_account': 'key_account',
+        'key_level': 'key_level',
+        'territory': 'territory',
+        }
+
+    @classmethod
+    def validate_rows(cls, rows, job):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Identifier = pool.get('party.identifier')
+        index = job.cache('territories', TerritoryIndex)
+        codes = {}
+        for row in rows:
+            values = row.values
+            city_id = None
+            if values.get('city'):
+                ids = index.find_city(values['city'], values.get('province'))
+                if len(ids) != 1:
+                    job.error(row, 'city', gettext(
+                            'pharma_hospital.msg_import_unknown_city'
+                            if not ids else
+                            'pharma_hospital.msg_import_ambiguous_city',
+                            value=values['city']))
+                    continue
+                city_id = ids[0]
+                territory = city_id
+                if values.get('district'):
+                    districts = index.find_district(
+                        city_id, values['district'])
+                    if len(districts) != 1:
+                        job.error(row, 'district', gettext(
+                                'pharma_hospital.msg_import_unknown_city',
+                                value=values['district']))
+                        continue
+                    territory = districts[0]
+                values['territory'] = territory
+            row.data['city'] = city_id
+            row.data['name_key'] = normalize_name(values['name'], 'hospital')
+            row.data['codes'] = []
+            for name, type_ in IDENTIFIER_FIELDS:
+                code = values.get(name)
+                if not code:
+                    continue
+                if not valid_code(type_, code):
+                    job.error(row, name, gettext(
+                            'pharma_hospital.msg_import_invalid_code',
+                            value=code))
+                    break
+                compact = compact_code(type_, code)
+                row.data['codes'].append((type_, compact, code))
+                codes.setdefault(type_, set()).add(compact)
+        rows = [r for r in rows if not r.errors]
+        by_code = {}
+        for type_, values in codes.items():
+            for sub in grouped_slice(list(values), _in_max()):
+                for identifier in Identifier.search([
+                            ('type', '=', type_),
+                            ('code_compact', 'in', list(sub)),
+                            ('party.pharma_type', '=', 'hospital'),
+                            ]):
+                    by_code[(type_, identifier.code_compact)] = (
+                        identifier.party)
+        by_name, by_name_only = {}, {}
+        keys = list({r.data['name_key'] for r in rows})
+        for sub in grouped_slice(keys, _in_max()):
+            for party in Party.search([
+                        ('pharma_type', '=', 'hospital'),
+                        ('name_key', 'in', list(sub)),
+                        ]):
+                city = index.city_of(
+                    party.territory.id if party.territory else None)
+                by_name.setdefault((party.name_key, city), []).append(party)
+                by_name_only.setdefault(party.name_key, []).append(party)
+        for row in rows:
+            record = None
+            for type_, compact, _ in row.data['codes']:
+                found = by_code.get((type_, compact))
+                if found and record and found != record:
+                    job.error(row, None, gettext(
+                            'pharma_hospital.msg_import_code_conflict',
+                            first=record.rec_name, second=found.rec_name))
+                    break
+                record = record or found
+            if row.errors:
+                continue
+            name_key = (row.data['name_key'], row.data['city'])
+            if record is None:
+                if row.data['city'] is None:
+                    # Without a city the name alone must be unambiguous
+                    candidates = by_name_only.get(row.data['name_key'], [])
+                else:
+                    candidates = by_name.get(name_key, [])
+                if len(candidates) > 1:
+                    job.error(row, 'name', gettext(
+                            'pharma_hospital.msg_import_ambiguous_hospital',
+                            value=row.values['name']))
+                    continue
+                record = candidates[0] if candidates else None
+            if row.data['codes']:
+                key = ('code',) + tuple(row.data['codes'][0][:2])
+            else:
+                key = ('name',) + name_key
+            if not job.check_duplicate(row, key):
+                continue
+            if record is None:
+                row.action = 'create'
+                continue
+            row.record = record
+            changes = cls._compare(record, row.values, cls._fields_map)
+            existing = {i.type: i for i in record.identifiers}
+            for type_, compact, code in row.data['codes']:
+                identifier = existing.get(type_)
+                if identifier is None or identifier.code_compact != compact:
+                    changes[type_] = (
+                        identifier.code if identifier else None, code)
+            row.changes = changes
+            row.action = 'update' if changes else 'unchanged'
+
+    @classmethod
+    def _values(cls, row):
+        values = {}
+        for name, attr in cls._fields_map.items():
+            if row.values.get(name) is not None:
+                values[attr] = row.values[name]
+        return values
+
+    @classmethod
+    def write(cls, rows, job):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Identifier = pool.get('party.identifier')
+        to_create = []
+        for row in rows:
+            if row.action != 'create':
+                continue
+            values = cls._values(row)
+            values['pharma_type'] = 'hospital'
+            values.setdefault('customer_source', 'import')
+            if row.data['codes']:
+                values['identifiers'] = [('create', [
+                            {'type': t, 'code': code}
+                            for t, _, code in row.data['codes']])]
+            to_create.append(values)
+        if to_create:
+            Party.create(to_create)
+        args, identifiers_create, identifiers_write = [], [], []
+        for row in rows:
+            if row.action != 'update':
+                continue
+            values = {a: n for a, (o, n) in row.changes.items()
+                if a in Party._fields}
+            if values:
+                args.extend([[row.record], values])
+            existing = {i.type: i for i in row.record.identifiers}
+            for type_, compact, code in row.data['codes']:
+                if type_ not in row.changes:
+                    continue
+                if type_ in existing:
+                    identifiers_write.extend(
+                        [[existing[type_]], {'code': code}])
+                else:
+                    identifiers_create.append({
+                            'party': row.record.id, 'type': type_,
+                            'code': code})
+            job.log_change(row.record, 'update', row.changes)
+        if args:
+            Party.write(*args)
+        if identifiers_create:
+            Identifier.create(identifiers_create)
+        if identifiers_write:
+            Identifier.write(*identifiers_write)
+
+    @classmethod
+    def export_values(cls, records):
+        for sub in grouped_slice(records, _in_max()):
+            for party in sub:
+                codes = {i.type: i.code for i in party.identifiers}
+                city = province = district = None
+                territory = party.territory
+                while territory:
+                    if territory.level == 'city':
+                        city = territory.name
+                    elif territory.level == 'district':
+                        district = territory.name
+                    elif territory.level == 'province':
+                        province = territory.name
+                    territory = territory.parent
+                yield [
+                    party.name,
+                    codes.get('cn_vat') or codes.get('cn_uscc'),
+                    codes.get('cn_mil'),
+                    codes.get('cn_nhsa'),
+                    province, city, district,
+                    _selection_label(GRADE_SELECTION, party.hospital_grade)
+                    if party.hospital_grade else None,
+                    _selection_label(TYPE_SELECTION, party.hospital_type)
+                    if party.hospital_type else None,
+                    _selection_label(OWNERSHIP_SELECTION, party.ownership)
+                    if party.ownership else None,
+                    party.beds,
+                    party.outpatient_visits,
+                    '是' if party.key_account else '否',
+                    party.key_level,
+                    ]
+
+
+class DoctorImport(ImportKindMixin, Model):
+    "Doctors: key = name + hospital + department"
+    __name__ = 'pharma.import.doctor'
+
+    @classmethod
+    def kind_string(cls, label):
+        return gettext('pharma_hospital.msg_import_kind_doctors')
+
+    @classmethod
+    def import_fields(cls):
+        return [
+            ImportField('name', "Doctor Name", required=True,
+                aliases=['医生姓名', '姓名', '医生', '客户姓名', 'Doctor',
+                    'Name']),
+            ImportField('hospital', "Hospital", required=True,
+                aliases=['医院名称', '医院', '所在医院', '机构名称',
+                    'Hospital Name']),
+            ImportField('hospital_code', "Hospital Code",
+                aliases=['医院编码', '医院代码', '统一社会信用代码',
+                    '医疗机构执业许可证登记号', 'Hospital Code']),
+            ImportField('department', "Department",
+                aliases=['科室', '科室名称', '所在科室', 'Dept']),
+            ImportField('title', "Title", type='selection',
+                selection=TITLE_SELECTION, aliases=['职称', 'Title']),
+            ImportField('position', "Position", type='selection',
+                selection=POSITION_SELECTION, aliases=['职务', 'Position']),
+            ImportField('tier', "Doctor Tier", type='selection',
+                selection=LEVEL_SELECTION,
+                aliases=['医生分级', '分级', '医生级别', 'Tier']),
+            ImportField('kol_level', "KOL Level", type='selection',
+                selection=KOL_SELECTION, aliases=['KOL级别', 'KOL']),
+            ImportField('prescription_right', "Prescription Right",
+                type='boolean', aliases=['处方权', 'Prescription']),
+            ImportField('vip', "VIP", type='boolean', aliases=['VIP客户',
+                    '重点医生']),
+            ]
+
+    @classmethod
+    def import_key(cls):
+        return ['name', 'hospital', 'department']
+
+    @classmethod
+    def import_options(cls):
+        return [('create_missing_hospitals', gettext(
+                    'pharma_hospital.msg_import_option_create_hospitals'))]
+
+    _fields_map = {
+        'name': 'name',
+        'title': 'doctor_title',
+        'position': 'doctor_position',
+        'tier': 'doctor_tier',
+        'kol_level': 'kol_level',
+        'prescription_right': 'prescription_right',
+        'vip': 'vip',
+        }
+
+    @classmethod
+    def validate_rows(cls, rows, job):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Identifier = pool.get('party.identifier')
+        Department = pool.get('pharma.hospital.department')
+        hospital_keys = {normalize_name(r.values['hospital'], 'hospital')
+            for r in rows}
+        codes = {compact_code('', r.values['hospital_code'])
+            for r in rows if r.values.get('hospital_code')}
+        by_code = {}
+        for sub in grouped_slice(list(codes), _in_max()):
+            for identifier in Identifier.search([
+                        ('code_compact', 'in', list(sub)),
+                        ('party.pharma_type', '=', 'hospital'),
+                        ]):
+                by_code[normalize_text(identifier.code_compact).upper()] = (
+                    identifier.party.id)
+        by_name = {}
+        for sub in grouped_slice(list(hospital_keys), _in_max()):
+            for party in Party.search_read([
+                        ('pharma_type', '=', 'hospital'),
+                        ('name_key', 'in', list(sub)),
+                        ], fields_names=['name_key']):
+                by_name.setdefault(party['name_key'], []).append(party['id'])
+        create_missing = job.option('create_missing_hospitals')
+        for row in rows:
+            hospital_key = normalize_name(row.values['hospital'], 'hospital')
+            row.data['hospital_key'] = hospital_key
+            hospital = None
+            code = row.values.get('hospital_code')
+            if code:
+                hospital = by_code.get(compact_code('', code))
+            if hospital is None:
+                candidates = by_name.get(hospital_key, [])
+                if len(candidates) > 1:
+                    job.error(row, 'hospital', gettext(
+                            'pharma_hospital.msg_import_ambiguous_hospital',
+                            value=row.values['hospital']))
+                    continue
+                hospital = candidates[0] if candidates else None
+            if hospital is None and not create_missing:
+                job.error(row, 'hospital', gettext(
+                        'pharma_hospital.msg_import_unknown_hospital',
+                        value=row.values['hospital'], row=row.row))
+                continue
+            row.data['hospital'] = hospital
+            row.data['name_key'] = normalize_name(
+                row.values['name'], 'doctor')
+            department = row.values.get('department')
+            row.data['department_key'] = (
+                normalize_text(department) if department else None)
+        rows = [r for r in rows if not r.errors]
+        hospital_ids = list({r.data['hospital'] for r in rows
+                if r.data['hospital']})
+        departments = {}
+        for sub in grouped_slice(hospital_ids, _in_max()):
+            for department in Department.search([
+                        ('hospital', 'in', list(sub)),
+                        ]):
+                departments[(department.hospital.id,
+                        normalize_text(department.name))] = department.id
+        doctors = {}
+        names = list({r.data['name_key'] for r in rows})
+        for sub in grouped_slice(hospital_ids, _in_max()):
+            sub = list(sub)
+            for names_sub in grouped_slice(names, _in_max()):
+                for doctor in Party.search([
+                            ('pharma_type', '=', 'doctor'),
+                            ('hospital', 'in', sub),
+                            ('name_key', 'in', list(names_sub)),
+                            ]):
+                    key = (doctor.name_key, doctor.hospital.id,
+                        doctor.department.id if doctor.department else None)
+                    doctors.setdefault(key, []).append(doctor)
+        for row in rows:
+            hospital = row.data['hospital']
+            dept_key = row.data['department_key']
+            if not job.check_duplicate(row, (row.data['name_key'],
+                        hospital or row.data['hospital_key'], dept_key)):
+                continue
+            department = departments.get((hospital, dept_key)) if (
+                hospital and dept_key) else None
+            row.data['department'] = department
+            if hospital is None or (dept_key and department is None):
+                row.action = 'create'
+                continue
+            candidates = doctors.get(
+                (row.data['name_key'], hospital, department), [])
+            if not candidates:
+                row.action = 'create'
+                continue
+            record = candidates[0]
+            row.record = record
+            row.changes = cls._compare(record, row.values, cls._fields_map)
+            row.action = 'update' if row.changes else 'unchanged'
+
+    @classmethod
+    def write(cls, rows, job):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Department = pool.get('pharma.hospital.department')
+        # Missing hospitals (only with the option ticked)
+        new_hospitals = {}
+        for row in rows:
+            if row.data['hospital'] is None:
+                new_hospitals.setdefault(
+                    row.data['hospital_key'], row.values['hospital'])
+        if new_hospitals:
+            keys = list(new_hospitals)
+            created = Party.create([{
+                        'name': new_hospitals[k],
+                        'pharma_type': 'hospital',
+                        'customer_source': 'import',
+                        } for k in keys])
+            ids = dict(zip(keys, [p.id for p in created]))
+            for row in rows:
+                if row.data['hospital'] is None:
+                    row.data['hospital'] = ids[row.data['hospital_key']]
+        # Missing departments
+        new_departments = {}
+        for row in rows:
+            if row.data['department_key'] and not row.data['department']:
+                new_departments.setdefault(
+                    (row.data['hospital'], row.data['department_key']),
+                    row.values['department'])
+        if new_departments:
+            keys = list(new_departments)
+            created = Department.create([{
+                        'hospital': h, 'name': new_departments[(h, d)],
+                        } for h, d in keys])
+            ids = dict(zip(keys, [d.id for d in created]))
+            for row in rows:
+                if row.data['department_key'] and not row.data['department']:
+                    row.data['department'] = ids[
+                        (row.data['hospital'], row.data['department_key'])]
+        to_create = []
+        for row in rows:
+            if row.action != 'create':
+                continue
+            values = {}
+            for name, attr in cls._fields_map.items():
+                if row.values.get(name) is not None:
+                    values[attr] = row.values[name]
+            values.update({
+                    'pharma_type': 'doctor',
+                    'hospital': row.data['hospital'],
+                    'department': row.data['department'],
+                    'customer_source': 'import',
+                    })
+            to_create.append(values)
+        if to_create:
+            Party.create(to_create)
+        args = []
+        for row in rows:
+            if row.action != 'update':
+                continue
+            args.extend([[row.record],
+                    {a: n for a, (o, n) in row.changes.items()}])
+            job.log_change(row.record, 'update', row.changes)
+        if args:
+            Party.write(*args)
+
+    @classmethod
+    def export_values(cls, records):
+        for sub in grouped_slice(records, _in_max()):
+            for party in sub:
+                yield [
+                    party.name,
+                    party.hospital.name if party.hospital else None,
+                    None,
+                    party.department.name if party.department else None,
+                    _selection_label(TITLE_SELECTION, party.doctor_title)
+                    if party.doctor_title else None,
+                    _selection_label(POSITION_SELECTION,
+                        party.doctor_position)
+                    if party.doctor_position else None,
+                    party.doctor_tier,
+                    _selection_label(KOL_SELECTION, party.kol_level)
+                    if party.kol_level else None,
+                    '是' if party.prescription_right else '否',
+                    '是' if party.vip else '否',
+                    ]
+
+
+class ImportTemplate(DeactivableMixin, ModelSQL, ModelView):
+    "A saved column mapping per source (e.g. per distributor)"
+    __name__ = 'pharma.import.template'
+    name = fields.Char("Name", required=True)
+    kind = fields.Selection('get_kinds', "Kind", required=True)
+    party = fields.Many2One('party.party', "Source",
+        help="The party whose files use this layout (e.g. the distributor).")
+    sheet = fields.Char("Sheets",
+        help="Sheet names separated by commas; empty for the first sheet "
+        "with a header.")
+    header_row = fields.Integer("Header Row",
+        help="Empty to find the header row automatically.")
+    lines = fields.One2Many(
+        'pharma.import.template.line', 'template', "Columns")
+
+    @classmethod
+    def get_kinds(cls):
+        return Pool().get('pharma.import.engine').get_kinds()
+
+    def get_mapping(self):
+        "({field: header text or column letter}, {field: constant})"
+        mapping, constants = {}, {}
+        for line in self.lines:
+            if line.column:
+                mapping[line.field] = line.column.strip()
+            if line.constant:
+                constants[line.field] = line.constant
+        return mapping, constants
+
+
+class ImportTemplateLine(ModelSQL, ModelView):
+    __name__ = 'pharma.import.template.line'
+    template = fields.Many2One('pharma.import.template', "Template",
+        required=True, ondelete='CASCADE')
+    field = fields.Char("Field", required=True,
+        help="The name of the field of the import kind.")
+    column = fields.Char("Column",
+        help="The header text of the column or its letter (A, B, …).")
+    constant = fields.Char("Constant",
+        help="The value used for every row when the file has no column.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('template')
+
+
+class ImportLog(ModelSQL, ModelView):
+    "Who imported or exported what, when"
+    __name__ = 'pharma.import.log'
+    company = fields.Many2One('company.company', "Company")
+    kind = fields.Selection('get_kinds', "Kind", readonly=True)
+    filename = fields.Char("File", readonly=True)
+    template = fields.Many2One('pharma.import.template', "Template",
+        readonly=True, ondelete='SET NULL')
+    user = fields.Many2One('res.user', "User", readonly=True)
+    date = fields.DateTime("Date", readonly=True)
+    created = fields.Integer("Created", readonly=True)
+    updated = fields.Integer("Updated", readonly=True)
+    unchanged = fields.Integer("Unchanged", readonly=True)
+    refused = fields.Integer("Refused", readonly=True)
+    changes = fields.One2Many('pharma.import.log.change', 'log', "Changes",
+        readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('date', 'DESC'))
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def get_kinds(cls):
+        return Pool().get('pharma.import.engine').get_kinds()
+
+
+class ImportLogChange(ModelSQL, ModelView):
+    __name__ = 'pharma.import.log.change'
+    log = fields.Many2One('pharma.import.log', "Log", required=True,
+        ondelete='CASCADE')
+    record = fields.Reference("Record", selection='get_models',
+        readonly=True)
+    action = fields.Selection([
+            ('create', "Create"),
+            ('update', "Update"),
+            ], "Action", readonly=True)
+    field = fields.Char("Field", readonly=True)
+    old_value = fields.Char("Old Value", readonly=True)
+    new_value = fields.Char("New Value", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('log')
+
+    @classmethod
+    def get_models(cls):
+        return Pool().get('ir.model').get_name_items()
+
+
+class ImportWizard(Wizard):
+    "Import a spreadsheet"
+    __name__ = 'pharma.import.wizard'
+    start = StateView('pharma.import.wizard.start',
+        'pharma_hospital.import_wizard_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Preview", 'preview', 'tryton-forward', default=True),
+            ])
+    preview = StateView('pharma.import.wizard.preview',
+        'pharma_hospital.import_wizard_preview_view_form', [
+            Button("Back", 'start', 'tryton-back'),
+            Button("Import", 'import_', 'tryton-ok', default=True,
+                states={'readonly': Eval('refused', 0) > 0}),
+            ])
+    import_ = StateTransition()
+
+    def _run(self, dry_run):
+        pool = Pool()
+        Engine = pool.get('pharma.import.engine')
+        options = []
+        if self.start.create_missing_hospitals:
+            options.append('create_missing_hospitals')
+        if not self.start.file:
+            raise ImportFileError(gettext(
+                    'pharma_hospital.msg_import_empty_file'))
+        sheets = [s.strip() for s in (self.start.sheet or '').split(',')
+            if s.strip()] or None
+        return Engine.run(self.start.kind, bytes(self.start.file),
+            filename=self.start.filename, template=self.start.template,
+            dry_run=dry_run, options=options, sheets=sheets,
+            header_row=self.start.header_row)
+
+    def default_preview(self, fields):
+        pool = Pool()
+        Engine = pool.get('pharma.import.engine')
+        job = self._run(dry_run=True)
+        values = job.summary()
+        if job.error_count and not values['refused']:
+            # the whole file is refused
+            values['refused'] = 1
+        lines = ['%s!%s%s %s %s' % (e['sheet'], e['column'], e['row'],
+                e['value'], e['message']) for e in job.errors[:200]]
+        values['errors'] = '\n'.join(lines)
+        if job.errors:
+            values['report'] = Engine.error_report(job)
+            values['report_name'] = 'import-errors.xlsx'
+        return values
+
+    def transition_import_(self):
+        job = self._run(dry_run=False)
+        if job.error_count:
+            raise ImportFileError(job.errors[0]['message'])
+        if self.start.save_template and self.start.template_name:
+            self._save_template(job)
+        return 'end'
+
+    def _save_template(self, job):
+        pool = Pool()
+        Template = pool.get('pharma.import.template')
+        layout = job.layouts[0] if job.layouts else None
+        lines = []
+        if layout:
+            lines = [{'field': f, 'column': h}
+                for f, h in layout.headers.items()]
+        Template.create([{
+                    'name': self.start.template_name,
+                    'kind': self.start.kind,
+                    'party': self.start.template_party.id
+                    if self.start.template_party else None,
+                    'sheet': layout.sheet if layout else None,
+                    'header_row': layout.header_row if layout else None,
+                    'lines': [('create', lines)],
+                    }])
+
+
+class ImportWizardStart(ModelView):
+    __name__ = 'pharma.import.wizard.start'
+    kind = fields.Selection('get_kinds', "Kind", required=True)
+    file = fields.Binary("File", required=True, filename='filename')
+    filename = fields.Char("File Name")
+    template = fields.Many2One('pharma.import.template', "Template",
+        domain=[('kind', '=', Eval('kind', ''))])
+    sheet = fields.Char("Sheets", help="Sheet names separated by commas.")
+    header_row = fields.Integer("Header Row")
+    create_missing_hospitals = fields.Boolean("Create Missing Hospitals",
+        states={'invisible': Eval('kind') != 'doctors'},
+        help="Create the hospitals of the file that do not exist yet "
+        "instead of refusing their rows.")
+    save_template = fields.Boolean("Save as Template")
+    template_name = fields.Char("Template Name",
+        states={
+            'invisible': ~Eval('save_template'),
+            'required': Bool(Eval('save_template')),
+            })
+    template_party = fields.Many2One('party.party', "Source",
+        states={'invisible': ~Eval('save_template')})
+
+    @classmethod
+    def get_kinds(cls):
+        return Pool().get('pharma.import.engine').get_kinds()
+
+    @fields.depends('template', 'sheet', 'header_row')
+    def on_change_template(self):
+        if self.template:
+            self.sheet = self.template.sheet
+            self.header_row = self.template.header_row
+
+
+class ImportWizardPreview(ModelView):
+    __name__ = 'pharma.import.wizard.preview'
+    created = fields.Integer("To Create", readonly=True)
+    updated = fields.Integer("To Update", readonly=True)
+    unchanged = fields.Integer("Unchanged", readonly=True)
+    refused = fields.Integer("Refused", readonly=True)
+    errors = fields.Text("Errors", readonly=True)
+    report = fields.Binary("Error Report", filename='report_name',
+        readonly=True)
+    report_name = fields.Char("Report Name", readonly=True)
+
+
+class PartyExport(Wizard):
+    "Export hospitals or doctors as .xlsx in the importer's layout"
+    __name__ = 'pharma.party.export'
+    start = StateView('pharma.party.export.result',
+        'pharma_hospital.party_export_result_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
+
+    def default_start(self, fields):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Engine = pool.get('pharma.import.engine')
+        ExportLog = pool.get('pharma.export.log')
+        parties = list(self.records) if self.model and (
+            self.model.__name__ == 'party.party') else []
+        # Read through the rules of the user
+        Party.read([p.id for p in parties], ['id'])
+        types = {p.pharma_type for p in parties}
+        if parties and types <= {'doctor'}:
+            kind, name = 'doctors', '医生'
+        elif parties and types <= {'hospital'}:
+            kind, name = 'hospitals', '医院'
+        else:
+            raise ImportFileError(gettext(
+                    'pharma_hospital.msg_export_mixed_types'))
+        Kind = Engine.get_kind(kind)
+        content = Engine.export_xlsx(kind, parties)
+        doctors = len(parties) if kind == 'doctors' else 0
+        ExportLog.log('party.party', len(parties), doctors,
+            Kind.export_headers())
+        return {
+            'file': content,
+            'filename': '%s.xlsx' % name,
+            'count': len(parties),
+            }
+
+
+class PartyExportResult(ModelView):
+    __name__ = 'pharma.party.export.result'
+    file = fields.Binary("File", filename='filename', readonly=True)
+    filename = fields.Char("File Name", readonly=True)
+    count = fields.Integer("Records", readonly=True)

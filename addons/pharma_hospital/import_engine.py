@@ -1,0 +1,833 @@
+# This file is part of the pharma suite. See README.md for license terms.
+"""Reading layer of the import engine: pure Python, no Tryton.
+
+Formats are taken from the content: .xlsx (openpyxl, read-only streaming),
+.xls (xlrd) and .csv (UTF-8 with or without BOM, GB18030).
+Rows are streamed; memory does not grow with the file."""
+import codecs
+import csv
+import datetime
+import io
+import re
+import unicodedata
+import zipfile
+from decimal import Decimal, InvalidOperation
+
+OLE2_MAGIC = b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1'
+ZIP_MAGIC = b'PK\x03\x04'
+# Refuse before parsing
+MAX_FILE_SIZE = 512 * 1024 * 1024
+MAX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_MIN_SIZE = 16 * 1024 * 1024
+# Header search area and the real-end-of-data guard
+HEADER_ROWS = 30
+MAX_BLANK_ROWS = 1000
+MAX_COLUMNS = 1000
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+class FileRefused(Exception):
+    """A file that cannot be imported; code names the ir.message
+    'pharma_hospital.msg_import_<code>'"""
+
+    def __init__(self, code, **params):
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
+
+    def __str__(self):
+        return '%s %s' % (self.code, self.params)
+
+
+class CellError(Exception):
+    "A value that cannot be converted; code names an ir.message"
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+# ---------------------------------------------------------------- values
+
+_SPACES = re.compile(r'[\s\u3000\xa0\u200b\ufeff]+')
+
+
+def clean_text(value):
+    "Cell value as text without leading, trailing or repeated spaces"
+    if value is None:
+        return ''
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime) and not (
+            value.hour or value.minute or value.second
+            or value.microsecond):
+        value = value.date()
+    if isinstance(value, bool):
+        value = 'TRUE' if value else 'FALSE'
+    return _SPACES.sub(' ', str(value)).strip()
+
+
+def is_blank(value):
+    return value is None or (isinstance(value, str) and not clean_text(value))
+
+
+def normalize_header(value):
+    "医院名称*, 医院 名称 and 医院名称： are the same header"
+    value = unicodedata.normalize('NFKC', clean_text(value)).lower()
+    return re.sub(r'[\s*:()\[\]<>._\-/\\#]+', '', value)
+
+
+_DATE_PATTERNS = [
+    re.compile(r'^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t].*)?$'),
+    re.compile(r'^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?(?:\s.*)?$'),
+    re.compile(r'^(\d{4})(\d{2})(\d{2})$'),
+    ]
+
+
+def to_date(value):
+    "Date from a date(time), an Excel serial or a text date"
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1 <= value < 2958466 and not (19000101 <= value <= 29991231):
+            return EXCEL_EPOCH + datetime.timedelta(days=int(value))
+        value = str(int(value))
+    text = unicodedata.normalize('NFKC', clean_text(value))
+    if not text:
+        return None
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return datetime.date(*map(int, match.groups()))
+            except ValueError:
+                raise CellError('invalid_date')
+    if re.fullmatch(r'\d+(\.0+)?', text):
+        return to_date(float(text))
+    raise CellError('invalid_date')
+
+
+def to_datetime(value):
+    if isinstance(value, datetime.datetime):
+        return value
+    date = to_date(value)
+    if date is None:
+        return None
+    return datetime.datetime.combine(date, datetime.time())
+
+
+_CURRENCY = re.compile(r'^[¥$€£]|元$')
+
+
+def to_decimal(value):
+    "Decimal from a number or a text with thousands separators/full width"
+    if value is None or isinstance(value, bool):
+        if isinstance(value, bool):
+            raise CellError('invalid_number')
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value
+    text = unicodedata.normalize('NFKC', clean_text(value))
+    text = _SPACES.sub('', text)
+    text = _CURRENCY.sub('', text)
+    if not text or text in {'-', '--'}:
+        return None
+    negative = False
+    if text.startswith('(') and text.endswith(')'):
+        negative, text = True, text[1:-1]
+    if re.fullmatch(r'[-+]?\d{1,3}(,\d{3})+(\.\d*)?', text):
+        text = text.replace(',', '')
+    percent = text.endswith('%')
+    if percent:
+        text = text[:-1]
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise CellError('invalid_number')
+    if not number.is_finite():
+        raise CellError('invalid_number')
+    if percent:
+        number /= 100
+    return -number if negative else number
+
+
+def to_integer(value):
+    number = to_decimal(value)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise CellError('invalid_integer')
+    return int(number)
+
+
+_TRUE = {'1', 'y', 'yes', 'true', 't', 'x', '是', '有', '√', '✓', '✔', '对'}
+_FALSE = {'0', 'n', 'no', 'false', 'f', '否', '无', '×', '✗', '不', '没有'}
+
+
+def to_boolean(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    text = unicodedata.normalize('NFKC', clean_text(value)).lower()
+    if not text:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellError('invalid_boolean')
+
+
+def to_char(value):
+    text = clean_text(value)
+    return text or None
+
+
+def to_selection(value, selection):
+    """selection: list of (key, [texts]); a key also matches itself"""
+    text = clean_text(value)
+    if not text:
+        return None
+    norm = normalize_header(text)
+    for key, texts in selection:
+        if norm == normalize_header(key) or norm in {
+                normalize_header(t) for t in texts}:
+            return key
+    raise CellError('invalid_selection')
+
+
+CONVERTERS = {
+    'char': to_char,
+    'text': to_char,
+    'integer': to_integer,
+    'numeric': to_decimal,
+    'float': lambda v: (
+        float(to_decimal(v)) if to_decimal(v) is not None else None),
+    'date': to_date,
+    'datetime': to_datetime,
+    'boolean': to_boolean,
+    }
+
+
+def convert(value, type_, selection=None):
+    if type_ == 'selection':
+        return to_selection(value, selection or [])
+    return CONVERTERS[type_](value)
+
+
+def column_letter(index):
+    "0 -> A"
+    letters = ''
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters):
+    "A -> 0"
+    index = 0
+    for char in letters.upper():
+        index = index * 26 + ord(char) - 64
+    return index - 1
+
+
+_CELL = re.compile(r'^([A-Z]{1,3})(\d+)$')
+
+
+def parse_range(ref):
+    """'B2:C3' -> (min_row, min_col, max_row, max_col): rows 1-based,
+    columns 0-based"""
+    start, _, end = ref.partition(':')
+    end = end or start
+    m1, m2 = _CELL.match(start), _CELL.match(end)
+    if not m1 or not m2:
+        return None
+    return (int(m1.group(2)), column_index(m1.group(1)),
+        int(m2.group(2)), column_index(m2.group(1)))
+
+
+# ---------------------------------------------------------------- sniffing
+
+def _read_head(source, size=8):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source[:size])
+    with open(source, 'rb') as fp:
+        return fp.read(size)
+
+
+def _as_fileobj(source):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return io.BytesIO(bytes(source))
+    return open(source, 'rb')
+
+
+def _read_all(source):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    with open(source, 'rb') as fp:
+        return fp.read()
+
+
+def _size(source):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return len(source)
+    import os
+    return os.path.getsize(source)
+
+
+def _ole2_stream_names(source):
+    data = _read_all(source)
+    names = set()
+    try:
+        from xlrd import compdoc
+        doc = compdoc.CompDoc(data, logfile=io.StringIO())
+        names = {d.name for d in doc.dirlist}
+    except Exception:
+        pass
+    for name in ['EncryptedPackage', 'EncryptionInfo', 'Workbook', 'Book',
+            'WordDocument', 'PowerPoint Document']:
+        if name.encode('utf-16-le') + b'\x00\x00' in data[:1024 * 1024]:
+            names.add(name)
+    return names, data
+
+
+def sniff(source, filename=None):
+    """Return 'xlsx', 'xls' or 'csv' from the content; raise FileRefused
+    for what cannot be read"""
+    size = _size(source)
+    if not size:
+        raise FileRefused('empty_file')
+    if size > MAX_FILE_SIZE:
+        raise FileRefused('too_large', size=size)
+    head = _read_head(source)
+    if head.startswith(ZIP_MAGIC) or head.startswith(b'PK'):
+        check_zip(source)
+        return 'xlsx'
+    if head.startswith(OLE2_MAGIC):
+        names, _ = _ole2_stream_names(source)
+        if {'EncryptedPackage', 'EncryptionInfo'} & names:
+            raise FileRefused('encrypted')
+        if {'Workbook', 'Book'} & names:
+            return 'xls'
+        raise FileRefused('not_spreadsheet')
+    with _as_fileobj(source) as fp:
+        sample = fp.read(64 * 1024)
+    if b'\x00' in sample:
+        raise FileRefused('not_spreadsheet')
+    if sample.lstrip().lower().startswith((b'<html', b'<!doctype', b'<?xml',
+                b'%pdf', b'{\\rtf')):
+        raise FileRefused('not_spreadsheet')
+    try:
+        detect_encoding(sample)
+    except UnicodeDecodeError:
+        raise FileRefused('not_spreadsheet')
+    return 'csv'
+
+
+def check_zip(source):
+    "Refuse corrupt zips, non-workbook zips and zip bombs before parsing"
+    try:
+        with _as_fileobj(source) as fp, zipfile.ZipFile(fp) as archive:
+            infos = archive.infolist()
+            names = {i.filename for i in infos}
+            if 'EncryptedPackage' in names:
+                raise FileRefused('encrypted')
+            if 'xl/workbook.xml' not in names and not any(
+                    n.endswith('workbook.xml') for n in names):
+                raise FileRefused('not_spreadsheet')
+            total = 0
+            for info in infos:
+                total += info.file_size
+                if (info.file_size > RATIO_MIN_SIZE
+                        and info.file_size > MAX_RATIO * max(
+                            info.compress_size, 1)):
+                    raise FileRefused('zip_bomb', size=info.file_size)
+            if total > MAX_UNCOMPRESSED:
+                raise FileRefused('zip_bomb', size=total)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError):
+        raise FileRefused('corrupt')
+
+
+def detect_encoding(sample):
+    if sample.startswith(codecs.BOM_UTF8):
+        return 'utf-8-sig'
+    decoder = codecs.getincrementaldecoder('utf-8')()
+    try:
+        decoder.decode(sample, final=False)
+        return 'utf-8'
+    except UnicodeDecodeError:
+        pass
+    decoder = codecs.getincrementaldecoder('gb18030')()
+    decoder.decode(sample, final=False)
+    return 'gb18030'
+
+
+# ---------------------------------------------------------------- readers
+
+class Reader:
+    "Streaming access to the sheets of a file"
+    format = None
+
+    def __init__(self, source):
+        self.source = source
+
+    def sheet_names(self):
+        raise NotImplementedError
+
+    def rows(self, sheet):
+        "Yield (row number (1-based), [values]) of non-blank rows"
+        raise NotImplementedError
+
+    def merged_ranges(self, sheet, max_row):
+        "[(min_row, min_col, max_row, max_col)] starting above max_row"
+        return []
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        self.close()
+
+
+def _trim(values):
+    values = list(values[:MAX_COLUMNS])
+    while values and is_blank(values[-1]):
+        values.pop()
+    return values
+
+
+def _guarded(rows):
+    """Stop at the real end of data: after MAX_BLANK_ROWS blank rows in a
+    row, whatever the sheet's declared dimension says"""
+    blank = 0
+    for number, values in rows:
+        values = _trim(values)
+        if not values or all(is_blank(v) for v in values):
+            blank += 1
+            if blank >= MAX_BLANK_ROWS:
+                return
+            continue
+        blank = 0
+        yield number, values
+
+
+class XLSXReader(Reader):
+    format = 'xlsx'
+
+    def __init__(self, source):
+        super().__init__(source)
+        import openpyxl
+        import warnings
+        self._fp = _as_fileobj(source)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                self.workbook = openpyxl.load_workbook(
+                    self._fp, read_only=True, data_only=True,
+                    keep_links=False)
+        except FileRefused:
+            raise
+        except Exception:
+            self._fp.close()
+            raise FileRefused('corrupt')
+
+    def sheet_names(self):
+        return [ws.title for ws in self.workbook.worksheets]
+
+    def _sheet(self, sheet):
+        try:
+            ws = self.workbook[sheet]
+        except KeyError:
+            raise FileRefused('unknown_sheet', sheet=sheet)
+        if not hasattr(ws, 'reset_dimensions'):  # chartsheet
+            raise FileRefused('empty_sheet', sheet=sheet)
+        return ws
+
+    def rows(self, sheet):
+        ws = self._sheet(sheet)
+        # The declared dimension may claim 1,048,576 rows x 16,384 columns:
+        # forget it so that openpyxl neither pads rows nor columns
+        ws.reset_dimensions()
+
+        def generate():
+            try:
+                for row in ws.iter_rows():
+                    values = []
+                    number = None
+                    for cell in row:
+                        if number is None:
+                            number = getattr(cell, 'row', None)
+                        values.append(getattr(cell, 'value', None))
+                    if number is None:
+                        continue
+                    yield number, values
+            except FileRefused:
+                raise
+            except Exception:
+                raise FileRefused('corrupt')
+        return _guarded(generate())
+
+    def merged_ranges(self, sheet, max_row):
+        """openpyxl exposes merges only outside read-only mode, which would
+        load the whole sheet: scan the sheet XML for <mergeCell ref=…/>
+        (placed after the data) as a byte stream, without parsing it"""
+        ws = self._sheet(sheet)
+        path = getattr(ws, '_worksheet_path', None)
+        if not path:
+            return []
+        pattern = re.compile(
+            rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
+        found = []
+        tail = b''
+        in_merge = False
+        try:
+            with self.workbook._archive.open(path) as fp:
+                while True:
+                    chunk = fp.read(1024 * 1024)
+                    if not chunk:
+                        break
+                    data = tail + chunk
+                    if not in_merge:
+                        pos = data.find(b'mergeCells')
+                        if pos < 0:
+                            tail = data[-64:]
+                            continue
+                        in_merge = True
+                        data = data[max(pos - 8, 0):]
+                    last = 0
+                    for match in pattern.finditer(data):
+                        found.append(match.group(1).decode())
+                        last = match.end()
+                    tail = data[last:][-256:]
+                    if b'</' in data and re.search(
+                            rb'</(?:\w+:)?mergeCells>', data):
+                        break
+        except Exception:
+            return []
+        ranges = []
+        for ref in dict.fromkeys(found):
+            rng = parse_range(ref)
+            if rng and rng[0] <= max_row:
+                ranges.append(rng)
+        return ranges
+
+    def close(self):
+        try:
+            self.workbook.close()
+        finally:
+            self._fp.close()
+
+
+class XLSReader(Reader):
+    format = 'xls'
+
+    def __init__(self, source):
+        super().__init__(source)
+        import xlrd
+        self.xlrd = xlrd
+        data = _read_all(source)
+        try:
+            self.workbook = xlrd.open_workbook(
+                file_contents=data, formatting_info=True, on_demand=True,
+                logfile=io.StringIO())
+        except xlrd.XLRDError as exception:
+            if 'encrypt' in str(exception).lower():
+                raise FileRefused('encrypted')
+            raise FileRefused('corrupt')
+        except Exception:
+            raise FileRefused('corrupt')
+
+    def sheet_names(self):
+        return self.workbook.sheet_names()
+
+    def _sheet(self, sheet):
+        try:
+            return self.workbook.sheet_by_name(sheet)
+        except self.xlrd.XLRDError:
+            raise FileRefused('unknown_sheet', sheet=sheet)
+
+    def rows(self, sheet):
+        xlrd = self.xlrd
+        ws = self._sheet(sheet)
+        datemode = self.workbook.datemode
+
+        def value(cell):
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                try:
+                    return xlrd.xldate.xldate_as_datetime(
+                        cell.value, datemode)
+                except Exception:
+                    return cell.value
+            if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                return None
+            if cell.ctype == xlrd.XL_CELL_ERROR:
+                return None
+            if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                return bool(cell.value)
+            if cell.ctype == xlrd.XL_CELL_NUMBER and float(
+                    cell.value).is_integer():
+                return int(cell.value)
+            return cell.value
+
+        def generate():
+            for index in range(ws.nrows):
+                yield index + 1, [value(c) for c in ws.row(index)]
+        return _guarded(generate())
+
+    def merged_ranges(self, sheet, max_row):
+        ws = self._sheet(sheet)
+        return [(rlo + 1, clo, rhi, chi - 1)
+            for rlo, rhi, clo, chi in ws.merged_cells if rlo < max_row]
+
+    def close(self):
+        self.workbook.release_resources()
+
+
+class CSVReader(Reader):
+    format = 'csv'
+
+    def __init__(self, source):
+        super().__init__(source)
+        with _as_fileobj(source) as fp:
+            sample = fp.read(64 * 1024)
+        try:
+            self.encoding = detect_encoding(sample)
+        except UnicodeDecodeError:
+            raise FileRefused('not_spreadsheet')
+        if self.encoding == 'utf-8':
+            # ASCII at the start does not make the whole file UTF-8
+            decoder = codecs.getincrementaldecoder('utf-8')()
+            try:
+                with _as_fileobj(source) as fp:
+                    for chunk in iter(lambda: fp.read(1024 * 1024), b''):
+                        decoder.decode(chunk)
+                    decoder.decode(b'', final=True)
+            except UnicodeDecodeError:
+                self.encoding = 'gb18030'
+        text = sample.decode(self.encoding, errors='ignore')
+        first = text.splitlines()[0] if text.splitlines() else ''
+        counts = {d: first.count(d) for d in [',', '\t', ';', '|']}
+        self.delimiter = max(counts, key=counts.get) if any(
+            counts.values()) else ','
+
+    def sheet_names(self):
+        return ['CSV']
+
+    def rows(self, sheet):
+        def generate():
+            fp = _as_fileobj(self.source)
+            try:
+                text = io.TextIOWrapper(
+                    fp, encoding=self.encoding, newline='')
+                for index, values in enumerate(
+                        csv.reader(text, delimiter=self.delimiter)):
+                    yield index + 1, values
+            except (UnicodeDecodeError, csv.Error):
+                raise FileRefused('corrupt')
+            finally:
+                fp.close()
+        return _guarded(generate())
+
+
+READERS = {'xlsx': XLSXReader, 'xls': XLSReader, 'csv': CSVReader}
+
+
+def open_file(source, filename=None):
+    "Return a Reader for bytes or a path; raise FileRefused"
+    format_ = sniff(source, filename)
+    return READERS[format_](source)
+
+
+# ---------------------------------------------------------------- layout
+
+class Field:
+    "What the reading layer needs of a field"
+
+    def __init__(self, name, string=None, type='char', required=False,
+            aliases=(), selection=None):
+        self.name = name
+        self.string = string or name
+        self.type = type
+        self.required = required
+        self.aliases = list(aliases)
+        self.selection = selection
+
+    def header_keys(self):
+        keys = [normalize_header(a) for a in self.aliases]
+        keys.append(normalize_header(self.string))
+        keys.append(normalize_header(self.name))
+        return [k for k in dict.fromkeys(keys) if k]
+
+
+class Layout:
+    "Where the data is: sheet, header row, column index of each field"
+
+    def __init__(self, sheet, header_row, columns, headers):
+        self.sheet = sheet
+        self.header_row = header_row
+        self.columns = columns  # field name -> column index
+        self.headers = headers  # field name -> header text found
+
+    def column(self, name):
+        index = self.columns.get(name)
+        return column_letter(index) if index is not None else ''
+
+
+def _fill_merged(rows, ranges):
+    "Give every cell of a merged header range the top-left value"
+    by_number = {n: v for n, v in rows}
+    for min_row, min_col, max_row, max_col in ranges:
+        top = by_number.get(min_row)
+        if top is None or min_col >= len(top):
+            continue
+        value = top[min_col]
+        for number in range(min_row, max_row + 1):
+            values = by_number.get(number)
+            if values is None:
+                continue
+            if len(values) <= max_col:
+                values.extend([None] * (max_col + 1 - len(values)))
+            for col in range(min_col, max_col + 1):
+                if (number, col) != (min_row, min_col) and is_blank(
+                        values[col]):
+                    values[col] = value
+    return rows
+
+
+def find_layout(reader, sheet, fields, header_row=None, mapping=None,
+        constants=None):
+    """Find the header row among the first HEADER_ROWS rows.
+    mapping: {field name: header text or column letter} from a template.
+    Return (Layout, iterator of the remaining (number, values))"""
+    rows = reader.rows(sheet)
+    head = []
+    for item in rows:
+        head.append((item[0], list(item[1])))
+        if len(head) >= HEADER_ROWS or (
+                header_row and item[0] >= header_row):
+            break
+    if not head:
+        raise FileRefused('empty_sheet', sheet=sheet)
+    last = head[-1][0]
+    ranges = reader.merged_ranges(sheet, last)
+    if ranges:
+        _fill_merged(head, ranges)
+    mapping = mapping or {}
+    keys = {f.name: f.header_keys() for f in fields}
+    for name, header in mapping.items():
+        if header and not re.fullmatch(r'[A-Z]{1,3}', header):
+            keys[name] = [normalize_header(header)]
+
+    def match(index):
+        number, values = head[index]
+        previous = head[index - 1] if index else None
+        columns, headers = {}, {}
+        for col, value in enumerate(values):
+            texts = [clean_text(value)]
+            if previous and previous[0] == number - 1 and col < len(
+                    previous[1]):
+                above = clean_text(previous[1][col])
+                if above and above != texts[0]:
+                    texts.append(above + texts[0])
+            for text in texts:
+                norm = normalize_header(text)
+                if not norm:
+                    continue
+                for field in fields:
+                    if field.name in columns:
+                        continue
+                    if norm in keys[field.name]:
+                        columns[field.name] = col
+                        headers[field.name] = text
+                        break
+                else:
+                    continue
+                break
+        for name, header in mapping.items():
+            if header and re.fullmatch(r'[A-Z]{1,3}', header):
+                columns[name] = column_index(header)
+                headers[name] = header
+        return columns, headers
+
+    best = None
+    for index, (number, _) in enumerate(head):
+        if header_row and number != header_row:
+            continue
+        columns, headers = match(index)
+        missing = [f for f in fields
+            if f.required and f.name not in columns
+            and f.name not in (constants or {})]
+        score = (not missing, len(columns))
+        if best is None or score > best[0]:
+            best = (score, index, columns, headers, missing)
+    if best is None:
+        raise FileRefused('empty_sheet', sheet=sheet)
+    _, index, columns, headers, missing = best
+    if not columns:
+        missing = [f for f in fields
+            if f.required and f.name not in (constants or {})]
+    if missing:
+        raise FileRefused('missing_column', sheet=sheet,
+            columns=', '.join(
+                (f.aliases[0] if f.aliases else f.string) for f in missing))
+    layout = Layout(sheet, head[index][0], columns, headers)
+
+    def remaining():
+        for number, values in head[index + 1:]:
+            yield number, values
+        yield from rows
+    return layout, remaining()
+
+
+def read_values(layout, fields, values, constants=None):
+    """Return ({field: converted}, {field: raw text}, [(field, code)])"""
+    result, raw, errors = {}, {}, []
+    constants = constants or {}
+    for field in fields:
+        if field.name in layout.columns:
+            index = layout.columns[field.name]
+            value = values[index] if index < len(values) else None
+        elif field.name in constants:
+            value = constants[field.name]
+        else:
+            continue
+        raw[field.name] = clean_text(value)
+        try:
+            converted = convert(value, field.type, field.selection)
+        except CellError as error:
+            errors.append((field.name, error.code))
+            continue
+        if converted is None and field.required:
+            errors.append((field.name, 'required'))
+            continue
+        result[field.name] = converted
+    return result, raw, errors
+
+
+def write_xlsx(headers, rows, sheet_title='Sheet1'):
+    "Write an .xlsx (write-only, streaming) and return its bytes"
+    import openpyxl
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title)
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append([
+                float(v) if isinstance(v, Decimal) else v for v in row])
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
