@@ -4,6 +4,7 @@ import datetime
 from sql import Null
 from sql.conditionals import Coalesce
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
@@ -280,7 +281,7 @@ class Party(metaclass=PoolMeta):
         Date = pool.get('ir.date')
         today = Date.today()
         result = {p.id: None for p in parties}
-        for sub in grouped_slice(parties):
+        for sub in grouped_slice(parties, backend.MAX_QUERY_PARAMS // 10):
             for coverage in Coverage.search([
                         ('party', 'in', [p.id for p in sub]),
                         ('role', '=', 'primary'),
@@ -485,7 +486,8 @@ class Party(metaclass=PoolMeta):
                         } for p, old, new in changes])
             table = cls.__table__()
             cursor = transaction.connection.cursor()
-            for sub in grouped_slice([p.id for p, _, _ in changes]):
+            for sub in grouped_slice([p.id for p, _, _ in changes],
+                    backend.MAX_QUERY_PARAMS // 10):
                 cursor.execute(*table.update(
                         [table.lifecycle_date], [today],
                         where=table.id.in_(list(sub))))

@@ -30,12 +30,12 @@ class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
         maker = Party(name="辉瑞制药", pharma_type='manufacturer')
         maker.save()
         unit, = Uom.search([('name', '=', 'Unit')])
-        template = Template(name="阿托伐他汀钙片 20mg×7", default_uom=unit,
-            type='goods', list_price=Decimal('30'))
-        if 'generic_name' in Template._fields:
-            template.generic_name = "阿托伐他汀钙"
-            template.pack_size = 7
-        template.save()
+        with set_company(company):
+            template = Template(name="阿托伐他汀钙片 20mg×7",
+                default_uom=unit, type='goods', list_price=Decimal('30'),
+                generic_name="阿托伐他汀钙", pack_size=7)
+            template.products = [{}]
+            template.save()
         product, = template.products
         return company, shanghai, hospital, doctor, maker, product
 
@@ -59,6 +59,7 @@ class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
             Flow.create([{
                         'company': company.id,
                         'date': datetime.date(2026, 10, 12),
+                        'month': datetime.date(2026, 10, 1),
                         'distributor': distributor.id,
                         'customer_name': hospital.name,
                         'customer': hospital.id,
@@ -110,6 +111,7 @@ class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
             Flow.create([{
                         'company': company.id,
                         'date': datetime.date(2026, 11, 3),
+                        'month': datetime.date(2026, 11, 1),
                         'distributor': distributor.id,
                         'customer_name': hospital.name,
                         'customer': hospital.id,
@@ -206,9 +208,54 @@ class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
             cards = Scorecard.compute(datetime.date(2026, 10, 1))
             card, = [c for c in cards if c.employee == employee]
             self.assertEqual(card.role, 'rep')
-            self.assertEqual(card.sales, 0)
+            self.assertIsNone(card.sales)
+            self.assertIsNone(card.collections)
             data = Scorecard.to_csv(cards).decode('utf-8-sig')
             self.assertIn(employee.party.code, data)
+
+    @with_transaction()
+    def test_market_data_import(self):
+        "The market-data kind imports audit data and refuses unknown names"
+        from openpyxl import Workbook
+        pool = Pool()
+        Engine = pool.get('pharma.import.engine')
+        MarketData = pool.get('pharma.market.data')
+        company, _, hospital, _, maker, _ = self._setup()
+
+        def xlsx(rows):
+            workbook = Workbook()
+            sheet = workbook.active
+            for row in rows:
+                sheet.append(row)
+            data = io.BytesIO()
+            workbook.save(data)
+            return data.getvalue()
+        header = ['月份', '医院名称', '通用名', '生产企业', '数量(最小单位)']
+        good = xlsx([['2026年医院用药监测'], header,
+                ['2026-10-01', '瑞金医院', '阿托伐他汀钙', '辉瑞制药', 120],
+                ['2026-10-01', '瑞金医院', '阿托伐他汀钙', company.party.name, 80],
+                ])
+        with set_company(company):
+            job = Engine.run('market-data', good, filename='audit.xlsx')
+            self.assertEqual(job.errors, [])
+            self.assertEqual(job.summary()['created'], 2)
+            rows = MarketData.search([], order=[('units', 'ASC')])
+            self.assertEqual([r.units for r in rows], [80, 120])
+            self.assertEqual(rows[0].manufacturer, None)
+            self.assertEqual(rows[1].manufacturer, maker)
+            self.assertEqual(rows[1].month, datetime.date(2026, 10, 1))
+            # the same month again replaces it
+            Engine.run('market-data', good, filename='audit.xlsx')
+            self.assertEqual(len(MarketData.search([])), 2)
+            bad = xlsx([header,
+                    ['2026-11-01', '瑞金医院', '阿托伐他汀钙', '辉瑞制药', 10],
+                    ['2026-11-01', '不存在医院', '阿托伐他汀钙', '辉瑞制药', 5],
+                    ])
+            job = Engine.run('market-data', bad, filename='bad.xlsx')
+            self.assertEqual(len(job.errors), 1)
+            self.assertEqual(job.errors[0]['row'], 3)
+            self.assertIn('不存在医院', str(job.errors[0]['value']))
+            self.assertEqual(len(MarketData.search([])), 2)
 
 
 del ModuleTestCase
