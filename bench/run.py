@@ -296,6 +296,56 @@ def bench_share(args, pool, company_id):
         record('sell-in/sell-out reconciliation (month)', s, b)
 
 
+def bench_flow_import(args, pool, company_id):
+    "Importing flow lines through the engine against the bare parse"
+    import io
+    from openpyxl import Workbook, load_workbook
+    from trytond.transaction import Transaction
+    with Transaction().start(args.database, 0,
+            context={'company': company_id}) as transaction:
+        Party = pool.get('party.party')
+        Product = pool.get('product.product')
+        distributors = Party.search(
+            [('pharma_type', '=', 'distributor')], limit=5)
+        hospitals = Party.search([('pharma_type', '=', 'hospital')],
+            limit=200)
+        products = Product.search([], limit=20)
+        if not distributors or not hospitals or not products:
+            print('no distributor, hospital or product: flow import skipped')
+            return
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet('流向')
+        sheet.append(['日期', '经销商', '客户名称', '产品名称', '批号', '数量',
+                '单价', '金额'])
+        month = datetime.date(2020, 1, 1)
+        for i in range(args.flow_rows):
+            sheet.append([month + datetime.timedelta(days=i % 28),
+                    distributors[i % len(distributors)].name,
+                    hospitals[i % len(hospitals)].name,
+                    products[i % len(products)].rec_name,
+                    'B%05d' % (i % 977), 1 + i % 50, 12.5,
+                    12.5 * (1 + i % 50)])
+        data = io.BytesIO()
+        workbook.save(data)
+        data = data.getvalue()
+
+        def parse():
+            book = load_workbook(io.BytesIO(data), read_only=True)
+            return sum(1 for _ in book.worksheets[0].iter_rows(
+                    values_only=True))
+        base, _ = timed(parse, 1)
+        Engine = pool.get('pharma.import.engine')
+
+        def run_import():
+            return Engine.run('flow', data, filename='bench-flow.xlsx')
+        suite, job = timed(run_import, 1)
+        print('flow import: %s, %d errors' % (
+                job.summary(), len(job.errors)))
+        transaction.rollback()
+    record('import %d flow lines' % args.flow_rows, suite, base,
+        'baseline: bare openpyxl parse')
+
+
 def write_results(args):
     path = os.path.join(ROOT, 'bench', 'RESULTS.md')
     lines = [
@@ -326,8 +376,9 @@ def main(argv=None):
     parser.add_argument('--database', '-d', default='bench')
     parser.add_argument('--uri')
     parser.add_argument('--repeat', type=int, default=200)
+    parser.add_argument('--flow-rows', type=int, default=100000)
     parser.add_argument('--only', help="comma separated: call,search,kpi,"
-        "share")
+        "share,flow")
     args = parser.parse_args(argv)
     import demo
     config_file = args.config_file
@@ -348,13 +399,15 @@ def main(argv=None):
     pool.init()
     with Transaction().start(args.database, 0):
         company_id = demo.get_company(pool).id
-    only = (args.only or 'call,search,kpi,share').split(',')
+    only = (args.only or 'call,search,kpi,share,flow').split(',')
     if 'search' in only:
         bench_search(args, pool, company_id)
     if 'kpi' in only:
         bench_kpi(args, pool, company_id)
     if 'share' in only:
         bench_share(args, pool, company_id)
+    if 'flow' in only:
+        bench_flow_import(args, pool, company_id)
     if 'call' in only:
         bench_call_log(args, pool, company_id)
     write_results(args)

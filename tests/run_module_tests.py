@@ -6,6 +6,7 @@ and print one JSON line of counts (read by tests/runtests.py).
 Usage: run_module_tests.py MODULE [MODULE ...]
 The database comes from the environment (TRYTOND_DATABASE__URI, DB_CACHE).
 """
+import importlib
 import json
 import os
 import sys
@@ -26,13 +27,13 @@ def main(modules):
         suite.addTests(loader.loadTestsFromModule(module))
         modules = []
     for module in modules:
-        for name in ['test_module', 'test_scenario']:
-            try:
+        package = importlib.import_module('trytond.modules.%s.tests' % module)
+        directory = os.path.dirname(package.__file__)
+        for filename in sorted(os.listdir(directory)):
+            if filename.startswith('test_') and filename.endswith('.py'):
                 suite.addTests(loader.loadTestsFromName(
-                        'trytond.modules.%s.tests.%s' % (module, name)))
-            except ModuleNotFoundError as exc:
-                if name not in str(exc):
-                    raise
+                        'trytond.modules.%s.tests.%s' % (
+                            module, filename[:-3])))
     runner = unittest.TextTestRunner(verbosity=1, stream=sys.stderr)
     result = runner.run(suite)
     counts = {

@@ -1,7 +1,7 @@
 # This file is part of the pharma suite. See README.md for license terms.
 import datetime
 
-from sql import Literal, Null
+from sql import Null
 from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case
 
@@ -150,7 +150,7 @@ class CallRepDay(CallAbstract):
         call = tables['call']
         return super()._columns(tables) + [
             cls.date.sql_cast(call.date).as_('date'),
-            Count(Literal('*')).as_('calls'),
+            Count(call.id).as_('calls'),
             Count(call.party, distinct=True).as_('doctors'),
             Count(call.hospital, distinct=True).as_('hospitals'),
             Count(call.department, distinct=True).as_('departments'),
@@ -197,7 +197,7 @@ class Coverage(CallAbstract):
         return super()._columns(tables) + [
             call.party.as_('party'),
             party.doctor_tier.as_('doctor_tier'),
-            Count(Literal('*')).as_('calls'),
+            Count(call.id).as_('calls'),
             Max(call.date).as_('last_call'),
             ]
 
@@ -309,7 +309,7 @@ class FollowupOverdue(CallAbstract):
     def _columns(cls, tables):
         call = tables['call']
         return super()._columns(tables) + [
-            Count(Literal('*')).as_('overdue'),
+            Count(call.id).as_('overdue'),
             Min(call.date).as_('oldest'),
             ]
 

@@ -200,6 +200,74 @@ def _drugs(ctx, category):
     return Product.search([('template', 'in', [t.id for t in templates])])
 
 
+def _stock(company, party, drug, month, quantity, expiry):
+    next_month = month + relativedelta(months=1)
+    return {
+        'company': company.id,
+        'distributor': party.id,
+        'date': next_month - datetime.timedelta(days=1),
+        'month': month,
+        'next_month': next_month,
+        'product_name': drug.template.name,
+        'product': drug.id,
+        'lot': month.strftime('%y%m') + '01',
+        'expiry': expiry,
+        'quantity': float(quantity),
+        'unit': '盒',
+        }
+
+
+def _history_shipments(ctx, sales, distributors):
+    """Done customer shipments of the delivered orders to distributors
+    (the sell-in); return {(party, month, product): quantity}"""
+    pool = ctx['pool']
+    company = ctx['company']
+    Shipment = pool.get('stock.shipment.out')
+    Move = pool.get('stock.move')
+    Location = pool.get('stock.location')
+    warehouse = Location.search([('type', '=', 'warehouse')], limit=1)
+    if not warehouse:
+        return {}
+    warehouse, = warehouse
+    customer_location, = Location.search(
+        [('type', '=', 'customer')], limit=1)
+    sales = [s for s in sales if s.party in distributors]
+    shipments = Shipment.create([{
+                'company': company.id,
+                'customer': s.party.id,
+                'delivery_address': s.shipment_address.id,
+                'warehouse': warehouse.id,
+                'warehouse_output': warehouse.output_location.id,
+                'warehouse_storage': warehouse.storage_location.id,
+                'planned_date': s.sale_date,
+                'effective_date': s.sale_date,
+                'state': 'done',
+                } for s in sales])
+    moves, result = [], {}
+    for sale, shipment in zip(sales, shipments):
+        month = sale.sale_date.replace(day=1)
+        for line in sale.lines:
+            key = (sale.party.id, month, line.product.id)
+            result[key] = result.get(key, 0) + Decimal(line.quantity)
+            moves.append({
+                    'company': company.id,
+                    'shipment': str(shipment),
+                    'origin': str(line),
+                    'product': line.product.id,
+                    'unit': line.unit.id,
+                    'quantity': line.quantity,
+                    'from_location': warehouse.output_location.id,
+                    'to_location': customer_location.id,
+                    'planned_date': sale.sale_date,
+                    'effective_date': sale.sale_date,
+                    'unit_price': line.unit_price,
+                    'currency': company.currency.id,
+                    })
+    with Transaction().set_context(_skip_warnings=True):
+        Move.do(Move.create(moves))
+    return result
+
+
 def create_demo(ctx):
     pool = ctx['pool']
     progress = ctx['progress']
@@ -325,6 +393,7 @@ def create_demo(ctx):
             'invoice_state': 'paid'})
     Sale.store_cache(history)
     progress('  %d orders of the last 12 months' % len(history))
+    sell_in = _history_shipments(ctx, history, distributors)
 
     # Live orders, one in each step
     live = Sale.create([{
@@ -355,14 +424,21 @@ def create_demo(ctx):
     hospitals = Party.search([('pharma_type', 'in',
                 ['hospital', 'pharmacy'])], limit=40)
     flows, stocks = [], []
-    for party in distributors:
+    for index, party in enumerate(distributors):
         clients = rnd.sample(hospitals, min(8, len(hospitals)))
-        level = {d.id: rnd.randint(300, 800) for d in drugs}
+        level = {d.id: Decimal(rnd.randint(3000, 5000)) for d in drugs}
+        start = today.replace(day=1) - relativedelta(months=12)
+        for drug in drugs:
+            stocks.append(_stock(company, party, drug,
+                    start - relativedelta(months=1), level[drug.id],
+                    start + relativedelta(months=12)))
         for months in range(12, 0, -1):
             month = (today.replace(day=1) - relativedelta(months=months))
+            sold = {d.id: 0 for d in drugs}
             for client in clients:
                 for drug in rnd.sample(drugs, min(2, len(drugs))):
                     quantity = rnd.randint(10, 120)
+                    sold[drug.id] += quantity
                     price = drug.list_price or Decimal(30)
                     flows.append({
                             'company': company.id,
@@ -385,22 +461,17 @@ def create_demo(ctx):
                             'source_file': 'demo-%s.xlsx'
                             % month.strftime('%Y%m'),
                             })
-            next_month = month + relativedelta(months=1)
             for drug in drugs:
-                stocks.append({
-                        'company': company.id,
-                        'distributor': party.id,
-                        'date': next_month - datetime.timedelta(days=1),
-                        'month': month,
-                        'next_month': next_month,
-                        'product_name': drug.template.name,
-                        'product': drug.id,
-                        'lot': month.strftime('%y%m') + '01',
-                        'expiry': month + relativedelta(
-                            months=rnd.choice([4, 12, 24])),
-                        'quantity': level[drug.id] + rnd.randint(-50, 50),
-                        'unit': '盒',
-                        })
+                level[drug.id] += (
+                    sell_in.get((party.id, month, drug.id), 0)
+                    - sold[drug.id])
+                reported = level[drug.id]
+                if index == 0 and months == 3 and drug == drugs[0]:
+                    # a gap the reconciliation flags
+                    reported -= 40
+                stocks.append(_stock(company, party, drug, month, reported,
+                        month + relativedelta(
+                            months=rnd.choice([4, 12, 24]))))
         # a name the distributor writes its own way waits in the queue
         raw = flows[-1]['customer_name'] + '(总院)'
         flows[-1].update({'customer_name': raw,
@@ -409,8 +480,8 @@ def create_demo(ctx):
                     'company': company.id,
                     'distributor': party.id,
                     'kind': 'customer',
-                    'name': flows[-1]['customer_name'],
-                    'name_key': customer_key(flows[-1]['customer_name']),
+                    'name': raw,
+                    'name_key': customer_key(raw),
                     'suggestion': clients[-1].rec_name,
                     }])
     Flow.create(flows)

@@ -17,3 +17,7 @@ class SalePartyError(ValidationError):
 
 class FlowImportError(UserError):
     pass
+
+
+class RecruitmentError(ValidationError):
+    pass

@@ -13,6 +13,8 @@ class Cron(metaclass=PoolMeta):
                     "Alert Distribution Licence Expiry"),
                 ('pharma.agency.agreement|expire_ended',
                     "Expire Ended Agency Agreements"),
+                ('party.party|escalate_recruitment',
+                    "Escalate Overdue Agent Recruitment"),
                 ('party.party|alert_churn',
                     "Alert Purchase Decline"),
                 ])

@@ -13,6 +13,7 @@ from sql.operators import Concat
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .tools import notify_employees
@@ -28,8 +29,10 @@ class ChannelReconciliation(ModelSQL, ModelView):
     "Sell-in, sell-out and reported inventory per distributor and month"
     __name__ = 'pharma.channel.reconciliation'
     company = fields.Many2One('company.company', "Company", readonly=True)
-    distributor = fields.Many2One('party.party', "Distributor", readonly=True)
-    product = fields.Many2One('product.product', "Product", readonly=True)
+    distributor = fields.Many2One('party.party', "Distributor", readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
+    product = fields.Many2One('product.product', "Product", readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
     month = fields.Date("Month", readonly=True)
     opening = fields.Float("Opening", readonly=True,
         help="The inventory reported at the end of the previous month.")
@@ -56,7 +59,7 @@ class ChannelReconciliation(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('month', 'DESC'), ('distributor', 'ASC'),
-            ('product', 'ASC')]
+            ('product', 'ASC'), ('id', 'ASC')]
 
     @classmethod
     def _sources(cls):
@@ -196,10 +199,13 @@ class SalesStatistics(ModelSQL, ModelView):
             ('sell_out', "Sell-out"),
             ], "Kind", readonly=True)
     month = fields.Date("Month", readonly=True)
-    product = fields.Many2One('product.product', "Product", readonly=True)
-    distributor = fields.Many2One('party.party', "Distributor", readonly=True)
+    product = fields.Many2One('product.product', "Product", readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
+    distributor = fields.Many2One('party.party', "Distributor", readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
     customer = fields.Many2One('party.party', "Customer", readonly=True,
-        help="The hospital or pharmacy (sell-out only).")
+        help="The hospital or pharmacy (sell-out only).",
+        context={'company': Eval('company', -1)}, depends={'company'})
     territory = fields.Many2One('pharma.territory', "Territory",
         readonly=True)
     employee = fields.Many2One('company.employee', "Employee",
@@ -210,7 +216,7 @@ class SalesStatistics(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('month', 'DESC'), ('kind', 'ASC')]
+        cls._order = [('month', 'DESC'), ('kind', 'ASC'), ('id', 'ASC')]
 
     @classmethod
     def table_query(cls):
@@ -265,7 +271,8 @@ class CustomerValue(ModelSQL, ModelView):
     "Customers ranked by volume, frequency and tenure (RFM)"
     __name__ = 'pharma.customer.value'
     company = fields.Many2One('company.company', "Company", readonly=True)
-    party = fields.Many2One('party.party', "Customer", readonly=True)
+    party = fields.Many2One('party.party', "Customer", readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
     amount = fields.Numeric("Volume (12 months)", digits=(16, 2),
         readonly=True)
     frequency = fields.Integer("Purchases (12 months)", readonly=True)
@@ -287,7 +294,8 @@ class CustomerValue(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('amount', 'DESC NULLS LAST'), ('frequency', 'DESC')]
+        cls._order = [('amount', 'DESC NULLS LAST'), ('frequency', 'DESC'),
+            ('id', 'ASC')]
 
     @classmethod
     def _purchases(cls):

@@ -253,6 +253,10 @@ class Case(Workflow, ModelSQL, ModelView, ChatMixin):
                 []),
             ],
         help="Approved answers used for this case.")
+    suggested_articles = fields.Function(fields.Many2Many(
+            'pharma.service.article', None, None, "Suggested Articles",
+            help="Approved articles about the product of the case."),
+        'get_suggested_articles')
     created_articles = fields.One2Many(
         'pharma.service.article', 'case', "Created Articles", readonly=True)
 
@@ -746,6 +750,25 @@ class Case(Workflow, ModelSQL, ModelView, ChatMixin):
         articles = [c.get_article() for c in cases]
         Article.save(articles)
         return articles
+
+    @classmethod
+    def get_suggested_articles(cls, cases, name):
+        pool = Pool()
+        Article = pool.get('pharma.service.article')
+        result = {c.id: [] for c in cases}
+        product_ids = {c.product.id for c in cases if c.product}
+        if not product_ids:
+            return result
+        product2articles = defaultdict(list)
+        for article in Article.search([
+                    ('state', '=', 'approved'),
+                    ('product', 'in', list(product_ids)),
+                    ]):
+            product2articles[article.product.id].append(article.id)
+        for case in cases:
+            if case.product:
+                result[case.id] = product2articles[case.product.id]
+        return result
 
     # Adverse event alerts
 

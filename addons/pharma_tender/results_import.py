@@ -110,6 +110,36 @@ class TenderResultsImport(ImportKindMixin, Model):
             'company', 'tender']
 
     @classmethod
+    def export_values(cls, lines):
+        """Rows of awarded pharma.tender.line in import_fields() order:
+        export_xlsx('tender-results', []) is the blank template"""
+        def first(selection, key):
+            for value, texts in selection:
+                if value == key:
+                    return texts[0]
+            return None
+        for line in lines:
+            province = line.province
+            if province:
+                province = province.get_province() or province
+            yield [
+                province.name if province else None,
+                line.generic_name,
+                first(DOSAGE_FORM_SELECTION, line.dosage_form),
+                line.strength,
+                line.pack,
+                first(QUALITY_TIER_SELECTION, line.quality_tier),
+                (line.winning_company.name if line.winning_company
+                    else None),
+                line.winning_price,
+                line.winning_agent.name if line.winning_agent else None,
+                line.rank,
+                line.awarded_volume,
+                line.tender.name,
+                line.tender.award_date,
+                ]
+
+    @classmethod
     def _provinces(cls):
         "{normalised name or code: province id}"
         Territory = Pool().get('pharma.territory')

@@ -693,10 +693,11 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
     @classmethod
     def write(cls, *args):
         actions = iter(args)
-        reset = []
+        reset, changed = [], []
         for lines, values in zip(actions, actions):
             if {'bid_price', 'product'} & set(values):
                 reset.extend(l for l in lines if l.floor_approved_by)
+                changed.extend(lines)
         super().write(*args)
         if reset:
             # A new bid needs a new approval
@@ -705,6 +706,36 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
                         'floor_approved_by': None,
                         'floor_approved_date': None,
                         })
+        if changed:
+            cls.request_floor_approval(cls.browse(changed))
+
+    @classmethod
+    def create(cls, vlist):
+        lines = super().create(vlist)
+        cls.request_floor_approval(
+            [l for l in lines if l.bid_price is not None and l.product])
+        return lines
+
+    @classmethod
+    def request_floor_approval(cls, lines):
+        "Tell the marketing managers of the bids entered below the floor"
+        floors = cls._floor_prices(lines)
+        below = [l for l in lines
+            if floors[l.id] is not None and l.bid_price is not None
+            and l.bid_price < floors[l.id] and not l.floor_approved_by]
+        if not below:
+            return
+        managers = group_users('group_pharma_marketing_manager')
+        for line in below:
+            label = gettext('pharma_tender.msg_tender_line_floor_label',
+                line=line.rec_name)
+            description = gettext(
+                'pharma_tender.msg_tender_line_floor_description',
+                line=line.rec_name, tender=line.tender.rec_name,
+                price=format_price(line.bid_price))
+            for user in managers:
+                line.notify_user(
+                    'tryton-warning', label, description, user=user)
 
     @classmethod
     def copy(cls, lines, default=None):

@@ -279,6 +279,13 @@ def new_page(browser, locale='zh-CN'):
     page.on('requestfinished', finished)
     page.on('requestfailed', lambda request: pending.discard(request))
     page.on('pageerror', lambda error: js_errors.append(str(error)))
+
+    def console(message):
+        # jQuery reports the exceptions of its deferreds as warnings
+        if 'exception' in message.text.lower() and 'Deprecation' not in (
+                message.text):
+            js_errors.append(message.text.splitlines()[0])
+    page.on('console', console)
     page.pharma_pending = pending
     page.pharma_errors = errors
     page.pharma_js_errors = js_errors

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from helpers import (  # noqa: E402
     BrowserTestCase, click_tool, current_tab, field, js_errors, list_texts,
     login, open_menu, open_record, password, rpc_errors, screenshot,
-    visible_labels, wait_idle)
+    visible_labels, wait_form, wait_idle)
 
 HOSPITAL = '浦江测试医院'
 DOCTOR = '欧阳测试'
@@ -95,6 +95,7 @@ class SmokeTestCase(BrowserTestCase):
             database=self.server.database)
         open_menu(page, self.doctors_menu)
         click_tool(page, 'new_')
+        wait_form(page)
         field(page, 'name').fill(DOCTOR)
         hospital = field(page, 'hospital')
         hospital.fill(HOSPITAL)

@@ -394,5 +394,86 @@ class PharmaDistributorTestCase(
             self.assertEqual(Sale(kept.id).pharma_owner, owner)
             self.assertEqual(Agreement(agreement.id).owner, successor)
 
+    @with_transaction()
+    def test_draft_clears_approval(self):
+        "An approved order returned to draft loses its approval"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        company = create_company()
+        with set_company(company):
+            distributor, _, _, product = self._setup()
+            product.template.salable = True
+            product.template.sale_uom = product.default_uom
+            product.template.save()
+            address, = distributor.addresses
+            sale, = Sale.create([{
+                        'party': distributor.id,
+                        'invoice_address': address.id,
+                        'shipment_address': address.id,
+                        'lines': [('create', [{
+                                        'product': product.id,
+                                        'unit': product.default_uom.id,
+                                        'quantity': 1,
+                                        'unit_price': Decimal(10),
+                                        }])],
+                        }])
+            Sale.quote([sale])
+            Sale.submit_finance([sale])
+            Sale.write([sale], {'credit_granted': Decimal(10)})
+            with Transaction().set_context(_skip_warnings=True):
+                Sale.finance_approve([sale])
+            # processing is queued: the order is still confirmed here
+            self.assertEqual(sale.state, 'confirmed')
+            self.assertTrue(sale.finance_approved_date)
+            Sale.draft([sale])
+            self.assertEqual(sale.state, 'draft')
+            self.assertIsNone(sale.finance_approved_date)
+            self.assertIsNone(sale.finance_approved_by)
+            self.assertIsNone(sale.credit_granted)
+            self.assertIsNone(sale.finance_submitted_by)
+            # and must go through finance again
+            Sale.quote([sale])
+            self.assertEqual(sale.state, 'quotation')
+            # quotation -> confirmed is no longer a transition
+            Sale.confirm([sale])
+            self.assertEqual(sale.state, 'quotation')
+
+    @with_transaction()
+    def test_recruitment(self):
+        "Commercial owner, escalation, and the agreement at the end"
+        pool = Pool()
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Agreement = pool.get('pharma.agency.agreement')
+        Date = pool.get('ir.date')
+        company = create_company()
+        with set_company(company):
+            _, _, prospect, _ = self._setup()
+            owner, manager, other = self._employees(company)
+            rep_group = ModelData.get_id('pharma_hospital', 'group_pharma_rep')
+            User.create([{'login': 'rep', 'name': "Rep",
+                        'employees': [('add', [other.id])],
+                        'employee': other.id,
+                        'groups': [('add', [rep_group])]}])
+            with self.assertRaises(Exception):
+                Party.write([prospect], {'recruitment_owner': other.id})
+            Party.write([prospect], {
+                    'recruitment_owner': owner.id,
+                    'lifecycle_stage': 'prospect',
+                    'recruitment_deadline':
+                    Date.today() - dt.timedelta(days=1),
+                    })
+            self.assertEqual(Party.escalate_recruitment(), [prospect])
+            notifications = Transaction().user_notifications
+            self.assertEqual(
+                {n.user.login for n in notifications}, {'owner', 'manager'})
+            Party.create_agency_agreement([prospect])
+            agreement, = Agreement.search([('agent', '=', prospect.id)])
+            self.assertEqual(agreement.owner, owner)
+            self.assertEqual(agreement.state, 'draft')
+            self.assertEqual(Party(prospect.id).lifecycle_stage, 'customer')
+            self.assertEqual(Party.escalate_recruitment(), [])
+
 
 del ModuleTestCase

@@ -12,6 +12,12 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
+# zh_CN dates, numbers and amounts (issue 12)
+from .test_i18n import PharmaI18nTestCase  # noqa: F401
+
+from .checks import tree_datetime_without_widget
+
+
 
 class PharmaHospitalTestCase(
         PartyCheckReplaceMixin, CompanyTestMixin, ModuleTestCase):
@@ -687,6 +693,11 @@ class PharmaHospitalTestCase(
             Party.pharma_lifecycle_stale()
             self.assertEqual(len(Notification.search(
                         [('user', '=', data['manager1_user'].id)])), 1)
+
+    @with_transaction()
+    def test_list_views_datetime_widget(self):
+        "Every DateTime shown in a list has a date/time widget"
+        self.assertEqual(tree_datetime_without_widget(self.module), [])
 
 
 del ModuleTestCase

@@ -378,6 +378,25 @@ class PharmaServiceTestCase(
             case.save()
             self.assertEqual(list(case.articles), [article])
 
+            # Suggested on a new case about the same product
+            pool = Pool()
+            Template = pool.get('product.template')
+            Uom = pool.get('product.uom')
+            unit, = Uom.search([('name', '=', 'Unit')])
+            template, = Template.create([{
+                        'name': "Drug",
+                        'default_uom': unit.id,
+                        'products': [('create', [{}])],
+                        }])
+            product, = template.products
+            Article.write([article], {'product': product.id})
+            other, = Case.create([{
+                        'case_type': 'medical_inquiry',
+                        'channel': 'email',
+                        'product': product.id,
+                        }])
+            self.assertEqual(list(other.suggested_articles), [article])
+
     @with_transaction()
     def test_handover(self):
         "A transfer moves the open cases of the parties to the new owner"

@@ -207,9 +207,14 @@ class PharmaTenderTestCase(
             marketer = create_employee(company, "Marketer")
             marketer_user = create_user('mk', company, marketer,
                 ['group_pharma_marketing'])
+            Transaction().user_notifications.clear()
             tender = create_tender(company, "上海", [shanghai],
                 [dict(LINE, product=product.id, bid_price=Decimal('9'))])
             line, = tender.lines
+            # The marketing managers are asked for their approval
+            self.assertEqual(
+                [n.user.id for n in Transaction().user_notifications],
+                [manager_user.id])
             self.assertTrue(line.below_floor)
             self.assertEqual(line.floor_price, Decimal('10'))
             Tender.prepare([tender])
@@ -288,6 +293,47 @@ class PharmaTenderTestCase(
                     Line.read([js.lines[0].id], ['floor_price'])
                 with self.assertRaises(AccessError):
                     pool.get('pharma.tender.floor.price').search([])
+                # nor alerts and price history
+                for model in ['pharma.tender.alert', 'pharma.tender.price',
+                        'pharma.tender.price.lowest']:
+                    with self.assertRaises(AccessError):
+                        pool.get(model).search([])
+                # a new tender cannot be created either
+                with self.assertRaises(AccessError):
+                    create_tender(company, "x", [jiangsu], [])
+
+    @with_transaction()
+    def test_manager_and_marketing_visibility(self):
+        "Managers read their territory's tenders, marketing reads all"
+        pool = Pool()
+        Tender = pool.get('pharma.tender')
+        Territory = pool.get('pharma.territory')
+        company = create_company()
+        with set_company(company):
+            shanghai, jiangsu, _ = create_territories()
+            manager = create_employee(company, "Manager")
+            manager_user = create_user('mgr', company, manager,
+                ['group_pharma_manager'])
+            marketer = create_employee(company, "Marketer")
+            marketer_user = create_user('mk', company, marketer,
+                ['group_pharma_marketing'])
+            Territory.write([jiangsu], {'manager': manager.id})
+            sh = create_tender(company, "上海", [shanghai], [])
+            js = create_tender(company, "江苏", [jiangsu], [])
+            for user, expected in [
+                    (manager_user, [js]),
+                    (marketer_user, sorted([sh, js]))]:
+                with Transaction().set_user(user.id), \
+                        Transaction().set_context(
+                            _check_access=True, company=company.id):
+                    self.assertEqual(
+                        sorted(Tender.search([])), expected)
+            with Transaction().set_user(marketer_user.id), \
+                    Transaction().set_context(
+                        _check_access=True, company=company.id):
+                Tender.write([Tender(sh.id)], {'name': "上海 2026"})
+                Tender.prepare([Tender(sh.id)])
+            self.assertEqual(Tender(sh.id).state, 'preparing')
 
     @with_transaction()
     def test_bid_frozen_after_submission(self):
@@ -338,6 +384,26 @@ class PharmaTenderTestCase(
             sent = Tender.send_deadline_reminders(
                 today + datetime.timedelta(days=1))
             self.assertEqual(sent, [])
+
+            # Awarded tenders expire after their validity
+            past = create_tender(company, "past", [shanghai],
+                [dict(LINE, bid_price=Decimal('1'))],
+                validity_start=today - datetime.timedelta(days=400),
+                validity_end=today - datetime.timedelta(days=1))
+            current = create_tender(company, "current", [shanghai],
+                [dict(LINE, bid_price=Decimal('1'))],
+                validity_start=today - datetime.timedelta(days=10),
+                validity_end=today + datetime.timedelta(days=300))
+            for tender in [past, current]:
+                self._award(tender, {
+                        'province': shanghai.id,
+                        'winning_company': company.party.id,
+                        'winning_price': Decimal('1'),
+                        })
+            with Transaction().set_context(company=company.id):
+                Tender.expire_tenders()
+            self.assertEqual(
+                (past.state, current.state), ('expired', 'awarded'))
 
     @with_transaction()
     def test_win_rate(self):
@@ -469,6 +535,16 @@ class PharmaTenderTestCase(
             self.assertEqual(alert.gap, 20.0)
             self.assertIn("江苏", alert.description)
             self.assertIn("上海", alert.description)
+
+            # The export is in the layout the importer reads
+            data = Engine.export_xlsx('tender-results', list(tender.lines))
+            sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+            rows = list(sheet.iter_rows(values_only=True))
+            self.assertEqual(rows[0][:3], ("省份", "通用名", "剂型"))
+            self.assertEqual(len(rows), 3)
+            job = Engine.run('tender-results', data, filename='again.xlsx',
+                dry_run=True)
+            self.assertEqual((job.created, job.refused), (2, 0))
 
 
 del ModuleTestCase
