@@ -16,7 +16,8 @@ CONF
 touch "$tmp/po.sqlite"
 admin="$root/.venv/bin/trytond-admin"
 "$admin" -c "$tmp/po.conf" -d po --all -l zh_CN >/dev/null 2>&1 || "$admin" -c "$tmp/po.conf" -d po --all -l zh_CN
-"$admin" -c "$tmp/po.conf" -d po -u "$module" --activate-dependencies -l zh_CN >/dev/null 2>&1
-"$admin" -c "$tmp/po.conf" -d po -u "$module" -l zh_CN --export-translations 2>&1 | grep -v INFO || true
+# activation errors (a broken override .po, a bad view) must show
+"$admin" -c "$tmp/po.conf" -d po -u "$module" --activate-dependencies -l zh_CN 2>&1 | { grep -v ' INFO ' || true; }
+"$admin" -c "$tmp/po.conf" -d po -u "$module" -l zh_CN --export-translations 2>&1 | { grep -v ' INFO ' || true; }
 # trytond-admin writes next to the installed module: the editable source
 echo "wrote $root/addons/$module/locale/zh_CN.po"

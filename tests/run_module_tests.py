@@ -7,6 +7,7 @@ Usage: run_module_tests.py MODULE [MODULE ...]
 The database comes from the environment (TRYTOND_DATABASE__URI, DB_CACHE).
 """
 import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -18,7 +19,6 @@ def main(modules):
     suite = unittest.TestSuite()
     if modules and modules[0] == '--file':
         # a cross-module or browser test file
-        import importlib.util
         path = modules[1]
         spec = importlib.util.spec_from_file_location(
             'pharma_suite_' + os.path.basename(path)[:-3], path)

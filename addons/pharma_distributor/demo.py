@@ -341,6 +341,19 @@ def create_demo(ctx):
             len(distributors), len(agents),
             sum(len(a.sub_agents) for a in agents)))
 
+    # Agents being recruited (招商), owned by the commercial staff
+    Party.create([{
+                'name': name,
+                'pharma_type': 'agent',
+                'lifecycle_stage': stage,
+                'recruitment_owner': sales1.id if sales1 else None,
+                'recruitment_deadline': today + datetime.timedelta(days=days),
+                'territory': provinces[code].id if provinces[code] else None,
+                } for name, stage, days, code in [
+                ('绍兴瑞康医药有限公司', 'prospect', 14, 'ZJ'),
+                ('南通济民医药有限公司', 'opportunity', -3, 'JS'),
+                ]])
+
     agreements = Agreement.create([{
                 'company': company.id,
                 'reference': 'AA-%s-%02d' % (today.year, i + 1),

@@ -293,5 +293,8 @@ class TenderResultsImport(ImportKindMixin, Model):
         with Transaction().set_context(_check_access=False):
             if won:
                 Tender.write(Tender.browse(list(won)), {'state': 'awarded'})
-            created = Line.create(lines)
-        Line.check_price_linkage(created)
+            Line.create(lines)
+        # The same processing as a result entered by hand (price linkage,
+        # and what later modules add); it does not alert twice
+        Tender.process_results(
+            Tender.browse(list({l['tender'] for l in lines})))

@@ -861,6 +861,11 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
         by_company = defaultdict(list)
         for line in lines:
             by_company[line.tender.company].append(line)
+        # Checking again the same award does not alert twice
+        with without_check_access():
+            done = {(a.line.id, a.other_province.id) for a in Alert.search([
+                        ('line', 'in', [l.id for l in lines]),
+                        ])} if lines else set()
         to_create = []
         for company, company_lines in by_company.items():
             ours = cls.our_current_prices(
@@ -868,7 +873,8 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
             for line in company_lines:
                 province = line.province.get_province() or line.province
                 for other, (price, source) in ours[line.price_key].items():
-                    if other == province.id or not price:
+                    if (other == province.id or not price
+                            or (line.id, other) in done):
                         continue
                     if line.winning_price < price:
                         gap = (price - line.winning_price) / price * 100

@@ -41,6 +41,7 @@ ALLOWED = {
 CJK = re.compile('[\u3400-\u9fff\uf900-\ufaff]')
 ASCII_LETTER = re.compile('[A-Za-z]')
 # the web client's own chrome (its strings come from sao's zh_CN locale)
+DEBUG = os.environ.get('PHARMA_ZH_WALK_DEBUG')
 MAX_MENUS = int(os.environ.get('PHARMA_ZH_WALK_MAX', 200))
 
 
@@ -105,7 +106,7 @@ class ZhWalkTestCase(BrowserTestCase):
                     ('ir_action', 'name'), ('ir_model_button', 'string'),
                     ('ir_action_act_window_domain', 'name'),
                     ('res_group', 'name'), ('ir_model', 'string'),
-                    ('ir_model_field', 'field_description')]:
+                    ('ir_model_field', 'string')]:
                 t = Table(table)
                 cursor.execute(*t.select(getattr(t, column)))
                 sources.update(v for v, in cursor if v)
@@ -175,16 +176,26 @@ class ZhWalkTestCase(BrowserTestCase):
             if not menu['action'] or opened >= MAX_MENUS:
                 continue
             screen = '/'.join(menu['path'])
+            start = time.monotonic()
             try:
                 if not navigate(page, tree, menu, expanded):
                     problems.append('menu not found: %s' % screen)
                     continue
                 opened += 1
+                t1 = time.monotonic()
                 kind = wait_screen(page)
+                t2 = time.monotonic()
                 check(screen)
+                t3 = time.monotonic()
                 if kind == 'list' and open_first_record(page):
                     check(screen + '/form')
+                t4 = time.monotonic()
                 close_screen(page, kind)
+                if DEBUG:
+                    print('%s %s %s nav %.1f wait %.1f check %.1f form %.1f '
+                        'close %.1f' % (login_, screen, kind, t1 - start,
+                            t2 - t1, t3 - t2, t4 - t3, time.monotonic() - t4),
+                        file=sys.stderr)
             except Exception as exception:
                 problems.append('%s: %s' % (screen,
                         str(exception).splitlines()[0][:200]))
@@ -364,14 +375,12 @@ def visible_labels_all(page):
     """The visible labels of the screen: those of helpers.visible_labels
     plus the menu, the form's separators and the dialogs' texts"""
     selectors = [
-        '#menu tbody tr:visible td',
         '#tabcontent .tab-pane.active label:visible',
         '#tabcontent .tab-pane.active th:visible',
         '#tabcontent .tab-pane.active .nav-tabs a:visible',
         '#tabcontent .tab-pane.active button:visible',
         '#tabcontent .tab-pane.active .form-separator:visible',
         '#tabcontent .tab-pane.active option:checked',
-        '#tabcontent .tab-pane.active .dropdown-menu a',
         '#tabs .nav-tabs li a:visible',
         '.modal.in label:visible',
         '.modal.in th:visible',

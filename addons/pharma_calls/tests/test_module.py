@@ -8,6 +8,8 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
+from trytond.modules.pharma_hospital.tests.checks import (
+    tree_datetime_without_widget)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -697,6 +699,12 @@ class PharmaCallsTestCase(
                         ('state', '=', 'submitted'),
                         ('employee', '=', data['rep1'].id)]), 1)
             self.assertEqual(Event.search_count([]), 2)
+
+
+    @with_transaction()
+    def test_list_views_datetime_widget(self):
+        "Every DateTime field of a list view has a date/time widget"
+        self.assertEqual(tree_datetime_without_widget(self.module), [])
 
 
 del ModuleTestCase

@@ -6,6 +6,8 @@ from decimal import Decimal
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
+from trytond.modules.pharma_hospital.tests.checks import (
+    tree_datetime_without_widget)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -474,6 +476,12 @@ class PharmaDistributorTestCase(
             self.assertEqual(agreement.state, 'draft')
             self.assertEqual(Party(prospect.id).lifecycle_stage, 'customer')
             self.assertEqual(Party.escalate_recruitment(), [])
+
+
+    @with_transaction()
+    def test_list_views_datetime_widget(self):
+        "Every DateTime field of a list view has a date/time widget"
+        self.assertEqual(tree_datetime_without_widget(self.module), [])
 
 
 del ModuleTestCase

@@ -8,6 +8,8 @@ from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
+from trytond.modules.pharma_hospital.tests.checks import (
+    tree_datetime_without_widget)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -457,6 +459,12 @@ class PharmaServiceTestCase(
                         ('seriousness', '=', 'hospitalisation'),
                         ]))
             self.assertTrue(Article.search([('state', '=', 'approved')]))
+
+
+    @with_transaction()
+    def test_list_views_datetime_widget(self):
+        "Every DateTime field of a list view has a date/time widget"
+        self.assertEqual(tree_datetime_without_widget(self.module), [])
 
 
 del ModuleTestCase

@@ -8,6 +8,8 @@ from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
+from trytond.modules.pharma_hospital.tests.checks import (
+    tree_datetime_without_widget)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -146,6 +148,10 @@ class PharmaTenderTestCase(
             self.assertIn(owner_user.id, notified)
             self.assertTrue(all("上海" in n.description
                     for n in Transaction().user_notifications))
+
+            # Checking again does not alert twice
+            pool.get('pharma.tender').process_results([theirs])
+            self.assertEqual(len(Alert.search([])), 1)
 
             # Lowest price in force nationally
             line, = theirs.lines
@@ -545,6 +551,12 @@ class PharmaTenderTestCase(
             job = Engine.run('tender-results', data, filename='again.xlsx',
                 dry_run=True)
             self.assertEqual((job.created, job.refused), (2, 0))
+
+
+    @with_transaction()
+    def test_list_views_datetime_widget(self):
+        "Every DateTime field of a list view has a date/time widget"
+        self.assertEqual(tree_datetime_without_widget(self.module), [])
 
 
 del ModuleTestCase
