@@ -61,6 +61,24 @@ class Counter:
         wait_idle(self.page)
 
 
+def open_menu_tree(page, path):
+    """Like helpers.open_menu, but each name is looked for below the entry
+    clicked before: two menus of the path may have the same name (Pharma >
+    Calls and Pharma > Reporting > Calls)"""
+    after = -1
+    for name in path:
+        rows = page.locator('#menu tbody tr:visible')
+        rows.first.wait_for(state='visible')
+        texts = [' '.join(t.split()) for t in rows.all_inner_texts()]
+        index = next(i for i, t in enumerate(texts)
+            if i > after and t == name)
+        rows.nth(index).get_by_text(name, exact=True).first.click()
+        wait_idle(page)
+        after = index
+    page.wait_for_selector('#tabcontent .tab-pane.active', state='visible')
+    wait_idle(page)
+
+
 def dialog(page):
     return page.locator('.modal.in:visible').last
 
@@ -323,16 +341,24 @@ class CallsTestCase(BrowserTestCase):
         # approve rep2's plan with one click in the list
         row = current_tab(page).locator('table tbody tr:visible').filter(
             has_text=self.ids['rep2_name']).first
+        # the button acts on the selected row: select it, then click
+        row.get_by_text(ids['week']).first.click()
+        wait_idle(page)
         row.locator('button[name="approve"]').click()
         wait_idle(page)
         shot(page, '2_5_manager_approved_one')
         self.assertEqual(states()[rep2_plan][0], 'approved')
         # reject rep1's with a comment
-        open_record(page, self.ids['rep1_name'])
+        # (a double click on the representative opens the employee: a link)
+        row = current_tab(page).locator('table tbody tr:visible').filter(
+            has_text=self.ids['rep1_name']).first
+        row.get_by_text(ids['week']).first.dblclick()
+        wait_form(page)
+        shot(page, '2_6_manager_plan_form')
         field(page, 'manager_comment').fill(COMMENT)
         current_tab(page).locator('button[name="reject"]:visible').click()
         wait_idle(page)
-        shot(page, '2_6_manager_rejected')
+        shot(page, '2_7_manager_rejected')
         self.assertNoErrors(page)
         state, comment, _ = states()[rep1_plan]
         self.assertEqual(state, 'rejected')
@@ -343,7 +369,7 @@ class CallsTestCase(BrowserTestCase):
         page = self.login('rep1')
         open_menu(page, self.menus['plans'])
         open_record(page, ids['week'])
-        shot(page, '2_7_rep1_sees_comment')
+        shot(page, '2_8_rep1_sees_comment')
         self.assertEqual(field(page, 'manager_comment').input_value(),
             COMMENT)
         self.assertNoErrors(page)
@@ -379,7 +405,7 @@ class CallsTestCase(BrowserTestCase):
         calls = sum(c for _, c in report)
 
         page = self.login('manager1')
-        open_menu(page, self.menus['rep_day'])
+        open_menu_tree(page, self.menus['rep_day'])
         rows = list_texts(page)
         shot(page, '3_1_manager_calls_per_rep_day')
         mine = [r for r in rows
