@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
+from trytond.modules.pharma_hospital.tests.checks import (
+    tree_datetime_without_widget)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
@@ -256,6 +258,11 @@ class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(job.errors[0]['row'], 3)
             self.assertIn('不存在医院', str(job.errors[0]['value']))
             self.assertEqual(len(MarketData.search([])), 2)
+
+    @with_transaction()
+    def test_list_views_datetime_widget(self):
+        "Every DateTime shown in a list has a date/time widget"
+        self.assertEqual(tree_datetime_without_widget(self.module), [])
 
 
 del ModuleTestCase
