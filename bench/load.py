@@ -26,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from run import JsonRpc, free_port, percentile  # noqa: E402
+from run import JsonRpc, free_port, percentile, set_uri  # noqa: E402
 
 
 def main(argv=None):
@@ -47,8 +47,7 @@ def main(argv=None):
     with open(args.config) as f:
         text = f.read()
     if args.uri:
-        text = text.replace('[database]', '[database]\nuri = %s' % args.uri,
-            1)
+        text = set_uri(text, args.uri)
     db_path = os.path.join(ROOT, 'var', 'db')
     text = text.replace('path = var/db', 'path = %s' % db_path)
     conf.write(text)

@@ -18,6 +18,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -103,12 +104,28 @@ class JsonRpc:
         return user_id
 
 
+def set_uri(text, uri):
+    "Return the configuration text with [database] uri set to uri"
+    lines = [line for line in text.splitlines()
+        if not re.match(r'\s*uri\s*=', line)]
+    text = '\n'.join(lines) + '\n'
+    return text.replace('[database]', '[database]\nuri = %s' % uri, 1)
+
+
 def start_server(config_path, database):
     port = free_port()
     conf = tempfile.NamedTemporaryFile('w', suffix='.conf', delete=False)
     with open(config_path) as f:
-        conf.write(f.read())
-    conf.write('\n[web]\nlisten = 127.0.0.1:%d\n' % port)
+        text = f.read()
+    lines = [line for line in text.splitlines()
+        if not re.match(r'\s*listen\s*=', line)]
+    text = '\n'.join(lines) + '\n'
+    if '[web]' in text:
+        text = text.replace(
+            '[web]', '[web]\nlisten = 127.0.0.1:%d' % port, 1)
+    else:
+        text += '\n[web]\nlisten = 127.0.0.1:%d\n' % port
+    conf.write(text)
     conf.close()
     env = dict(os.environ)
     process = subprocess.Popen([os.path.join(ROOT, '.venv', 'bin',
@@ -385,8 +402,7 @@ def main(argv=None):
     if args.uri:
         conf = tempfile.NamedTemporaryFile('w', suffix='.conf', delete=False)
         with open(config_file) as f:
-            conf.write(f.read().replace('[database]',
-                    '[database]\nuri = %s' % args.uri, 1))
+            conf.write(set_uri(f.read(), args.uri))
         conf.close()
         args.config_file = conf.name
     demo.load_config(args.config_file)

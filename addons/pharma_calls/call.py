@@ -291,6 +291,8 @@ class Call(CallAlert, Workflow, ModelSQL, ModelView):
         cls._sql_indexes.update({
                 Index(t, (t.party, Index.Range()), (t.date, Index.Range())),
                 Index(t, (t.employee, Index.Range()), (t.date, Index.Range())),
+                # reports and the list: company rule, date range and order
+                Index(t, (t.company, Index.Range()), (t.date, Index.Range())),
                 Index(t, (t.weekly_plan, Index.Range())),
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state == 'planned'),

@@ -171,6 +171,9 @@ def create_demo(ctx):
         sum(doctors.values(), [])[:2]
     when = datetime.datetime.combine(
         today + datetime.timedelta(days=10), datetime.time(14))
+    last_month_mid = datetime.datetime.combine(
+        (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=15),
+        datetime.time(14))
     events = Event.create([{
                 'company': company.id,
                 'topic': "高血压合理用药学术研讨会",
@@ -194,8 +197,10 @@ def create_demo(ctx):
                 'topic': "心内科科室会：他汀类药物新进展",
                 'event_type': 'department_meeting',
                 'product': products[-1].id if products else None,
-                'date': when - datetime.timedelta(days=30),
-                'end_date': when - datetime.timedelta(days=30, hours=-1),
+                # held in the middle of last month: the month the
+                # management report pack shows by default
+                'date': last_month_mid,
+                'end_date': last_month_mid + datetime.timedelta(hours=1),
                 'place': hospitals[-1].rec_name if hospitals else "上海",
                 'organiser': reps[-1].id,
                 'budget_estimated': Decimal(3000),

@@ -214,19 +214,22 @@ class MarketShare(ModelSQL, ModelView):
         template = Template.__table__()
         cursor = Transaction().connection.cursor()
         pack_size = Coalesce(template.pack_size, 1)
-        cursor.execute(*flow
+        # group by the subquery's column: TRIM's parameter makes the same
+        # expression differ between SELECT and GROUP BY on PostgreSQL
+        query = (flow
             .join(product, condition=flow.product == product.id)
             .join(template, condition=product.template == template.id)
             .select(
-                flow.customer,
-                Lower(Trim(template.generic_name)),
-                Sum(flow.quantity * pack_size),
+                flow.customer.as_('hospital'),
+                Lower(Trim(template.generic_name)).as_('molecule'),
+                (flow.quantity * pack_size).as_('units'),
                 where=(flow.company == company.id)
                 & (flow.date >= start) & (flow.date < end)
                 & (flow.customer != None)  # noqa: E711
-                & (template.generic_name != None),  # noqa: E711
-                group_by=[flow.customer,
-                    Lower(Trim(template.generic_name))]))
+                & (template.generic_name != None)))  # noqa: E711
+        cursor.execute(*query.select(
+                query.hospital, query.molecule, Sum(query.units),
+                group_by=[query.hospital, query.molecule]))
         for hospital, molecule, units in cursor:
             result[(hospital, molecule)] += float(units or 0)
         return result
@@ -241,31 +244,37 @@ class MarketShare(ModelSQL, ModelView):
         sources = {}
 
         data = pool.get('pharma.market.data').__table__()
-        cursor.execute(*data.select(
-                data.hospital, Lower(Trim(data.generic_name)),
-                Sum(data.units),
-                where=(data.company == company.id)
-                & (data.month >= start) & (data.month < end)
-                & (data.manufacturer != None),  # noqa: E711
-                group_by=[data.hospital, Lower(Trim(data.generic_name))]))
+        query = data.select(
+            data.hospital.as_('hospital'),
+            Lower(Trim(data.generic_name)).as_('molecule'),
+            data.units.as_('units'),
+            where=(data.company == company.id)
+            & (data.month >= start) & (data.month < end)
+            & (data.manufacturer != None))  # noqa: E711
+        cursor.execute(*query.select(
+                query.hospital, query.molecule, Sum(query.units),
+                group_by=[query.hospital, query.molecule]))
         for hospital, molecule, units in cursor:
             result[(hospital, molecule)] = float(units or 0)
             sources[(hospital, molecule)] = 'market'
 
         observation = pool.get('pharma.competitor.observation').__table__()
         cproduct = pool.get('pharma.competitor.product').__table__()
-        cursor.execute(*observation
+        query = (observation
             .join(cproduct,
                 condition=observation.competitor_product == cproduct.id)
             .select(
-                observation.hospital, Lower(Trim(cproduct.generic_name)),
-                Sum(observation.volume * Coalesce(cproduct.pack_size, 1)),
+                observation.hospital.as_('hospital'),
+                Lower(Trim(cproduct.generic_name)).as_('molecule'),
+                (observation.volume * Coalesce(cproduct.pack_size, 1)
+                    ).as_('units'),
                 where=(observation.company == company.id)
                 & (observation.kind == 'volume')
                 & (observation.date >= start) & (observation.date < end)
-                & (observation.hospital != None),  # noqa: E711
-                group_by=[observation.hospital,
-                    Lower(Trim(cproduct.generic_name))]))
+                & (observation.hospital != None)))  # noqa: E711
+        cursor.execute(*query.select(
+                query.hospital, query.molecule, Sum(query.units),
+                group_by=[query.hospital, query.molecule]))
         for hospital, molecule, units in cursor:
             key = (hospital, molecule)
             if key not in result:

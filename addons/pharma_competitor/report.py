@@ -452,25 +452,38 @@ class ReportPack(ModelView):
 
     @classmethod
     def _sheet_churn(cls, company, start, end):
-        "Customers whose purchases are overdue against their usual interval"
+        """Customers overdue against their usual purchase interval at the
+        month's end: distributors by their orders, hospitals by sales flow
+        (the median gap of the last 6 purchases, at least 3 needed)"""
         pool = Pool()
         Sale = pool.get('sale.sale')
         sale = Sale.__table__()
         cursor = cls._cursor()
+        dates = defaultdict(set)
         cursor.execute(*sale.select(sale.party, sale.sale_date,
                 where=(sale.company == company.id)
                 & sale.state.in_(['confirmed', 'processing', 'done'])
-                & (sale.sale_date < end),
-                order_by=[sale.party, sale.sale_date]))
-        dates = defaultdict(list)
+                & (sale.sale_date < end)))
         for party, date in cursor:
             if date:
-                dates[party].append(date)
+                dates[party].add(date)
+        try:
+            Flow = pool.get('pharma.flow.line')
+        except KeyError:
+            Flow = None
+        if Flow:
+            flow = Flow.__table__()
+            cursor.execute(*flow.select(flow.customer, flow.date,
+                    where=(flow.company == company.id)
+                    & (flow.customer != Null) & (flow.date < end),
+                    group_by=[flow.customer, flow.date]))
+            for party, date in cursor:
+                dates[party].add(date)
         rows = []
         names = cls._names('party.party', dates)
         ref = end - datetime.timedelta(days=1)
         for party, values in dates.items():
-            values = sorted(set(values))[-7:]
+            values = sorted(values)[-7:]
             if len(values) < 4:
                 continue
             gaps = sorted((b - a).days for a, b in zip(values, values[1:]))

@@ -175,6 +175,9 @@ class Scorecard(ModelSQL, ModelView):
             vlist.append(values)
         for values in vlist:
             values.update(company=company.id, month=start)
+            for key, value in values.items():
+                if isinstance(value, float):
+                    values[key] = round(value, 1)
         with Transaction().set_context(_check_access=False):
             cls.delete(cls.search([
                         ('company', '=', company.id),

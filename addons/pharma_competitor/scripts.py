@@ -20,7 +20,8 @@ def parse_month(value):
 def report_main(argv=None):
     parser = argparse.ArgumentParser(prog='pharma-report',
         description="Write the monthly management report pack (.xlsx)")
-    parser.add_argument('-c', '--config', required=True)
+    parser.add_argument('-c', '--config', required=True, nargs='+',
+        help="configuration file(s), as trytond's -c")
     parser.add_argument('-d', '--database', required=True)
     parser.add_argument('--month', required=True, type=parse_month,
         help="YYYY-MM")
@@ -33,8 +34,13 @@ def report_main(argv=None):
     parser.add_argument('output')
     args = parser.parse_args(argv)
 
-    from trytond.config import config
+    from trytond import config
     config.update_etc(args.config)
+    import os
+    path = config.get('database', 'path')
+    if path and not os.path.isabs(path):
+        # relative to where the command runs, as the demo does
+        config.set('database', 'path', os.path.abspath(path))
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 

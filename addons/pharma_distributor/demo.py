@@ -449,6 +449,10 @@ def create_demo(ctx):
             month = (today.replace(day=1) - relativedelta(months=months))
             sold = {d.id: 0 for d in drugs}
             for client in clients:
+                if index == 0 and client == clients[0] and months <= 2:
+                    # a hospital that stopped buying two months ago: the
+                    # churn alert of the demo
+                    continue
                 for drug in rnd.sample(drugs, min(2, len(drugs))):
                     quantity = rnd.randint(10, 120)
                     sold[drug.id] += quantity

@@ -93,6 +93,10 @@ class FlowLine(_LineMixin, ModelSQL, ModelView):
                 Index(t, (t.customer, Index.Range())),
                 Index(t, (t.product, Index.Range())),
                 Index(t, (t.customer_key, Index.Equality())),
+                # market share (date range), reconciliation (month) and the
+                # list (company rule, date order)
+                Index(t, (t.company, Index.Range()), (t.date, Index.Range())),
+                Index(t, (t.company, Index.Range()), (t.month, Index.Range())),
                 })
 
     def get_channel_breach(self, name):

@@ -100,6 +100,13 @@ def create_demo(ctx):
         for number in range(3):
             announced = start + datetime.timedelta(
                 days=number * 110 + rnd.randint(0, 20))
+            if number == 2:
+                # the latest batch is awarded last month: the month the
+                # management report pack shows by default
+                last_month = (today.replace(day=1)
+                    - datetime.timedelta(days=1)).replace(day=1)
+                announced = last_month + datetime.timedelta(
+                    days=rnd.randint(0, 20) - 50)
             submission = announced + datetime.timedelta(days=30)
             award = submission + datetime.timedelta(days=20)
             vbp = (code == 'JS' and number == 1)

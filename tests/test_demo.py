@@ -1,0 +1,81 @@
+# This file is part of the pharma suite. See README.md for license terms.
+"""The demo as `make demo` builds it (scripts/demo.py, every module's
+demo.py), then the management report pack of the demo month through the
+`pharma-report` command, opened with openpyxl and checked sheet by sheet.
+
+It builds a whole database (several minutes), so it runs once, in the SQLite
+pass of `make test`; scripts/demo.py itself is backend-neutral."""
+import datetime
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, '.venv', 'bin')
+
+
+@unittest.skipUnless(os.environ.get('PHARMA_BACKEND', 'sqlite') == 'sqlite',
+    "the demo database is built once, in the SQLite pass")
+class DemoTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.directory = tempfile.mkdtemp(prefix='pharma-demo-')
+        cls.config = os.path.join(cls.directory, 'local.conf')
+        with open(cls.config, 'w') as f:
+            f.write('[database]\nuri = sqlite://\npath = %s\n'
+                % cls.directory)
+        cls.configs = [os.path.join(ROOT, 'trytond.conf'), cls.config]
+        env = dict(os.environ)
+        env.pop('TRYTOND_DATABASE__URI', None)
+        env.pop('DB_NAME', None)
+        cls.env = env
+        cls.demo = subprocess.run([sys.executable, '-W', 'ignore',
+                os.path.join(ROOT, 'scripts', 'demo.py'),
+                '--config', *cls.configs, '--database', 'demo'],
+            env=env, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.directory, ignore_errors=True)
+
+    def test_demo_builds(self):
+        "The demo is built and prints the logins"
+        self.assertEqual(self.demo.returncode, 0,
+            self.demo.stdout[-3000:] + self.demo.stderr[-3000:])
+        for login in ['admin', 'rep1', 'rep2', 'sales1', 'manager1',
+                'marketing1', 'clerk1', 'finance1', 'logistics1']:
+            self.assertIn(login, self.demo.stdout)
+
+    def test_report_pack(self):
+        "pharma-report writes a workbook whose every sheet has data"
+        from openpyxl import load_workbook
+        self.assertEqual(self.demo.returncode, 0, self.demo.stderr[-3000:])
+        today = datetime.date.today()
+        month = (today.replace(day=1) - datetime.timedelta(days=1))
+        output = os.path.join(self.directory, 'pack.xlsx')
+        result = subprocess.run([os.path.join(BIN, 'pharma-report'),
+                '--config', *self.configs, '--database', 'demo',
+                '--month', month.strftime('%Y-%m'), output],
+            env=self.env, cwd=ROOT, capture_output=True, text=True,
+            timeout=600)
+        self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+        workbook = load_workbook(output, read_only=True)
+        self.assertGreaterEqual(len(workbook.sheetnames), 13)
+        for name in workbook.sheetnames:
+            rows = list(workbook[name].iter_rows(values_only=True))
+            # a title row with the month, the headers, then data
+            self.assertIn(month.strftime('%Y-%m'), str(rows[0][0]), name)
+            self.assertGreater(len(rows), 2,
+                "sheet %s has no data for %s" % (
+                    name, month.strftime('%Y-%m')))
+            # Chinese titles
+            self.assertTrue(any('\u4e00' <= c <= '\u9fff' for c in name),
+                name)
+
+
+if __name__ == '__main__':
+    unittest.main()
