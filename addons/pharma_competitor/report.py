@@ -143,6 +143,12 @@ class ReportPack(ModelView):
             return {r.id: r.rec_name for r in Model.browse(ids)}
 
     @classmethod
+    def _selection(cls, model, field):
+        "{value: translated label} of a selection field"
+        Model = Pool().get(model)
+        return dict(Model.fields_get([field])[field]['selection'])
+
+    @classmethod
     def _sales(cls, company, start, end, column):
         "Sell-in (confirmed orders) amount and quantity grouped by column"
         pool = Pool()
@@ -242,9 +248,9 @@ class ReportPack(ModelView):
                             ('application_date', '<', end)],
                         ],
                     ])
+            states = cls._selection('pharma.listing', 'state')
             rows = [[l.hospital.rec_name, l.product.rec_name,
-                    l.state_string if hasattr(l, 'state_string')
-                    else l.state,
+                    states.get(l.state, l.state),
                     l.application_date, l.listed_date] for l in listings]
             keys = Party.search([
                     ('pharma_type', '=', 'hospital'),
@@ -299,6 +305,7 @@ class ReportPack(ModelView):
     @classmethod
     def _sheet_plan_actual(cls, company, start, end):
         Plan = Pool().get('pharma.weekly.plan')
+        states = cls._selection('pharma.weekly.plan', 'state')
         with Transaction().set_context(_check_access=False):
             plans = Plan.search([
                     ('company', '=', company.id),
@@ -306,8 +313,7 @@ class ReportPack(ModelView):
                     ('week_start', '<', end),
                     ], order=[('employee', 'ASC'), ('week_start', 'ASC')])
             rows = [[p.employee.rec_name, p.week_start,
-                    p.state_string if hasattr(p, 'state_string')
-                    else p.state,
+                    states.get(p.state, p.state),
                     p.calls_planned, p.calls_done, p.calls_moved,
                     p.calls_missed, p.done_rate] for p in plans]
         return [_msg('col_employee'), _msg('col_week'), _msg('col_state'),
@@ -510,7 +516,7 @@ class ReportPack(ModelView):
             rows = [[l.tender.rec_name,
                     l.province.rec_name if getattr(l, 'province', None)
                     else '',
-                    l.generic_name, l.dosage_form, l.strength,
+                    l.generic_name, l.dosage_form_string, l.strength,
                     l.winning_company.rec_name if l.winning_company else '',
                     l.winning_price, l.bid_price, l.rank]
                 for l in lines]
@@ -522,6 +528,8 @@ class ReportPack(ModelView):
     @classmethod
     def _sheet_competitor_share(cls, company, start, end):
         Share = Pool().get('pharma.market.share')
+        sources = cls._selection('pharma.market.share', 'source')
+        confidences = cls._selection('pharma.market.share', 'confidence')
         with Transaction().set_context(_check_access=False):
             shares = Share.search([
                     ('company', '=', company.id),
@@ -534,8 +542,10 @@ class ReportPack(ModelView):
                         ('month', '=', start),
                         ])
             rows = [[s.hospital.rec_name, s.generic_name, s.our_units,
-                    s.competitor_units, s.share, s.change, s.source,
-                    s.confidence] for s in shares]
+                    s.competitor_units, s.share, s.change,
+                    sources.get(s.source, s.source),
+                    confidences.get(s.confidence, s.confidence)]
+                for s in shares]
         return [_msg('col_hospital'), _msg('col_molecule'),
             _msg('col_our_units'), _msg('col_competitor_units'),
             _msg('col_share'), _msg('col_change'), _msg('col_source'),
@@ -555,7 +565,7 @@ class ReportPack(ModelView):
                 group_by=[observation.competitor, observation.kind]))
         data = list(cursor)
         names = cls._names('pharma.competitor', [c for c, *_ in data])
-        kinds = dict(Observation.fields_get(['kind'])['kind']['selection'])
+        kinds = cls._selection('pharma.competitor.observation', 'kind')
         rows = [[names.get(c, ''), kinds.get(k, k), n, h]
             for c, k, n, h in sorted(data, key=lambda x: -x[2])]
         return [_msg('col_competitor'), _msg('col_kind'),
