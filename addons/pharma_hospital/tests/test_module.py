@@ -13,7 +13,6 @@ from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 # zh_CN dates, numbers and amounts (issue 12)
-from .test_i18n import PharmaI18nTestCase  # noqa: F401
 
 from .checks import tree_datetime_without_widget
 
