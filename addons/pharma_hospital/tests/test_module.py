@@ -12,8 +12,6 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
-# zh_CN dates, numbers and amounts (issue 12)
-
 from .checks import tree_datetime_without_widget
 
 
