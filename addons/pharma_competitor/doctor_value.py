@@ -89,7 +89,7 @@ class DoctorValue(ModelSQL, ModelView):
         length = (to_date - from_date).days + 1
         previous_from = from_date - datetime.timedelta(days=length)
 
-        calls = call.select(Count(Literal('*')),
+        calls = call.select(Count(call.id),
             where=(call.party == party.id) & (call.state == 'done')
             & (call.company == company)
             & (call.date >= dt_from) & (call.date < dt_to))
@@ -104,7 +104,7 @@ class DoctorValue(ModelSQL, ModelView):
         attended &= (event.date >= dt_from) & (event.date < dt_to)
         events = invitation.join(event,
             condition=invitation.event == event.id).select(
-            Count(Literal('*')), where=attended)
+            Count(invitation.id), where=attended)
         event_cost = invitation.join(event,
             condition=invitation.event == event.id).select(
             Coalesce(Sum(invitation.cost), 0), where=attended)

@@ -6,7 +6,7 @@ import io
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Literal, Null
+from sql import Null
 from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
 from sql.operators import Concat
@@ -268,7 +268,7 @@ class ReportPack(ModelView):
         call = Call.__table__()
         cursor = cls._cursor()
         cursor.execute(*call.select(
-                call.employee, Count(Literal('*')),
+                call.employee, Count(call.id),
                 Count(call.party, distinct=True),
                 Count(call.hospital, distinct=True),
                 Count(call.department, distinct=True),
@@ -390,7 +390,7 @@ class ReportPack(ModelView):
         Call = Pool().get('pharma.call')
         call = Call.__table__()
         cursor = cls._cursor()
-        cursor.execute(*call.select(call.hospital, Count(Literal('*')),
+        cursor.execute(*call.select(call.hospital, Count(call.id),
                 Count(call.party, distinct=True),
                 where=(call.company == company.id) & (call.state == 'done')
                 & (call.hospital != Null)
@@ -558,7 +558,7 @@ class ReportPack(ModelView):
         cursor = cls._cursor()
         cursor.execute(*observation.select(
                 observation.competitor, observation.kind,
-                Count(Literal('*')),
+                Count(observation.id),
                 Count(observation.hospital, distinct=True),
                 where=(observation.company == company.id)
                 & (observation.date >= start) & (observation.date < end),
@@ -608,7 +608,7 @@ class ReportPack(ModelView):
         cursor = cls._cursor()
         cursor.execute(*invitation.join(event,
                 condition=invitation.event == event.id)
-            .select(invitation.doctor, Count(Literal('*')),
+            .select(invitation.doctor, Count(invitation.id),
                 Sum(Coalesce(invitation.cost, 0)),
                 where=(event.company == company.id)
                 & (invitation.state == 'attended')

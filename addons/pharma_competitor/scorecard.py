@@ -10,7 +10,7 @@ import datetime
 import io
 from collections import defaultdict
 
-from sql import Literal, Null
+from sql import Null
 from sql.aggregate import Count, Sum
 
 from trytond.i18n import gettext
@@ -206,7 +206,7 @@ class Scorecard(ModelSQL, ModelView):
         dt_end = datetime.datetime.combine(end, datetime.time())
         in_month = ((call.date >= dt_start) & (call.date < dt_end)
             & (call.state == 'done') & (call.company == company.id))
-        cursor.execute(*call.select(call.employee, Count(Literal('*')),
+        cursor.execute(*call.select(call.employee, Count(call.id),
                 where=in_month & call.employee.in_(employees),
                 group_by=[call.employee]))
         done = dict(cursor)
@@ -242,7 +242,7 @@ class Scorecard(ModelSQL, ModelView):
         event = Event.__table__()
         cursor.execute(*invitation.join(event,
                 condition=invitation.event == event.id)
-            .select(invitation.invited_by, Count(Literal('*')),
+            .select(invitation.invited_by, Count(invitation.id),
                 where=(event.company == company.id)
                 & (invitation.state == 'attended')
                 & (event.date >= dt_start) & (event.date < dt_end)
