@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 # This file is part of the pharma suite. See README.md for license terms.
-"""`make test`: every module's tests on SQLite, again on PostgreSQL, then
+"""`make test`: every module's tests on SQLite, again on PostgreSQL, and
 the browser tests; one summary per database and a closing total line
 `N passed, N failed, N skipped`.
+
+SQLite and PostgreSQL run in two threads side by side (one core each); the
+browser tests run in the SQLite thread once SQLite is done, so they overlap
+the longer PostgreSQL run.
 
 Environment:
     TRYTOND_DATABASE__URI  PostgreSQL URI (default postgresql://postgres@127.0.0.1:5432/)
@@ -114,13 +118,15 @@ def run_unit(backend, target, env):
     return counts
 
 
-def run_backend(backend, env, results):
+def run_backend(backend, env, results, then=None):
     totals = {'passed': 0, 'failed': 0, 'skipped': 0}
     for target in modules() + cross_module_tests():
         counts = run_unit(backend, target, env)
         for key in totals:
             totals[key] += counts[key]
     results[backend] = totals
+    if then:
+        then()
 
 
 def base_env():
@@ -220,10 +226,19 @@ def main():
     if 'po' in only:
         results['zh_CN translations'] = check_po()
     threads = []
+
+    def browser():
+        say('== Browser (headless Chromium)')
+        results['browser'] = run_browser()
+
     if 'sqlite' in only:
         say('== SQLite: %s' % ', '.join(modules()))
+        # The browser tests follow the SQLite run in its thread: SQLite
+        # ends well before PostgreSQL, so on two cores the browser tests
+        # overlap the PostgreSQL run instead of adding to it.
         threads.append(threading.Thread(target=run_backend,
-                args=('sqlite', sqlite_env(), results)))
+                args=('sqlite', sqlite_env(), results),
+                kwargs={'then': browser if 'browser' in only else None}))
     if 'postgresql' in only:
         env = postgresql_env()
         problem = postgresql_reachable(env['TRYTOND_DATABASE__URI'])
@@ -249,14 +264,16 @@ def main():
         thread.start()
     for thread in threads:
         thread.join()
-    if 'browser' in only:
-        say('== Browser (headless Chromium)')
-        results['browser'] = run_browser()
+    if 'browser' in only and 'sqlite' not in only:
+        browser()
 
     say('')
     say('Summary')
     total = {'passed': 0, 'failed': 0, 'skipped': 0}
-    for name, counts in results.items():
+    order = ['zh_CN translations', 'sqlite', 'postgresql', 'browser']
+    for name, counts in sorted(results.items(),
+            key=lambda item: order.index(item[0])
+            if item[0] in order else len(order)):
         say('  %-20s %d passed, %d failed, %d skipped' % (
                 name + ':', counts['passed'], counts['failed'],
                 counts['skipped']))
