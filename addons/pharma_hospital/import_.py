@@ -114,7 +114,10 @@ class ImportJob:
         self.rows = 0
         self.errors = []
         self.error_count = 0
-        self.seen = {}
+        # the keys of the rows, compact (8-byte digests), see KeySet
+        self.seen = import_engine.KeySet()
+        # the converted rows of the validation pass for the write pass
+        self.spill = None
         self.phase = 'validate'
         self.log = None
         self.layouts = []
@@ -177,13 +180,12 @@ class ImportJob:
         "Refuse a second row with the same key in the file"
         if self.phase != 'validate':
             return True
-        first = self.seen.get(key)
+        first = self.seen.add(key, (row.sheet, row.row))
         if first is not None:
             self.error(row, None, gettext(
                     'pharma_hospital.msg_import_duplicate_row',
                     row=row.row, first='%s!%s' % first))
             return False
-        self.seen[key] = (row.sheet, row.row)
         return True
 
     def log_change(self, record, action, changes):
@@ -355,61 +357,77 @@ class ImportEngine(Model):
         job = ImportJob(kind, Kind, filename=filename, options=options,
             dry_run=dry_run, progress=progress, template=template,
             constants=constants)
+        if not dry_run:
+            job.spill = import_engine.RowSpill()
         try:
-            cls._pass(job, fields_, data, filename, sheets, header_row,
-                mapping)
-        except FileRefused as exception:
-            job.file_error(refused_message(exception))
-        sheets_order = {l.sheet: i for i, l in enumerate(job.layouts)}
-        job.errors.sort(key=lambda e: (
-                sheets_order.get(e['sheet'], -1), e['row'] or 0))
-        if job.error_count or dry_run:
+            try:
+                cls._validate_pass(job, fields_, data, filename, sheets,
+                    header_row, mapping)
+            except FileRefused as exception:
+                job.file_error(refused_message(exception))
+            job.seen.close()
+            sheets_order = {l.sheet: i for i, l in enumerate(job.layouts)}
+            job.errors.sort(key=lambda e: (
+                    sheets_order.get(e['sheet'], -1), e['row'] or 0))
+            if job.error_count or dry_run:
+                return job
+            job.phase = 'write'
+            job.created = job.updated = job.unchanged = 0
+            job.log = cls._create_log(job)
+            cls._write_pass(job)
+            job.flush_changes()
+            cls._finish_log(job)
             return job
-        job.phase = 'write'
-        job.created = job.updated = job.unchanged = 0
-        job.log = cls._create_log(job)
-        cls._pass(job, fields_, data, filename, sheets, header_row, mapping)
-        job.flush_changes()
-        cls._finish_log(job)
-        return job
+        finally:
+            job.seen.close()
+            if job.spill is not None:
+                job.spill.close()
+                job.spill = None
 
     @classmethod
-    def _pass(cls, job, fields_, data, filename, sheets, header_row,
-            mapping):
-        Kind = job.Kind
-        constants = job.constants
-        with import_engine.open_file(data, filename) as reader:
-            names = reader.sheet_names()
-            chosen = sheets or None
-            if chosen:
-                for sheet in chosen:
-                    if sheet not in names:
-                        raise FileRefused('unknown_sheet', sheet=sheet)
-            layouts = []
-            if chosen:
-                for sheet in chosen:
+    def _open_layouts(cls, reader, fields_, sheets, header_row, mapping,
+            constants):
+        "[(Layout, iterator of rows)] of the sheets to import"
+        names = reader.sheet_names()
+        layouts = []
+        if sheets:
+            for sheet in sheets:
+                if sheet not in names:
+                    raise FileRefused('unknown_sheet', sheet=sheet)
+            for sheet in sheets:
+                layouts.append(import_engine.find_layout(
+                        reader, sheet, fields_, header_row=header_row,
+                        mapping=mapping, constants=constants))
+        else:
+            first_error = None
+            for sheet in names:
+                try:
                     layouts.append(import_engine.find_layout(
                             reader, sheet, fields_, header_row=header_row,
                             mapping=mapping, constants=constants))
-            else:
-                first_error = None
-                for sheet in names:
-                    try:
-                        layouts.append(import_engine.find_layout(
-                                reader, sheet, fields_,
-                                header_row=header_row, mapping=mapping,
-                                constants=constants))
-                        break
-                    except FileRefused as exception:
-                        if first_error is None or (
-                                first_error.code == 'empty_sheet'):
-                            first_error = exception
-                if not layouts:
-                    raise first_error or FileRefused('empty_sheet', sheet='')
-            if job.phase == 'validate':
-                job.layouts = [l for l, _ in layouts]
-            size = Kind.batch_size
-            for layout, rows in layouts:
+                    break
+                except FileRefused as exception:
+                    if first_error is None or (
+                            first_error.code == 'empty_sheet'):
+                        first_error = exception
+            if not layouts:
+                raise first_error or FileRefused('empty_sheet', sheet='')
+        return layouts
+
+    @classmethod
+    def _validate_pass(cls, job, fields_, data, filename, sheets, header_row,
+            mapping):
+        """Parse the file once: convert and validate every row, batch by
+        batch, and keep the converted rows in job.spill (a temporary file)
+        for the write pass as long as no row is refused"""
+        constants = job.constants
+        size = job.Kind.batch_size
+        with import_engine.open_file(data, filename) as reader:
+            layouts = cls._open_layouts(reader, fields_, sheets, header_row,
+                mapping, constants)
+            job.layouts = [l for l, _ in layouts]
+            for index, (layout, rows) in enumerate(layouts):
+                names = import_engine.value_names(layout, fields_, constants)
                 while True:
                     batch = []
                     for number, values in islice(rows, size):
@@ -424,40 +442,63 @@ class ImportEngine(Model):
                         batch.append(row)
                     if not batch:
                         break
-                    job.rows += len(batch) if job.phase == 'validate' else 0
-                    valid = [r for r in batch if not r.errors]
-                    if valid:
-                        Kind.validate_rows(valid, job)
-                    good = [r for r in valid if not r.errors]
-                    for row in batch:
-                        if row.errors:
-                            if job.phase == 'validate':
-                                job.refused += 1
-                        elif row.action == 'create':
-                            job.created += 1
-                        elif row.action == 'update':
-                            job.updated += 1
+                    job.rows += len(batch)
+                    if job.spill is not None:
+                        if job.error_count:
+                            # Nothing will be written: keep nothing more
+                            job.spill.close()
+                            job.spill = None
                         else:
-                            job.unchanged += 1
-                    if job.phase == 'write':
-                        if len(good) != len(batch):
-                            # The file changed under us: never half-write
-                            raise ImportFileError(gettext(
-                                    'pharma_hospital.msg_import_changed'))
-                        todo = [r for r in good
-                            if r.action in ('create', 'update')]
-                        if todo:
-                            # The keys of the kind replace the interactive
-                            # duplicate warning
-                            with Transaction().set_context(
-                                    pharma_skip_duplicate_check=True):
-                                Kind.write(todo, job)
-                        job.flush_changes()
-                    job.progress(gettext(
-                            'pharma_hospital.msg_import_progress',
-                            phase=job.phase, sheet=layout.sheet,
-                            row=batch[-1].row, count=job.created
-                            + job.updated + job.unchanged + job.refused))
+                            # Before validate_rows, which may change values
+                            job.spill.append(index, names,
+                                [(r.row, r.values, r.raw) for r in batch])
+                    cls._process(job, layout, batch)
+
+    @classmethod
+    def _write_pass(cls, job):
+        "Validate again and write the rows kept by the validation pass"
+        for index, rows in job.spill:
+            layout = job.layouts[index]
+            batch = [ImportRow(layout.sheet, number, values, raw, layout)
+                for number, values, raw in rows]
+            cls._process(job, layout, batch)
+
+    @classmethod
+    def _process(cls, job, layout, batch):
+        "Validate a batch and, in the write pass, write it"
+        Kind = job.Kind
+        valid = [r for r in batch if not r.errors]
+        if valid:
+            Kind.validate_rows(valid, job)
+        good = [r for r in valid if not r.errors]
+        for row in batch:
+            if row.errors:
+                if job.phase == 'validate':
+                    job.refused += 1
+            elif row.action == 'create':
+                job.created += 1
+            elif row.action == 'update':
+                job.updated += 1
+            else:
+                job.unchanged += 1
+        if job.phase == 'write':
+            if len(good) != len(batch):
+                # The database changed under us: never half-write
+                raise ImportFileError(gettext(
+                        'pharma_hospital.msg_import_changed'))
+            todo = [r for r in good if r.action in ('create', 'update')]
+            if todo:
+                # The keys of the kind replace the interactive duplicate
+                # warning
+                with Transaction().set_context(
+                        pharma_skip_duplicate_check=True):
+                    Kind.write(todo, job)
+            job.flush_changes()
+        job.progress(gettext(
+                'pharma_hospital.msg_import_progress',
+                phase=job.phase, sheet=layout.sheet,
+                row=batch[-1].row, count=job.created
+                + job.updated + job.unchanged + job.refused))
 
     @classmethod
     def _create_log(cls, job):

@@ -8,9 +8,12 @@ import codecs
 import csv
 import datetime
 import io
+import pickle
 import re
+import tempfile
 import unicodedata
 import zipfile
+from array import array
 from decimal import Decimal, InvalidOperation
 
 OLE2_MAGIC = b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1'
@@ -817,6 +820,202 @@ def read_values(layout, fields, values, constants=None):
             continue
         result[field.name] = converted
     return result, raw, errors
+
+
+def value_names(layout, fields, constants=None):
+    "The names of the values read_values() returns for a row without error"
+    constants = constants or {}
+    return [f.name for f in fields
+        if f.name in layout.columns or f.name in constants]
+
+
+# ---------------------------------------------------------------- pass 1
+
+PICKLE_PROTOCOL = pickle.HIGHEST_PROTOCOL
+_MASK64 = (1 << 64) - 1
+
+
+class RowSpill:
+    """The converted rows of the validation pass, kept for the write pass
+    so that the file is parsed once.
+
+    A batch is pickled to an anonymous temporary file as soon as it is
+    read (one tuple of values per row in the order of `names`, the raw
+    cell texts only where they differ from the value), so memory holds
+    one batch whatever the size of the file; the write pass reads the
+    batches back in the same order."""
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile(prefix='pharma-import-')
+        self.batches = 0
+        self.rows = 0
+
+    def append(self, layout_index, names, rows):
+        """rows: [(row number, {name: value}, {name: raw text})] of one
+        layout"""
+        packed = []
+        for number, values, raw in rows:
+            row_values = tuple(values.get(n) for n in names)
+            row_raw = tuple(
+                None if isinstance(v, str) and raw.get(n) == v
+                else raw.get(n, '') for n, v in zip(names, row_values))
+            packed.append((number, row_values, row_raw))
+        pickle.dump((layout_index, names, packed), self._file,
+            PICKLE_PROTOCOL)
+        self.batches += 1
+        self.rows += len(packed)
+
+    def __iter__(self):
+        "Yield (layout index, [(row number, values, raw)]) per batch"
+        self._file.flush()
+        self._file.seek(0)
+        for _ in range(self.batches):
+            layout_index, names, packed = pickle.load(self._file)
+            rows = []
+            for number, row_values, row_raw in packed:
+                values = dict(zip(names, row_values))
+                raw = {n: v if r is None else r
+                    for n, v, r in zip(names, row_values, row_raw)}
+                rows.append((number, values, raw))
+            yield layout_index, rows
+
+    def close(self):
+        self._file.close()
+
+
+class KeySet:
+    """The keys already seen in a file, for the in-file duplicate check,
+    in about 16 bytes of memory per key instead of the key itself.
+
+    Memory: an open-addressing hash table of two arrays of unsigned 64-bit
+    integers: the 8-byte digest of each key (Python's hash(), consistent
+    with ==, 0 meaning an empty slot) and the offset in an anonymous
+    temporary file where the key and the place of its first row are
+    pickled. The table grows by half when it is 3/4 full.
+
+    Exactness: a digest hit is only a candidate; the first key is read
+    back from the file and compared with ==, so a hash collision never
+    refuses a row (it only costs one read), and the first row is reported
+    exactly. A key that cannot be pickled is kept as is in a dict."""
+
+    MAX_LOAD = 0.75
+
+    def __init__(self, size=1024):
+        self._size = size
+        self._digests = array('Q', bytes(8 * size))
+        self._offsets = array('Q', bytes(8 * size))
+        self._count = 0
+        self._file = None
+        self._end = 0
+        self._other = {}
+
+    def __len__(self):
+        return self._count + len(self._other)
+
+    def __contains__(self, key):
+        return self.get(key) is not None
+
+    def memory(self):
+        "Bytes held by the table"
+        return (self._digests.itemsize * len(self._digests)
+            + self._offsets.itemsize * len(self._offsets))
+
+    @staticmethod
+    def digest(key):
+        return (hash(key) & _MASK64) or 1
+
+    def _slot(self, digest):
+        # hash() of a str or tuple is well mixed: modulo is enough
+        return digest % self._size
+
+    def _read(self, offset):
+        self._file.seek(offset)
+        key, location = pickle.load(self._file)
+        self._file.seek(0, 2)
+        return key, location
+
+    def _find(self, key, digest):
+        "(slot of key or of the empty slot where it goes, first location)"
+        digests = self._digests
+        size = self._size
+        slot = self._slot(digest)
+        while True:
+            found = digests[slot]
+            if not found:
+                return slot, None
+            if found == digest:
+                first, location = self._read(self._offsets[slot])
+                if first == key:
+                    return slot, location
+            slot += 1
+            if slot == size:
+                slot = 0
+
+    def get(self, key):
+        "The location given with the first add() of key or None"
+        try:
+            if key in self._other:
+                return self._other[key]
+        except TypeError:
+            return None
+        if not self._count:
+            return None
+        return self._find(key, self.digest(key))[1]
+
+    def add(self, key, location):
+        """Remember key with location (e.g. (sheet, row)) and return None,
+        or return the location of the first add() of the same key"""
+        if key in self._other:
+            return self._other[key]
+        digest = self.digest(key)
+        if self._count:
+            slot, first = self._find(key, digest)
+            if first is not None:
+                return first
+        else:
+            slot = self._slot(digest)
+        try:
+            data = pickle.dumps((key, location), PICKLE_PROTOCOL)
+        except Exception:
+            self._other[key] = location
+            return None
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix='pharma-import-keys-')
+        self._file.write(data)
+        self._digests[slot] = digest
+        self._offsets[slot] = self._end
+        self._end += len(data)
+        self._count += 1
+        if self._count > self.MAX_LOAD * self._size:
+            self._grow()
+        return None
+
+    def _grow(self):
+        digests, offsets = self._digests, self._offsets
+        self._size = self._size + self._size // 2
+        self._digests = array('Q', bytes(8 * self._size))
+        self._offsets = array('Q', bytes(8 * self._size))
+        new_digests, new_offsets = self._digests, self._offsets
+        size = self._size
+        for digest, offset in zip(digests, offsets):
+            if not digest:
+                continue
+            slot = self._slot(digest)
+            while new_digests[slot]:
+                slot += 1
+                if slot == size:
+                    slot = 0
+            new_digests[slot] = digest
+            new_offsets[slot] = offset
+
+    def close(self):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._digests = array('Q')
+        self._offsets = array('Q')
+        self._size = self._count = self._end = 0
+        self._other = {}
 
 
 def write_xlsx(headers, rows, sheet_title='Sheet1'):

@@ -10,6 +10,7 @@ import time
 import unittest
 import zipfile
 from decimal import Decimal
+from unittest import mock
 
 import openpyxl
 
@@ -320,6 +321,72 @@ class ImportEngineTestCase(unittest.TestCase):
         self.assertLess(len(data), 1024 * 1024)
         self.assertRefused(data, 'zip_bomb')
 
+    def test_key_set(self):
+        "In-file duplicate keys: compact digests, exact on a hash hit"
+        keys = engine.KeySet()
+        size = 20000
+        for i in range(size):
+            self.assertIsNone(keys.add(
+                    ("医生%05d" % i, i % 50, "心内科"), ('S', i + 2)))
+        self.assertEqual(len(keys), size)
+        for i in range(0, size, 997):
+            key = ("医生%05d" % i, i % 50, "心内科")
+            self.assertIn(key, keys)
+            self.assertEqual(keys.add(key, ('S', 0)), ('S', i + 2))
+        self.assertNotIn(("医生%05d" % size, 0, "心内科"), keys)
+        self.assertEqual(len(keys), size)
+        # 16 bytes per slot, at least a third of the slots used
+        self.assertLessEqual(keys.memory(), 48 * size)
+        keys.close()
+
+        class Colliding:
+            "Every key has the same hash: only == tells them apart"
+            def __init__(self, value):
+                self.value = value
+
+            def __hash__(self):
+                return 42
+
+            def __eq__(self, other):
+                return self.value == other.value
+
+        keys = engine.KeySet(size=4)
+        for i in range(10):
+            self.assertIsNone(keys.add(
+                    (Colliding(i), Decimal('1.0')), ('S', i)))
+        # == as a dict: Decimal('1.00') == Decimal('1.0')
+        self.assertEqual(keys.add((Colliding(3), Decimal('1.00')), 'x'),
+            ('S', 3))
+        self.assertIsNone(keys.add((Colliding(10), Decimal('1')), 'y'))
+        # A key that cannot be pickled is kept as is
+        unpicklable = (lambda: None, 1)
+        self.assertIsNone(keys.add(unpicklable, 'first'))
+        self.assertEqual(keys.add(unpicklable, 'second'), 'first')
+        keys.close()
+
+    def test_row_spill(self):
+        "The rows of the validation pass are read back as they were"
+        fields = HOSPITAL_FIELDS
+        layout = engine.Layout('S', 1, {'name': 0, 'beds': 1, 'date': 2},
+            {})
+        names = engine.value_names(layout, fields)
+        self.assertEqual(names, ['name', 'beds', 'date'])
+        rows = []
+        for i in range(2500):
+            values = {'name': "医院%d" % i, 'beds': i,
+                'date': datetime.date(2024, 1, 1 + i % 28)}
+            raw = {'name': "医院%d" % i, 'beds': str(i),
+                'date': ' 2024年1月%d日' % (1 + i % 28)}
+            rows.append((i + 2, values, raw))
+        spill = engine.RowSpill()
+        for start in range(0, len(rows), 1000):
+            spill.append(0, names, rows[start:start + 1000])
+        self.assertEqual(spill.rows, 2500)
+        read = [r for _, batch in spill for r in batch]
+        self.assertEqual(read, rows)
+        self.assertEqual([len(b) for _, b in spill], [1000, 1000, 500])
+        spill.close()
+
 
 class ImportTestCase(TestCase):
     "Import kinds, upsert, all or nothing, wizard and command line"
@@ -481,6 +548,57 @@ class ImportTestCase(TestCase):
         change, = job.log.changes
         self.assertEqual((change.field, change.old_value, change.new_value),
             ('doctor_tier', 'A', 'B'))
+
+    @with_transaction()
+    def test_doctors_duplicate_rows(self):
+        "A row repeating the key of an earlier row is refused"
+        Party = Pool().get('party.party')
+        data = self._setup()
+        rows = [DOCTOR_HEADERS] + [list(r) for r in DOCTOR_ROWS] + [
+            ["张 伟", "导入测试医院", "心内科", "主治医师", "", ""],
+            ["张伟", "导入测试医院", "肿瘤科", "主治医师", "", ""],
+            ]
+        before = Party.search_count([])
+        job = self._run('doctors', xlsx(rows, title="医生"))
+        self.assertEqual(job.summary()['refused'], 1)
+        error, = job.errors
+        self.assertEqual(error['row'], 6)
+        self.assertIn("医生!2", error['message'])
+        self.assertEqual(Party.search_count([]), before)
+        self.assertEqual(self._doctors(data['hospital']), [])
+
+    @with_transaction()
+    def test_file_parsed_once(self):
+        """The write pass uses the rows kept by the validation pass and
+        validates them again, batch by batch"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Department = pool.get('pharma.hospital.department')
+        Kind = pool.get('pharma.import.doctor')
+        self._setup()
+        rows = [DOCTOR_HEADERS] + [
+            ["医生%d" % i, "新建医院", "新科室", "主治医师", "A", "是"]
+            for i in range(7)]
+        opened = []
+        open_file = engine.open_file
+
+        def counting(*args, **kwargs):
+            opened.append(args)
+            return open_file(*args, **kwargs)
+        with mock.patch.object(engine, 'open_file', counting), \
+                mock.patch.object(Kind, 'batch_size', 2):
+            job = self._run('doctors', xlsx(rows),
+                options=['create_missing_hospitals'])
+        self.assertEqual(len(opened), 1)
+        self.assertEqual(job.summary(), {'created': 7, 'updated': 0,
+                'unchanged': 0, 'refused': 0})
+        # The rows of later batches found what earlier batches created
+        hospital, = Party.search([('name', '=', "新建医院")])
+        department, = Department.search([('hospital', '=', hospital.id)])
+        doctors = self._doctors(hospital)
+        self.assertEqual(len(doctors), 7)
+        self.assertEqual({d.department for d in doctors}, {department})
+        self.assertIsNone(job.spill)
 
     @with_transaction()
     def test_dry_run(self):
