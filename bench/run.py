@@ -8,9 +8,13 @@ table to bench/RESULTS.md.
 
 Each line: the suite's time, the baseline's and their ratio. Baselines are
 a bare RPC round trip (reading one record) for the call log, hand-written
-SQL over the same tables for searches and reports, and the bare parse of
-the file for the flow import. Nothing here asserts a time: machines are
-noisy, ratios are what to watch.
+SQL over the same tables with the same filters for searches and reports
+(and the same writes for the market share compute), and the bare parse of
+the file for the flow import. Reports are measured as the client opens them
+(search limited to 1000 rows, then read of the first 100, in two
+transactions) and whole (search and read of every row). Nothing here
+asserts a time: machines are noisy, ratios are what to watch. --output
+writes the table elsewhere than bench/RESULTS.md (which holds notes).
 """
 import argparse
 import base64
@@ -224,93 +228,259 @@ def bench_search(args, pool, company_id):
             record('search doctors by %s (%r)' % (label, value), s, b)
 
 
-def bench_kpi(args, pool, company_id):
-    from sql.aggregate import Count
+# The client opens a report with a search (limit 1000, the report's order)
+# then reads the rows it shows, about 100 ids at a time, in another request
+CLIENT_LIMIT = 1000
+CLIENT_PAGE = 100
+
+
+def report_times(args, pool, name, context, domain, fields):
+    """Time a report as the client opens it (search then read of the first
+    page, each in its own transaction) and as a whole (search then read of
+    every row in one transaction); return (client times, all-rows times)"""
     from trytond.transaction import Transaction
+    client, everything = [], []
+    for _ in range(3):
+        with Transaction().start(args.database, 0, context=context,
+                readonly=True):
+            Report = pool.get(name)
+            start = time.perf_counter()
+            records = Report.search(domain, limit=CLIENT_LIMIT)
+            search = time.perf_counter() - start
+        page = [r.id for r in records[:CLIENT_PAGE]]
+        with Transaction().start(args.database, 0, context=context,
+                readonly=True):
+            start = time.perf_counter()
+            Report.read(page, fields)
+            client.append(search + time.perf_counter() - start)
+        with Transaction().start(args.database, 0, context=context,
+                readonly=True):
+            start = time.perf_counter()
+            records = Report.search(domain)
+            Report.read([r.id for r in records], fields)
+            everything.append(time.perf_counter() - start)
+    return client, everything
+
+
+def sql_times(args, context, query, params, limit=None):
+    """Time the hand-written query (with LIMIT limit when given) on a
+    cursor of an open transaction"""
+    from trytond.transaction import Transaction
+    if limit:
+        query += ' LIMIT %d' % limit
+    times = []
+    with Transaction().start(args.database, 0, context=context,
+            readonly=True) as transaction:
+        cursor = transaction.connection.cursor()
+        for _ in range(3):
+            start = time.perf_counter()
+            cursor.execute(query, params)
+            cursor.fetchall()
+            times.append(time.perf_counter() - start)
+    return times
+
+
+KPI_SQL = """
+SELECT c.employee, CAST(c.date AS DATE) AS day, COUNT(c.id),
+    COUNT(DISTINCT c.party), COUNT(DISTINCT c.hospital),
+    COUNT(DISTINCT c.department)
+FROM pharma_call AS c
+WHERE c.company = %(company)s AND c.state = 'done'
+    AND c.date >= %(start)s AND c.date < %(end)s
+GROUP BY c.employee, CAST(c.date AS DATE)
+ORDER BY day DESC, c.employee"""
+
+
+def bench_kpi(args, pool, company_id):
+    "The calls per representative and day report against its SQL"
     today = datetime.date.today()
     for label, days in [('month', 30), ('year', 365)]:
         from_date = today - datetime.timedelta(days=days)
         context = {'company': company_id, 'from_date': from_date,
             'to_date': today}
-        with Transaction().start(args.database, 0,
-                context=context) as transaction:
-            Report = pool.get('pharma.call.report.rep_day')
-            Call = pool.get('pharma.call')
-            call = Call.__table__()
-            cursor = transaction.connection.cursor()
+        params = {'company': company_id,
+            'start': datetime.datetime.combine(from_date, datetime.time()),
+            'end': datetime.datetime.combine(
+                today + datetime.timedelta(days=1), datetime.time())}
+        client, everything = report_times(args, pool,
+            'pharma.call.report.rep_day', context, [],
+            ['employee', 'date', 'calls', 'doctors', 'hospitals',
+                'departments'])
+        record('rep KPI report (%s), as the client' % label, client,
+            sql_times(args, context, KPI_SQL, params, CLIENT_LIMIT),
+            'hand-written SQL, LIMIT %d' % CLIENT_LIMIT)
+        record('rep KPI report (%s), all rows' % label, everything,
+            sql_times(args, context, KPI_SQL, params))
 
-            def suite():
-                records = Report.search([])
-                return Report.read([r.id for r in records],
-                    ['employee', 'date', 'calls', 'doctors', 'hospitals'])
 
-            def base():
-                day = call.date.cast('DATE')
-                cursor.execute(*call.select(call.employee, day,
-                        Count(call.id), Count(call.party, distinct=True),
-                        Count(call.hospital, distinct=True),
-                        where=(call.company == company_id)
-                        & (call.state == 'done')
-                        & (call.date >= datetime.datetime.combine(
-                                from_date, datetime.time())),
-                        group_by=[call.employee, day]))
-                return cursor.fetchall()
-            s, _ = timed(suite, 3)
-            b, _ = timed(base, 3)
-            record('rep KPI report (%s)' % label, s, b)
+# the same sources as pharma.channel.reconciliation, for one month, in the
+# order of the report (distributor and product names)
+RECONCILIATION_SQL = """
+WITH last AS (
+    SELECT distributor, month, MAX(date) AS date
+    FROM pharma_inventory_line
+    WHERE company = %(company)s
+        AND (month = %(month)s OR next_month = %(month)s)
+    GROUP BY distributor, month),
+snapshot AS (
+    SELECT i.* FROM pharma_inventory_line AS i
+    JOIN last ON i.distributor = last.distributor
+        AND i.month = last.month AND i.date = last.date
+    WHERE i.company = %(company)s AND i.product IS NOT NULL)
+SELECT u.distributor, u.product, SUM(opening), SUM(sell_in),
+    SUM(sell_out), SUM(closing), SUM(opening) + SUM(sell_in) - SUM(sell_out),
+    SUM(closing) - (SUM(opening) + SUM(sell_in) - SUM(sell_out)),
+    SUM(opening_count) > 0, SUM(closing_count) > 0
+FROM (
+    SELECT distributor, product, 0.0 AS opening, 0.0 AS sell_in,
+        quantity AS sell_out, 0.0 AS closing,
+        0 AS opening_count, 0 AS closing_count
+    FROM pharma_flow_line
+    WHERE company = %(company)s AND month = %(month)s
+        AND product IS NOT NULL
+    UNION ALL
+    SELECT distributor, product, 0.0, 0.0, 0.0, quantity, 0, 1
+    FROM snapshot WHERE month = %(month)s
+    UNION ALL
+    SELECT distributor, product, quantity, 0.0, 0.0, 0.0, 1, 0
+    FROM snapshot WHERE next_month = %(month)s
+    UNION ALL
+    SELECT s.customer, m.product, 0.0, m.internal_quantity, 0.0, 0.0, 0, 0
+    FROM stock_move AS m
+    JOIN stock_shipment_out AS s
+        ON m.shipment = 'stock.shipment.out,' || s.id
+    WHERE m.company = %(company)s AND m.state = 'done'
+        AND m.effective_date >= %(month)s AND m.effective_date < %(next)s
+        AND m.to_location IN (
+            SELECT id FROM stock_location WHERE type = 'customer')
+    ) AS u
+JOIN party_party AS d ON d.id = u.distributor
+JOIN product_product AS p ON p.id = u.product
+JOIN product_template AS t ON t.id = p.template
+GROUP BY u.distributor, u.product, d.name, t.name
+ORDER BY d.name, t.name, u.distributor, u.product"""
+
+
+# what pharma.market.share.compute does for one month, without the tender
+# volumes (a Python hook of pharma_tender; the bench has no tender)
+SHARE_DELETE_SQL = """
+DELETE FROM pharma_market_share
+WHERE company = %(company)s AND month = %(month)s"""
+SHARE_SQL = """
+INSERT INTO pharma_market_share (company, month, hospital, territory,
+    generic_name, therapeutic_area, our_units, competitor_units, share,
+    previous_share, change, source, confidence, create_uid, create_date)
+WITH ours AS (
+    SELECT f.customer AS hospital, LOWER(TRIM(t.generic_name)) AS molecule,
+        SUM(f.quantity * COALESCE(t.pack_size, 1)) AS units
+    FROM pharma_flow_line AS f
+    JOIN product_product AS p ON f.product = p.id
+    JOIN product_template AS t ON p.template = t.id
+    WHERE f.company = %(company)s
+        AND f.date >= %(month)s AND f.date < %(next)s
+        AND f.customer IS NOT NULL AND t.generic_name IS NOT NULL
+    GROUP BY 1, 2),
+market AS (
+    SELECT hospital, LOWER(TRIM(generic_name)) AS molecule,
+        SUM(units) AS units
+    FROM pharma_market_data
+    WHERE company = %(company)s
+        AND month >= %(month)s AND month < %(next)s
+        AND manufacturer IS NOT NULL
+    GROUP BY 1, 2),
+observed AS (
+    SELECT o.hospital, LOWER(TRIM(c.generic_name)) AS molecule,
+        SUM(o.volume * COALESCE(c.pack_size, 1)) AS units
+    FROM pharma_competitor_observation AS o
+    JOIN pharma_competitor_product AS c ON o.competitor_product = c.id
+    WHERE o.company = %(company)s AND o.kind = 'volume'
+        AND o.date >= %(month)s AND o.date < %(next)s
+        AND o.hospital IS NOT NULL
+    GROUP BY 1, 2),
+competitors AS (
+    SELECT hospital, molecule, units, 'market' AS source FROM market
+    UNION ALL
+    SELECT o.hospital, o.molecule, o.units, 'observation' FROM observed AS o
+    WHERE NOT EXISTS (SELECT 1 FROM market AS m
+        WHERE m.hospital = o.hospital AND m.molecule = o.molecule)),
+keys AS (
+    SELECT hospital, molecule FROM ours
+    UNION SELECT hospital, molecule FROM competitors),
+areas AS (
+    SELECT DISTINCT ON (LOWER(TRIM(generic_name)))
+        LOWER(TRIM(generic_name)) AS molecule, therapeutic_area
+    FROM product_template
+    WHERE generic_name IS NOT NULL AND therapeutic_area IS NOT NULL
+    ORDER BY 1, id),
+shares AS (
+    SELECT k.hospital, k.molecule, COALESCE(o.units, 0) AS our,
+        COALESCE(c.units, 0) AS other,
+        ROUND(CAST(100.0 * COALESCE(o.units, 0)
+            / NULLIF(COALESCE(o.units, 0) + COALESCE(c.units, 0), 0)
+            AS NUMERIC), 2) AS share,
+        COALESCE(c.source, 'none') AS source
+    FROM keys AS k
+    LEFT JOIN ours AS o
+        ON o.hospital = k.hospital AND o.molecule = k.molecule
+    LEFT JOIN competitors AS c
+        ON c.hospital = k.hospital AND c.molecule = k.molecule)
+SELECT %(company)s, CAST(%(month)s AS DATE), s.hospital, h.territory,
+    s.molecule, a.therapeutic_area, s.our, s.other, s.share, prev.share,
+    s.share - prev.share, s.source,
+    CASE WHEN s.source = 'market' THEN 'measured' ELSE 'estimated' END,
+    %(user)s, NOW()
+FROM shares AS s
+JOIN party_party AS h ON h.id = s.hospital
+LEFT JOIN areas AS a ON a.molecule = s.molecule
+LEFT JOIN pharma_market_share AS prev
+    ON prev.company = %(company)s AND prev.month = %(previous)s
+    AND prev.hospital = s.hospital AND prev.generic_name = s.molecule"""
 
 
 def bench_share(args, pool, company_id):
-    from sql.aggregate import Sum
     from trytond.transaction import Transaction
     today = datetime.date.today()
     month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(
         day=1)
+    next_month = today.replace(day=1)
     with Transaction().start(args.database, 0,
             context={'company': company_id}) as transaction:
         Share = pool.get('pharma.market.share')
-        Flow = pool.get('pharma.flow.line')
         Company = pool.get('company.company')
-        flow = Flow.__table__()
         cursor = transaction.connection.cursor()
         company = Company(company_id)
+        cursor.execute('SAVEPOINT share')
 
         def suite():
-            return Share.compute(month, company)
+            result = Share.compute(month, company)
+            cursor.execute('ROLLBACK TO SAVEPOINT share')
+            transaction.cache.clear()
+            return result
+
+        params = {'company': company_id, 'month': month,
+            'next': next_month, 'user': 0,
+            'previous': (month - datetime.timedelta(days=1)).replace(day=1)}
 
         def base():
-            cursor.execute(*flow.select(flow.customer, flow.product,
-                    Sum(flow.quantity),
-                    where=(flow.company == company_id)
-                    & (flow.date >= month),
-                    group_by=[flow.customer, flow.product]))
-            return cursor.fetchall()
+            cursor.execute(SHARE_DELETE_SQL, params)
+            cursor.execute(SHARE_SQL, params)
+            cursor.execute('ROLLBACK TO SAVEPOINT share')
         s, _ = timed(suite, 3)
         b, _ = timed(base, 3)
-        record('market share (month)', s, b)
+        record('market share compute (month)', s, b,
+            'hand-written SQL: DELETE + INSERT ... SELECT')
         transaction.rollback()
-    with Transaction().start(args.database, 0,
-            context={'company': company_id, 'from_date': month,
-                'to_date': today}) as transaction:
-        Reconciliation = pool.get('pharma.channel.reconciliation')
-        flow = Flow.__table__()
-        cursor = transaction.connection.cursor()
-
-        def suite():
-            records = Reconciliation.search([('month', '=', month)])
-            return Reconciliation.read([r.id for r in records],
-                ['distributor', 'product', 'sell_in', 'sell_out'])
-
-        def base():
-            cursor.execute(*flow.select(flow.distributor, flow.product,
-                    Sum(flow.quantity),
-                    where=(flow.company == company_id)
-                    & (flow.month == month),
-                    group_by=[flow.distributor, flow.product]))
-            return cursor.fetchall()
-        s, _ = timed(suite, 3)
-        b, _ = timed(base, 3)
-        record('sell-in/sell-out reconciliation (month)', s, b)
+    context = {'company': company_id}
+    params = {'company': company_id, 'month': month, 'next': next_month}
+    client, everything = report_times(args, pool,
+        'pharma.channel.reconciliation', context, [('month', '=', month)],
+        ['distributor', 'product', 'month', 'opening', 'sell_in',
+            'sell_out', 'expected', 'closing', 'difference'])
+    record('sell-in/sell-out reconciliation (month), as the client', client,
+        sql_times(args, context, RECONCILIATION_SQL, params, CLIENT_LIMIT),
+        'hand-written SQL, LIMIT %d' % CLIENT_LIMIT)
+    record('sell-in/sell-out reconciliation (month), all rows', everything,
+        sql_times(args, context, RECONCILIATION_SQL, params))
 
 
 def bench_flow_import(args, pool, company_id):
@@ -364,7 +534,7 @@ def bench_flow_import(args, pool, company_id):
 
 
 def write_results(args):
-    path = os.path.join(ROOT, 'bench', 'RESULTS.md')
+    path = args.output
     lines = [
         '# Benchmark results', '',
         'Machine: %s, %s, %d cores, Python %s; database %s (%s); %s.' % (
@@ -396,6 +566,9 @@ def main(argv=None):
     parser.add_argument('--flow-rows', type=int, default=100000)
     parser.add_argument('--only', help="comma separated: call,search,kpi,"
         "share,flow")
+    parser.add_argument('--output',
+        default=os.path.join(ROOT, 'bench', 'RESULTS.md'),
+        help="where to write the table (default: bench/RESULTS.md)")
     args = parser.parse_args(argv)
     import demo
     config_file = args.config_file

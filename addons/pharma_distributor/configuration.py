@@ -24,6 +24,11 @@ class Configuration(metaclass=PoolMeta):
     stuffing_ratio = fields.Float(
         "Channel Stuffing Ratio",
         help="Sell-in above this multiple of sell-out is flagged.")
+    gap_tolerance = fields.Float(
+        "Sell-in/Sell-out Gap Tolerance (%)",
+        help="A month of a distributor and product whose gap between "
+        "sell-in and sell-out exceeds this percentage of the larger one "
+        "is flagged.")
 
     @classmethod
     def default_stuck_days(cls):
@@ -44,3 +49,7 @@ class Configuration(metaclass=PoolMeta):
     @classmethod
     def default_stuffing_ratio(cls):
         return 2.0
+
+    @classmethod
+    def default_gap_tolerance(cls):
+        return 20.0

@@ -2,8 +2,10 @@
 """pharma_distributor's demo data: what selling needs (a fiscal year, a
 minimal chart of accounts, 13% VAT, payment terms, a product account
 category), 5 distributors, 3 agents with sub-agents and their agency
-agreements, a year of orders, sales flow and channel inventory, and a few
-live orders in every step of the approval chain."""
+agreements, the commercial owner of each province (recruitment), a year of
+orders, sales flow and channel inventory, the hospitals' purchase channels,
+a flow import template per distributor, the churn alerts, and a few live
+orders in every step of the approval chain."""
 import datetime
 from decimal import Decimal
 
@@ -281,8 +283,9 @@ def create_demo(ctx):
     Flow = pool.get('pharma.flow.line')
     Inventory = pool.get('pharma.inventory.line')
     Alias = pool.get('pharma.flow.alias')
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
+    UserGroup = pool.get('res.user-res.group')
+    Channel = pool.get('pharma.purchase.channel')
+    ImportTemplate = pool.get('pharma.import.template')
     employees = ctx['employees']
     sales1 = employees.get('sales1')
     finance1 = ctx['users'].get('finance1')
@@ -291,16 +294,21 @@ def create_demo(ctx):
     category, terms = _accounting(ctx)
     drugs = _drugs(ctx, category)
 
-    # Finance may pass the credit limit (with a warning)
+    # Finance may pass the credit limit (with a warning): Pharma Finance
+    # gives the credit limit group (for users made before this module)
     if finance1:
-        User.write([finance1], {'groups': [('add', [ModelData.get_id(
-                            'account_credit_limit', 'group_credit_limit')])]})
+        UserGroup.imply_groups([finance1.id])
 
     provinces = {}
     for code in ['SH', 'JS', 'ZJ']:
         found = Territory.search([('level', '=', 'province'),
                 ('code', '=', code)], limit=1)
         provinces[code] = found[0] if found else None
+    # The commercial employee recruits the agents of the three provinces
+    owned = [t for t in provinces.values()
+        if t and not t.commercial_owner]
+    if sales1 and owned:
+        Territory.write(owned, {'commercial_owner': sales1.id})
 
     licence_dates = [today + datetime.timedelta(days=d)
         for d in (400, 60, 30, 700, 200)]
@@ -341,12 +349,12 @@ def create_demo(ctx):
             len(distributors), len(agents),
             sum(len(a.sub_agents) for a in agents)))
 
-    # Agents being recruited (招商), owned by the commercial staff
+    # Agents being recruited (招商): without an owner, the commercial owner
+    # of the territory gets them
     Party.create([{
                 'name': name,
                 'pharma_type': 'agent',
                 'lifecycle_stage': stage,
-                'recruitment_owner': sales1.id if sales1 else None,
                 'recruitment_deadline': today + datetime.timedelta(days=days),
                 'territory': provinces[code].id if provinces[code] else None,
                 } for name, stage, days, code in [
@@ -436,9 +444,14 @@ def create_demo(ctx):
     # to the hospitals and pharmacies of the demo
     hospitals = Party.search([('pharma_type', 'in',
                 ['hospital', 'pharmacy'])], limit=40)
-    flows, stocks = [], []
+    flows, stocks, channels = [], [], {}
+    start = today.replace(day=1) - relativedelta(months=12)
     for index, party in enumerate(distributors):
         clients = rnd.sample(hospitals, min(8, len(hospitals)))
+        # the hospitals buy through the distributor (purchase channels)
+        for client in clients:
+            if client.pharma_type == 'hospital':
+                channels[(client.id, party.id)] = start
         level = {d.id: Decimal(rnd.randint(3000, 5000)) for d in drugs}
         start = today.replace(day=1) - relativedelta(months=12)
         for drug in drugs:
@@ -505,3 +518,48 @@ def create_demo(ctx):
     Inventory.create(stocks)
     progress('  %d sales flow lines, %d inventory lines' % (
             len(flows), len(stocks)))
+
+    # A hospital buys through the first distributor but is never in its
+    # flow: the hospital flow check lists it as missing
+    listed = {h for h, _ in channels}
+    for hospital in hospitals:
+        if hospital.pharma_type == 'hospital' and hospital.id not in listed:
+            channels[(hospital.id, distributors[0].id)] = start
+            break
+    existing = {(c.hospital.id, c.distributor.id) for c in Channel.search([
+                ('distributor', 'in', [d.id for d in distributors])])}
+    Channel.create([{
+                'hospital': hospital,
+                'distributor': distributor,
+                'start_date': date,
+                } for (hospital, distributor), date in channels.items()
+            if (hospital, distributor) not in existing])
+    progress('  %d purchase channels' % len(channels))
+
+    # Each distributor sends its flow in its own layout: one saved
+    # template per distributor
+    ImportTemplate.create([{
+                'name': "%s 流向" % party.name,
+                'kind': 'flow',
+                'party': party.id,
+                'header_row': header_row,
+                'lines': [('create', [
+                            {'field': f, 'column': c}
+                            for f, c in columns])],
+                } for party, header_row, columns in [
+                (distributors[0], 3, [
+                        ('date', '开票日期'), ('customer_name', '终端客户'),
+                        ('product_name', '品规'), ('quantity', '发货数量'),
+                        ('lot', '批号'), ('amount', '含税金额')]),
+                (distributors[1], 1, [
+                        ('date', 'B'), ('customer_name', 'C'),
+                        ('product_name', 'D'), ('quantity', 'E')]),
+                ]
+            if not ImportTemplate.search([
+                    ('kind', '=', 'flow'), ('party', '=', party.id)])])
+
+    # The churn job of the day: one alert per customer that stops buying
+    from .churn import Churn
+    with Transaction().set_context(company=company.id):
+        alerts = Churn.alert()
+    progress('  %d churn alerts' % len(alerts))

@@ -1,14 +1,18 @@
 # This file is part of the pharma suite. See README.md for license terms.
 from trytond.i18n import gettext
-from trytond.model import Model
+from trytond.model import Model, fields
 from trytond.modules.pharma_hospital.import_ import (
     ImportField, ImportKindMixin, bulk_insert)
 from trytond.modules.pharma_hospital.tools import normalize_name
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from .flow import (
     Matcher, customer_key, first_day, next_month, product_key, replace_months)
+
+# the kinds whose files come from one distributor
+DISTRIBUTOR_KINDS = ['flow', 'inventory']
 
 
 class ImportEngine(metaclass=PoolMeta):
@@ -74,21 +78,51 @@ class _KindMixin(ImportKindMixin):
             lambda: Matcher(job.context['company']))
 
     @classmethod
+    def _default_distributor(cls, job):
+        """The distributor of the whole file: the one chosen in the wizard,
+        else the source of the template"""
+        def load():
+            pool = Pool()
+            Party = pool.get('party.party')
+            chosen = Transaction().context.get('pharma_import_distributor')
+            if chosen:
+                return int(chosen)
+            template = job.template
+            if template and template.party:
+                with Transaction().set_context(_check_access=False):
+                    party = Party(template.party.id)
+                    if party.pharma_type in {'distributor', 'agent'}:
+                        return party.id
+            return None
+        return job.cache('pharma_default_distributor', load)
+
+    @classmethod
     def validate_rows(cls, rows, job):
         distributors = cls._distributors(job)
+        default = cls._default_distributor(job)
         for row in rows:
             name = row.values.get('distributor')
-            if not name:
+            if not name and default:
+                distributor = default
+            elif not name:
                 job.error(row, 'distributor', gettext(
                         'pharma_distributor.msg_flow_import_no_distributor'))
                 continue
-            distributor = distributors.get(name) or distributors.get(
-                normalize_name(name))
-            if distributor is None:
-                job.error(row, 'distributor', gettext(
-                        'pharma_distributor.msg_flow_import_unknown_distributor',
-                        value=name))
-                continue
+            else:
+                distributor = distributors.get(name) or distributors.get(
+                    normalize_name(name))
+                if distributor is None:
+                    job.error(row, 'distributor', gettext(
+                            'pharma_distributor'
+                            '.msg_flow_import_unknown_distributor',
+                            value=name))
+                    continue
+                if default and distributor != default:
+                    job.error(row, 'distributor', gettext(
+                            'pharma_distributor'
+                            '.msg_flow_import_other_distributor',
+                            value=name))
+                    continue
             if row.values.get('quantity') is None:
                 continue
             row.data['distributor'] = distributor
@@ -264,3 +298,63 @@ class InventoryImport(_KindMixin, Model):
         for r in records:
             yield [r.date, r.distributor.rec_name, r.product_name, r.lot,
                 r.expiry, r.quantity, r.unit]
+
+
+class ImportTemplate(metaclass=PoolMeta):
+    __name__ = 'pharma.import.template'
+
+    @classmethod
+    def get_for_source(cls, kind, party):
+        "The active template of kind saved for the party (or None)"
+        if not party:
+            return None
+        templates = cls.search([
+                ('kind', '=', kind),
+                ('party', '=', int(party)),
+                ], order=[('id', 'DESC')], limit=1)
+        return templates[0] if templates else None
+
+
+class ImportWizard(metaclass=PoolMeta):
+    __name__ = 'pharma.import.wizard'
+
+    def _run(self, dry_run):
+        source = getattr(self.start, 'source', None)
+        if source and self.start.kind in DISTRIBUTOR_KINDS:
+            with Transaction().set_context(
+                    pharma_import_distributor=source.id):
+                return super()._run(dry_run)
+        return super()._run(dry_run)
+
+
+class ImportWizardStart(metaclass=PoolMeta):
+    __name__ = 'pharma.import.wizard.start'
+    source = fields.Many2One(
+        'party.party', "Distributor",
+        domain=[('pharma_type', 'in', ['distributor', 'agent'])],
+        states={'invisible': ~Eval('kind').in_(DISTRIBUTOR_KINDS)},
+        help="The distributor the file comes from: its saved template is "
+        "chosen, and the file may have no distributor column.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        domain = If(Eval('source') & Eval('kind').in_(DISTRIBUTOR_KINDS),
+            [('party', '=', Eval('source', -1))], [])
+        cls.template.domain = [cls.template.domain, domain]
+
+    @fields.depends('source', 'kind', 'template', 'template_party',
+        methods=['on_change_template'])
+    def on_change_source(self):
+        pool = Pool()
+        Template = pool.get('pharma.import.template')
+        if self.source and self.kind in DISTRIBUTOR_KINDS:
+            self.template = Template.get_for_source(self.kind, self.source)
+            self.template_party = self.source
+            self.on_change_template()
+
+    @fields.depends(methods=['on_change_source'])
+    def on_change_kind(self):
+        if hasattr(super(), 'on_change_kind'):
+            super().on_change_kind()
+        self.on_change_source()

@@ -8,6 +8,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import RecruitmentError
+from .report import SEGMENTS
 from .tools import notify_employees
 
 _trade = Eval('pharma_type').in_(['distributor', 'agent'])
@@ -20,15 +21,9 @@ LEVELS = [
     ('sub_agent', "Sub-agent"),
     ]
 
-VALUE_SEGMENTS = [
-    (None, ""),
-    ('core', "Core"),
-    ('loyal', "Loyal"),
-    ('big', "Big"),
-    ('regular', "Regular"),
-    ('new', "New"),
-    ('dormant', "Dormant"),
-    ]
+RECRUITMENT_STAGES = [None, 'to_identify', 'prospect', 'opportunity']
+VALUE_TYPES = ['distributor', 'agent', 'hospital', 'pharmacy']
+_valued = Eval('pharma_type').in_(VALUE_TYPES)
 
 
 class Party(metaclass=PoolMeta):
@@ -62,6 +57,25 @@ class Party(metaclass=PoolMeta):
     agency_agreements = fields.One2Many(
         'pharma.agency.agreement', 'agent', "Agency Agreements",
         states={'invisible': ~_trade})
+    value_segment = fields.Function(fields.Selection(
+            SEGMENTS, "Value Segment", states={'invisible': ~_valued},
+            help="Core, loyal, big, regular or dormant customer by volume, "
+            "frequency and tenure of the last 12 months."),
+        'get_customer_value')
+    value_rank = fields.Function(fields.Integer(
+            "Value Rank", states={'invisible': ~_valued},
+            help="The position of the customer by volume over 12 months."),
+        'get_customer_value')
+    value_amount = fields.Function(fields.Numeric(
+            "Volume (12 months)", digits=(16, 2),
+            states={'invisible': ~_valued}),
+        'get_customer_value')
+    value_frequency = fields.Function(fields.Integer(
+            "Purchases (12 months)", states={'invisible': ~_valued}),
+        'get_customer_value')
+    value_last_date = fields.Function(fields.Date(
+            "Last Purchase", states={'invisible': ~_valued}),
+        'get_customer_value')
 
     @classmethod
     def __setup__(cls):
@@ -74,30 +88,112 @@ class Party(metaclass=PoolMeta):
                 })
 
     @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('//page[@id="pharma_customer_value"]', 'states', {
+                    'invisible': ~_valued,
+                    }, ['pharma_type']),
+            ]
+
+    @classmethod
+    def get_customer_value(cls, parties, names):
+        pool = Pool()
+        CustomerValue = pool.get('pharma.customer.value')
+        fields_ = {
+            'value_segment': 'segment',
+            'value_rank': 'rank',
+            'value_amount': 'amount',
+            'value_frequency': 'frequency',
+            'value_last_date': 'last_date',
+            }
+        result = {n: {p.id: None for p in parties} for n in names}
+        values = CustomerValue.of_parties(
+            [p.id for p in parties if p.pharma_type in VALUE_TYPES])
+        for party_id, record in values.items():
+            for name in names:
+                result[name][party_id] = getattr(record, fields_[name])
+        return result
+
+    @classmethod
+    def on_modification(cls, mode, parties, field_names=None):
+        super().on_modification(mode, parties, field_names=field_names)
+        if mode == 'create' or (mode == 'write'
+                and field_names & {'territory', 'pharma_type'}):
+            cls.assign_recruitment_owner(parties)
+
+    @classmethod
+    def assign_recruitment_owner(cls, parties):
+        """Give the prospective agents and distributors without an owner to
+        the commercial owner of their territory (or of its nearest
+        ancestor), and tell the owner and the owner's manager"""
+        to_assign = {}
+        for party in parties:
+            if (party.pharma_type in {'agent', 'distributor'}
+                    and not party.recruitment_owner
+                    and party.territory
+                    and party.lifecycle_stage in RECRUITMENT_STAGES):
+                owner = party.territory.get_commercial_owner()
+                if owner:
+                    to_assign.setdefault(owner, []).append(party)
+        if not to_assign:
+            return
+        cls.write(*sum(([p, {'recruitment_owner': o.id}]
+                    for o, p in to_assign.items()), []))
+        for owner, assigned in to_assign.items():
+            for party in assigned:
+                notify_employees([party], [owner],
+                    gettext('pharma_distributor.msg_recruitment_assigned_label',
+                        party=party.rec_name),
+                    gettext('pharma_distributor.msg_recruitment_assigned',
+                        party=party.rec_name,
+                        territory=party.territory.rec_name,
+                        employee=owner.rec_name),
+                    icon='tryton-info')
+
+    @classmethod
     def validate_fields(cls, parties, field_names):
         super().validate_fields(parties, field_names)
         if 'recruitment_owner' in field_names:
             cls.check_recruitment_owner(parties)
 
     @classmethod
-    def check_recruitment_owner(cls, parties):
-        "A medical representative may not recruit agents"
+    def rep_employees(cls, employees):
+        """The employees among employees whose users are medical
+        representatives and not commercial staff"""
         pool = Pool()
         ModelData = pool.get('ir.model.data')
         User = pool.get('res.user')
         rep = ModelData.get_id('pharma_hospital', 'group_pharma_rep')
         commercial = ModelData.get_id(
             'pharma_hospital', 'group_pharma_commercial')
-        owners = {p.recruitment_owner for p in parties if p.recruitment_owner}
-        if not owners:
-            return
-        with Transaction().set_context(_check_access=False):
-            users = User.search([('employees', 'in', [o.id for o in owners])])
+        employees = {e for e in employees if e}
         reps = set()
+        if not employees:
+            return reps
+        with Transaction().set_context(_check_access=False):
+            users = User.search(
+                [('employees', 'in', [e.id for e in employees])])
         for user in users:
             groups = {g.id for g in user.groups}
             if rep in groups and commercial not in groups:
-                reps |= {e for e in user.employees if e in owners}
+                reps |= {e for e in user.employees if e in employees}
+        return reps
+
+    @classmethod
+    def check_not_rep(cls, pairs):
+        "Refuse a territory owned by a medical representative"
+        reps = cls.rep_employees(e for _, e in pairs)
+        for territory, employee in pairs:
+            if employee in reps:
+                raise RecruitmentError(gettext(
+                        'pharma_distributor.msg_territory_owner_rep',
+                        territory=territory.rec_name,
+                        employee=employee.rec_name))
+
+    @classmethod
+    def check_recruitment_owner(cls, parties):
+        "A medical representative may not recruit agents"
+        reps = cls.rep_employees(p.recruitment_owner for p in parties)
         for party in parties:
             if party.recruitment_owner in reps:
                 raise RecruitmentError(gettext(
@@ -181,12 +277,11 @@ class Party(metaclass=PoolMeta):
                 gettext('pharma_distributor.msg_licence_expiry',
                     party=party.rec_name, date=party.licence_expiry))
 
-
     @classmethod
     def alert_churn(cls):
-        "Tell the owners of customers who stop buying"
-        from .report import Churn
-        Churn.alert()
+        "Tell the owners of customers who stop buying, once per episode"
+        from .churn import Churn
+        return Churn.alert()
 
 
 class Replace(metaclass=PoolMeta):
@@ -202,4 +297,5 @@ class Replace(metaclass=PoolMeta):
             ('pharma.inventory.line', 'distributor'),
             ('pharma.flow.alias', 'distributor'),
             ('pharma.flow.alias', 'party'),
+            ('pharma.churn.alert', 'party'),
             ]

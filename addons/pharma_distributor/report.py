@@ -1,22 +1,18 @@
 # This file is part of the pharma suite. See README.md for license terms.
 import calendar
 import datetime
-import statistics
-from collections import defaultdict
 
-from sql import Literal, Null, Union
+from sql import Literal, Null, Union, Window
 from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import DateTrunc
+from sql.functions import Abs, DateTrunc, Rank, RowNumber
 from sql.operators import Concat
 
-from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.pharma_hospital.report_query import ReportQueryMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
-
-from .tools import notify_employees
 
 SALE_STATES = ['confirmed', 'processing', 'done']
 
@@ -25,7 +21,7 @@ def _company():
     return Transaction().context.get('company', -1)
 
 
-class ChannelReconciliation(ModelSQL, ModelView):
+class ChannelReconciliation(ReportQueryMixin, ModelSQL, ModelView):
     "Sell-in, sell-out and reported inventory per distributor and month"
     __name__ = 'pharma.channel.reconciliation'
     company = fields.Many2One('company.company', "Company", readonly=True)
@@ -154,6 +150,35 @@ class ChannelReconciliation(ModelSQL, ModelView):
                 union.month])
 
     @classmethod
+    def _read_restriction(cls, ids):
+        "The months of the source lines whose ids are the rows' (see _sources)"
+        pool = Pool()
+        Flow = pool.get('pharma.flow.line')
+        Inventory = pool.get('pharma.inventory.line')
+        Move = pool.get('stock.move')
+        cursor = Transaction().connection.cursor()
+        flow = Flow.__table__()
+        inventory = Inventory.__table__()
+        move = Move.__table__()
+        sources = {
+            0: (flow, flow.month),
+            1: (inventory, inventory.month),
+            2: (inventory, inventory.next_month),
+            3: (move, move.effective_date),
+            }
+        in_ = fields.SQL_OPERATORS['in']
+        months = set()
+        for index, (table, column) in sources.items():
+            source_ids = [i // 4 for i in ids if i % 4 == index]
+            if source_ids:
+                cursor.execute(*table.select(column,
+                        where=in_(table.id, source_ids)))
+                months.update(d and d.replace(day=1) for d, in cursor)
+        if not months or None in months:
+            return None
+        return None, [('month', 'in', sorted(months))]
+
+    @classmethod
     def get_flags(cls, records, names):
         pool = Pool()
         Configuration = pool.get('pharma.configuration')
@@ -267,12 +292,25 @@ class SalesStatistics(ModelSQL, ModelView):
         return Union(sell_in, sell_out, all_=True)
 
 
+SEGMENTS = [
+    (None, ""),
+    ('core', "Core"),
+    ('loyal', "Loyal"),
+    ('big', "Big"),
+    ('regular', "Regular"),
+    ('dormant', "Dormant"),
+    ]
+
+
 class CustomerValue(ModelSQL, ModelView):
     "Customers ranked by volume, frequency and tenure (RFM)"
     __name__ = 'pharma.customer.value'
     company = fields.Many2One('company.company', "Company", readonly=True)
     party = fields.Many2One('party.party', "Customer", readonly=True,
         context={'company': Eval('company', -1)}, depends={'company'})
+    rank = fields.Integer("Rank", readonly=True,
+        help="The position of the customer by volume over 12 months.")
+    customers = fields.Integer("Customers Ranked", readonly=True)
     amount = fields.Numeric("Volume (12 months)", digits=(16, 2),
         readonly=True)
     frequency = fields.Integer("Purchases (12 months)", readonly=True)
@@ -282,20 +320,13 @@ class CustomerValue(ModelSQL, ModelView):
         'get_segment')
     tenure = fields.Function(fields.Integer("Tenure (days)"),
         'get_segment')
-    segment = fields.Function(fields.Selection([
-                (None, ""),
-                ('core', "Core"),
-                ('loyal', "Loyal"),
-                ('big', "Big"),
-                ('regular', "Regular"),
-                ('dormant', "Dormant"),
-                ], "Segment"), 'get_segment')
+    segment = fields.Function(fields.Selection(SEGMENTS, "Segment"),
+        'get_segment')
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('amount', 'DESC NULLS LAST'), ('frequency', 'DESC'),
-            ('id', 'ASC')]
+        cls._order = [('rank', 'ASC'), ('frequency', 'DESC'), ('id', 'ASC')]
 
     @classmethod
     def _purchases(cls):
@@ -325,11 +356,17 @@ class CustomerValue(ModelSQL, ModelView):
         start = Date.today() - datetime.timedelta(days=365)
         purchases = cls._purchases()
         recent = purchases.date >= start
+        amount = Coalesce(
+            Sum(Case((recent, purchases.amount), else_=0)), 0)
         return purchases.select(
             Min(purchases.id).as_('id'),
             purchases.company.as_('company'),
             purchases.party.as_('party'),
-            Sum(Case((recent, purchases.amount), else_=0)).as_('amount'),
+            Rank(window=Window([purchases.company],
+                    order_by=[amount.desc])).as_('rank'),
+            Count(purchases.company,
+                window=Window([purchases.company])).as_('customers'),
+            amount.as_('amount'),
             Count(Case((recent, purchases.date), else_=Null),
                 distinct=True).as_('frequency'),
             Min(purchases.date).as_('first_date'),
@@ -342,20 +379,23 @@ class CustomerValue(ModelSQL, ModelView):
         Date = pool.get('ir.date')
         today = Date.today()
         result = {n: {} for n in names}
-        amounts = sorted((r.amount or 0 for r in records), reverse=True)
-        big = amounts[max(len(amounts) // 5 - 1, 0)] if amounts else 0
         for record in records:
+            # the top fifth by volume of all the customers of the company
+            # (whatever records are read)
+            big_rank = max((record.customers or 0) // 5, 1)
             recency = (today - record.last_date).days if (
                 record.last_date) else None
             tenure = (today - record.first_date).days if (
                 record.first_date) else None
+            big = bool(record.rank and record.rank <= big_rank
+                and record.amount)
             if recency is None or recency > 180:
                 segment = 'dormant'
-            elif (record.amount or 0) >= big and (record.frequency or 0) >= 6:
+            elif big and (record.frequency or 0) >= 6:
                 segment = 'core'
             elif (record.frequency or 0) >= 6 and (tenure or 0) >= 365:
                 segment = 'loyal'
-            elif (record.amount or 0) >= big:
+            elif big:
                 segment = 'big'
             else:
                 segment = 'regular'
@@ -365,105 +405,239 @@ class CustomerValue(ModelSQL, ModelView):
                     result[name][record.id] = value
         return result
 
-
-class Churn:
-    "Purchase-decline detection (used by the party cron)"
-
     @classmethod
-    def purchases(cls, company):
-        "{party id: sorted [(date, amount)]} of orders and flow"
-        pool = Pool()
-        CustomerValue = pool.get('pharma.customer.value')
-        cursor = Transaction().connection.cursor()
-        with Transaction().set_context(company=company):
-            purchases = CustomerValue._purchases()
-            cursor.execute(*purchases.select(
-                    purchases.party, purchases.date, Sum(purchases.amount),
-                    where=purchases.date != Null,
-                    group_by=[purchases.party, purchases.date]))
-            result = defaultdict(list)
-            for party, date, amount in cursor:
-                if isinstance(date, str):
-                    date = datetime.date.fromisoformat(date)
-                result[party].append((date, float(amount or 0)))
-        for values in result.values():
-            values.sort()
+    def of_parties(cls, party_ids, company=None):
+        "{party id: record} of the parties that bought"
+        result = {}
+        if company is None:
+            company = _company()
+        if not party_ids or company is None or company < 0:
+            return result
+        with Transaction().set_context(company=company,
+                _check_access=False):
+            for record in cls.search([('party', 'in', list(party_ids))]):
+                result[record.party.id] = record
         return result
 
-    @classmethod
-    def check(cls, history, today, factor, drop):
-        """Return ('overdue', interval, days) or ('drop', percent) or None
-        for a sorted [(date, amount)] history"""
-        dates = [d for d, _ in history]
-        if len(dates) >= 3:
-            last = dates[-6:]
-            gaps = [(b - a).days for a, b in zip(last, last[1:])]
-            interval = statistics.median(gaps)
-            days = (today - dates[-1]).days
-            if interval > 0 and days > factor * interval:
-                return ('overdue', int(interval), days)
-        if drop:
-            start = today - datetime.timedelta(days=91)
-            recent = sum(a for d, a in history if start < d <= today)
-            year_start = start - datetime.timedelta(days=365)
-            year_end = today - datetime.timedelta(days=365)
-            before = sum(a for d, a in history
-                if year_start < d <= year_end)
-            if before > 0 and (before - recent) / before * 100 > drop:
-                return ('drop', round((before - recent) / before * 100))
-        return None
+
+class SalesComparison(ModelSQL, ModelView):
+    """Our shipments to each distributor (sell-in) against what it reports
+    it sold (sell-out) per product and month"""
+    __name__ = 'pharma.sales.comparison'
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    distributor = fields.Many2One('party.party', "Distributor", readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
+    product = fields.Many2One('product.product', "Product", readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
+    month = fields.Date("Month", readonly=True)
+    sell_in = fields.Float("Sell-in", readonly=True,
+        help="What we shipped to the distributor in the month.")
+    sell_out = fields.Float("Sell-out", readonly=True,
+        help="What the distributor reports it sold in the month.")
+    terminal = fields.Float("Sold to Hospitals", readonly=True,
+        help="The part of the sell-out sold to hospitals and pharmacies.")
+    gap = fields.Float("Gap", readonly=True,
+        help="Sell-in - sell-out.")
+    gap_percent = fields.Float("Gap (%)", digits=(16, 1), readonly=True,
+        help="The gap against the larger of sell-in and sell-out.")
+    flagged = fields.Boolean("Flagged", readonly=True,
+        help="The gap is above the tolerance of the configuration.")
 
     @classmethod
-    def alert(cls):
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('month', 'DESC'), ('distributor', 'ASC'),
+            ('product', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def _sell_in(cls):
+        "Done moves of customer shipments to distributors and agents"
+        pool = Pool()
+        Move = pool.get('stock.move')
+        Shipment = pool.get('stock.shipment.out')
+        Location = pool.get('stock.location')
+        Party = pool.get('party.party')
+        move = Move.__table__()
+        shipment = Shipment.__table__()
+        location = Location.__table__()
+        party = Party.__table__()
+        zero = Literal(0.0)
+        month = cls.month.sql_cast(DateTrunc('month', move.effective_date))
+        return move.join(shipment, condition=(
+                move.shipment == Concat('stock.shipment.out,', shipment.id))
+            ).join(party, condition=shipment.customer == party.id
+            ).select(
+            (move.id * 2).as_('id'), move.company.as_('company'),
+            shipment.customer.as_('distributor'),
+            move.product.as_('product'), month.as_('month'),
+            move.internal_quantity.as_('sell_in'),
+            zero.as_('sell_out'), zero.as_('terminal'),
+            where=(move.company == _company()) & (move.state == 'done')
+            & party.pharma_type.in_(['distributor', 'agent'])
+            & move.to_location.in_(location.select(
+                    location.id, where=location.type == 'customer')))
+
+    @classmethod
+    def _sell_out(cls):
+        "The flow lines reported by the distributors"
+        pool = Pool()
+        Flow = pool.get('pharma.flow.line')
+        Party = pool.get('party.party')
+        flow = Flow.__table__()
+        customer = Party.__table__()
+        zero = Literal(0.0)
+        return flow.join(customer, 'LEFT',
+            condition=flow.customer == customer.id).select(
+            (flow.id * 2 + 1).as_('id'), flow.company.as_('company'),
+            flow.distributor.as_('distributor'),
+            flow.product.as_('product'), flow.month.as_('month'),
+            zero.as_('sell_in'), flow.quantity.as_('sell_out'),
+            Case((customer.pharma_type.in_(['hospital', 'pharmacy']),
+                    flow.quantity), else_=zero).as_('terminal'),
+            where=(flow.company == _company()) & (flow.product != Null))
+
+    @classmethod
+    def _tolerance(cls):
+        "The gap tolerance (%) of the company (no record created on read)"
         pool = Pool()
         Configuration = pool.get('pharma.configuration')
-        Date = pool.get('ir.date')
+        with Transaction().set_context(_check_access=False):
+            configs = Configuration.search(
+                [('company', '=', _company())], limit=1)
+        value = configs[0].gap_tolerance if configs else None
+        if value is None:
+            value = Configuration.default_gap_tolerance()
+        return value
+
+    @classmethod
+    def table_query(cls):
+        tolerance = cls._tolerance() / 100
+        union = Union(cls._sell_in(), cls._sell_out(), all_=True)
+        sell_in = Sum(union.sell_in)
+        sell_out = Sum(union.sell_out)
+        gap = sell_in - sell_out
+        larger = Case((sell_in >= sell_out, sell_in), else_=sell_out)
+        return union.select(
+            Min(union.id).as_('id'),
+            union.company.as_('company'),
+            union.distributor.as_('distributor'),
+            union.product.as_('product'),
+            union.month.as_('month'),
+            sell_in.as_('sell_in'), sell_out.as_('sell_out'),
+            Sum(union.terminal).as_('terminal'),
+            gap.as_('gap'),
+            Case((larger > 0, Abs(gap) * 100.0 / larger),
+                else_=Literal(0.0)).as_('gap_percent'),
+            (Abs(gap) > larger * tolerance).as_('flagged'),
+            group_by=[union.company, union.distributor, union.product,
+                union.month])
+
+
+class FlowCoverage(ModelSQL, ModelView):
+    """Hospitals against the sales flow of their distributors: a hospital
+    buying through a distributor (purchase channel) should be in the
+    distributor's flow of every month the distributor reported"""
+    __name__ = 'pharma.flow.coverage'
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    hospital = fields.Many2One('party.party', "Hospital", readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
+    distributor = fields.Many2One('party.party', "Distributor", readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
+    month = fields.Date("Month", readonly=True)
+    expected = fields.Boolean("Purchase Channel", readonly=True,
+        help="The hospital buys through the distributor in this month.")
+    lines = fields.Integer("Flow Lines", readonly=True)
+    missing = fields.Integer("Missing", readonly=True,
+        help="1 when the hospital is missing from the flow (for sums).")
+    quantity = fields.Float("Quantity", readonly=True)
+    amount = fields.Numeric("Amount", digits=(16, 2), readonly=True)
+    status = fields.Selection([
+            ('ok', "In the Flow"),
+            ('missing', "Missing from the Flow"),
+            ('unexpected', "No Purchase Channel"),
+            ], "Status", readonly=True, sort=False,
+        help="Missing: a purchase channel but no flow this month although "
+        "the distributor reported its flow. No purchase channel: flow "
+        "without a channel recorded.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('month', 'DESC'), ('distributor', 'ASC'),
+            ('hospital', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Flow = pool.get('pharma.flow.line')
+        Channel = pool.get('pharma.purchase.channel')
         Party = pool.get('party.party')
-        Agreement = pool.get('pharma.agency.agreement')
-        Sale = pool.get('sale.sale')
-        company = Transaction().context.get('company')
-        if not company:
-            return []
-        config = Configuration.get_config(company)
-        today = Date.today()
-        factor = config.churn_factor or 1.5
-        history = cls.purchases(company)
-        alerts = []
-        for party_id, values in history.items():
-            result = cls.check(values, today, factor, config.churn_drop)
-            if result:
-                alerts.append((Party(party_id), result))
-        if not alerts:
-            return []
-        parties = [p for p, _ in alerts]
-        owners = defaultdict(set)
-        for agreement in Agreement.search([
-                    ('agent', 'in', [p.id for p in parties]),
-                    ('company', '=', company),
-                    ('owner', '!=', None),
-                    ]):
-            owners[agreement.agent.id].add(agreement.owner)
-        for sale in Sale.search([
-                    ('party', 'in', [p.id for p in parties]),
-                    ('company', '=', company),
-                    ('pharma_owner', '!=', None),
-                    ], order=[('sale_date', 'ASC NULLS FIRST')]):
-            owners[sale.party.id] = {sale.pharma_owner}
-        notified = []
-        for party, result in alerts:
-            employees = set(owners.get(party.id, set()))
-            if party.primary_rep:
-                employees.add(party.primary_rep)
-            if result[0] == 'overdue':
-                description = gettext('pharma_distributor.msg_churn_overdue',
-                    party=party.rec_name, interval=result[1],
-                    days=result[2])
-            else:
-                description = gettext('pharma_distributor.msg_churn_drop',
-                    party=party.rec_name, drop=result[1])
-            users = notify_employees([party], employees,
-                gettext('pharma_distributor.msg_churn_label',
-                    party=party.rec_name),
-                description)
-            notified.append((party, result, users))
-        return notified
+        company = _company()
+        zero = Literal(0.0)
+
+        # the months each distributor reported
+        reported_flow = Flow.__table__()
+        reported = reported_flow.select(
+            reported_flow.company.as_('company'),
+            reported_flow.distributor.as_('distributor'),
+            reported_flow.month.as_('month'),
+            where=reported_flow.company == company,
+            group_by=[reported_flow.company, reported_flow.distributor,
+                reported_flow.month])
+        channel = Channel.__table__()
+        hospital = Party.__table__()
+        start = cls.month.sql_cast(DateTrunc('month', channel.start_date))
+        expected = channel.join(reported, condition=(
+                (channel.distributor == reported.distributor)
+                & ((channel.start_date == Null) | (start <= reported.month))
+                & ((channel.end_date == Null)
+                    | (channel.end_date >= reported.month)))
+            ).join(hospital, condition=channel.hospital == hospital.id
+            ).select(
+            reported.company.as_('company'),
+            channel.hospital.as_('hospital'),
+            channel.distributor.as_('distributor'),
+            reported.month.as_('month'),
+            Literal(1).as_('expected'),
+            Literal(0).as_('lines'),
+            zero.as_('quantity'),
+            cls.amount.sql_cast(Literal(0)).as_('amount'),
+            where=hospital.pharma_type == 'hospital')
+
+        flow = Flow.__table__()
+        customer = Party.__table__()
+        present = flow.join(customer,
+            condition=flow.customer == customer.id).select(
+            flow.company.as_('company'),
+            flow.customer.as_('hospital'),
+            flow.distributor.as_('distributor'),
+            flow.month.as_('month'),
+            Literal(0).as_('expected'),
+            Literal(1).as_('lines'),
+            flow.quantity.as_('quantity'),
+            Coalesce(flow.amount, 0).as_('amount'),
+            where=(flow.company == company)
+            & (customer.pharma_type == 'hospital'))
+
+        union = Union(expected, present, all_=True)
+        is_expected = Max(union.expected) > 0
+        lines = Sum(union.lines)
+        return union.select(
+            RowNumber(window=Window([], order_by=[
+                        union.month.asc, union.distributor.asc,
+                        union.hospital.asc])).as_('id'),
+            union.company.as_('company'),
+            union.hospital.as_('hospital'),
+            union.distributor.as_('distributor'),
+            union.month.as_('month'),
+            is_expected.as_('expected'),
+            lines.as_('lines'),
+            Sum(union.quantity).as_('quantity'),
+            Sum(union.amount).as_('amount'),
+            Case((is_expected & (lines == 0), 1),
+                else_=0).as_('missing'),
+            Case((is_expected & (lines > 0), 'ok'),
+                (is_expected, 'missing'),
+                else_='unexpected').as_('status'),
+            group_by=[union.company, union.hospital, union.distributor,
+                union.month])
