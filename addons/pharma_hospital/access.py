@@ -1,5 +1,10 @@
 # This file is part of the pharma suite. See README.md for license terms.
 "Record rules also on the records a search reaches through relations"
+from types import MethodType
+
+from sql import Column, Null
+from sql.conditionals import Case
+
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.tools.domain_inversion import is_leaf
@@ -8,7 +13,47 @@ from trytond.transaction import Transaction
 _RELATIONS = (fields.Many2One, fields.One2Many, fields.Many2Many)
 
 
-class Party(metaclass=PoolMeta):
+def _rule_convert_order(field, name, tables, Model):
+    """Many2One.convert_order that orders by a value of the target only
+    for the target rows the user may read: the others sort as if the
+    relation were empty, so the order tells nothing about them"""
+    pool = Pool()
+    Rule = pool.get('ir.rule')
+    order = type(field).convert_order(field, name, tables, Model)
+    table, _ = tables[None]
+    target_tables = tables.get(field.name)
+    if (target_tables is None
+            or all(isinstance(o, Column) and o.table is table
+                for o in order)):
+        # by the foreign key itself, which the user reads with the record
+        return order
+    Target = field.get_target()
+    if not Rule.domain_get(Target.__name__, mode='read'):
+        return order
+    target, _ = target_tables[None]
+    readable = target.id.in_(Rule.query_get(Target.__name__))
+    return [Case((readable, o), else_=Null) for o in order]
+
+
+class RuleOrderMixin:
+    """Tryton joins the target of a Many2One to order by it without the
+    target's record rules, so ordering visible records by a field of a
+    hidden target would tell the user about the hidden record. With this
+    mixin the Many2One fields of the model order by the target's values
+    only where the user may read the target row (nested paths too when the
+    targets use the mixin)"""
+    __slots__ = ()
+
+    @classmethod
+    def __post_setup__(cls):
+        super().__post_setup__()
+        for field in cls._fields.values():
+            if (isinstance(field, fields.Many2One)
+                    and 'convert_order' not in vars(field)):
+                field.convert_order = MethodType(_rule_convert_order, field)
+
+
+class Party(RuleOrderMixin, metaclass=PoolMeta):
     __name__ = 'party.party'
 
     @classmethod

@@ -7,6 +7,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .access import RuleOrderMixin
 from .exceptions import CoverageError
 
 ROLES = [
@@ -16,7 +17,7 @@ ROLES = [
     ]
 
 
-class Coverage(ModelSQL, ModelView):
+class Coverage(RuleOrderMixin, ModelSQL, ModelView):
     "Which employee covers which hospital or doctor, and when"
     __name__ = 'pharma.coverage'
     company = fields.Many2One('company.company', "Company", required=True)

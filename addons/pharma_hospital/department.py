@@ -3,6 +3,8 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
 from trytond.pyson import Eval
 
+from .access import RuleOrderMixin
+
 
 class DepartmentType(DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'pharma.department.type'
@@ -22,7 +24,7 @@ class DepartmentType(DeactivableMixin, ModelSQL, ModelView):
         cls._order.insert(0, ('name', 'ASC'))
 
 
-class Department(DeactivableMixin, ModelSQL, ModelView):
+class Department(RuleOrderMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'pharma.hospital.department'
     hospital = fields.Many2One(
         'party.party', "Hospital", required=True, ondelete='CASCADE',

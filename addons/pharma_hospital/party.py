@@ -12,6 +12,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
+from .access import RuleOrderMixin
 from .exceptions import DoctorError
 from .tools import is_pinyin_query, normalize_name, pinyin_keys
 
@@ -537,7 +538,7 @@ class TherapeuticArea(ModelSQL, ModelView):
     code = fields.Char("Code")
 
 
-class PartyTherapeuticArea(ModelSQL):
+class PartyTherapeuticArea(RuleOrderMixin, ModelSQL):
     __name__ = 'party.party-pharma.therapeutic.area'
     party = fields.Many2One(
         'party.party', "Party", required=True, ondelete='CASCADE')
@@ -545,7 +546,7 @@ class PartyTherapeuticArea(ModelSQL):
         'pharma.therapeutic.area', "Area", required=True, ondelete='CASCADE')
 
 
-class LifecycleHistory(ModelSQL, ModelView):
+class LifecycleHistory(RuleOrderMixin, ModelSQL, ModelView):
     __name__ = 'pharma.lifecycle.history'
     party = fields.Many2One(
         'party.party', "Party", required=True, ondelete='CASCADE')

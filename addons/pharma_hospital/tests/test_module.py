@@ -605,6 +605,105 @@ class PharmaHospitalTestCase(
         self.assertEqual(Party(d2.id).name, "李医生")
 
     @with_transaction()
+    def test_rep_order_hidden(self):
+        "Ordering by a hidden record's field tells a rep nothing about it"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Department = pool.get('pharma.hospital.department')
+        Coverage = pool.get('pharma.coverage')
+        data = self._pharma_setup()
+        company = data['company']
+        # two hospitals hidden from rep1 whose names (and departments)
+        # sort opposite to their doctors, whom rep1 covers
+        h_alpha, h_zulu = Party.create([{
+                    'name': "Alpha Hospital", 'pharma_type': 'hospital',
+                    'territory': data['t2'].id,
+                    }, {
+                    'name': "Zulu Hospital", 'pharma_type': 'hospital',
+                    'territory': data['t2'].id,
+                    }])
+        dep_alpha, dep_zulu = Department.create([{
+                    'hospital': h_alpha.id, 'name': "Alpha Ward",
+                    }, {
+                    'hospital': h_zulu.id, 'name': "Zulu Ward",
+                    }])
+        doc_a, doc_z = Party.create([{
+                    'name': "Doctor A", 'pharma_type': 'doctor',
+                    'hospital': h_zulu.id, 'department': dep_zulu.id,
+                    }, {
+                    'name': "Doctor Z", 'pharma_type': 'doctor',
+                    'hospital': h_alpha.id, 'department': dep_alpha.id,
+                    }])
+        cov_a, cov_z = Coverage.create([{
+                    'company': company.id,
+                    'employee': data['rep1_employee'].id,
+                    'party': p.id, 'role': 'primary',
+                    'start_date': data['today'],
+                    } for p in [doc_a, doc_z]])
+        doctors = [('id', 'in', [doc_a.id, doc_z.id])]
+        by_hospital = [
+            [('hospital.name', 'ASC'), ('id', 'ASC')],
+            [('hospital', 'ASC'), ('id', 'ASC')],
+            [('department.name', 'ASC'), ('id', 'ASC')],
+            [('department', 'ASC'), ('id', 'ASC')],
+            [('department.hospital.name', 'ASC'), ('id', 'ASC')],
+            ]
+
+        with self._as_user(data['rep1_user'], company):
+            self.assertEqual(
+                Party.search([('id', 'in', [h_alpha.id, h_zulu.id])]), [])
+            for order in by_hospital:
+                # as for a user who sees neither hospital: by id
+                self.assertEqual(
+                    Party.search(doctors, order=order), [doc_a, doc_z],
+                    msg=order)
+                self.assertEqual(
+                    [r['id'] for r in Party.search_read(
+                            doctors, order=order, fields_names=['name'])],
+                    [doc_a.id, doc_z.id], msg=order)
+            self.assertEqual(Party.search(doctors,
+                    order=[('hospital.name', 'DESC'), ('id', 'DESC')]),
+                [doc_z, doc_a])
+            # Tryton adds the id to the order of a limited search
+            self.assertEqual(Party.search(doctors,
+                    order=[('hospital.name', 'ASC')], limit=1), [doc_a])
+            self.assertEqual(Party.search(doctors,
+                    order=[('hospital.name', 'ASC')], offset=1), [doc_z])
+            # ordering by the id of the hidden hospital reveals nothing new
+            self.assertEqual(Party.search(doctors,
+                    order=[('hospital.id', 'DESC')]), [doc_a, doc_z])
+            # through a visible record of another model
+            self.assertEqual(Coverage.search(
+                    [('id', 'in', [cov_a.id, cov_z.id])],
+                    order=[('party.hospital.name', 'ASC'), ('id', 'ASC')]),
+                [cov_a, cov_z])
+            # the readable hospital still orders
+            d1, d1b = data['d1'], data['d1b']
+            self.assertEqual(Party.search(
+                    [('id', 'in', [d1.id, doc_a.id])],
+                    order=[('hospital.name', 'ASC NULLS LAST')]),
+                [d1, doc_a])
+            self.assertEqual(Party.search(
+                    [('id', 'in', [d1.id, doc_a.id])],
+                    order=[('hospital.name', 'ASC NULLS FIRST')]),
+                [doc_a, d1])
+
+        # the manager sees both hospitals and their true order
+        with self._as_user(data['manager1_user'], company):
+            for order in by_hospital:
+                self.assertEqual(
+                    Party.search(doctors, order=order), [doc_z, doc_a],
+                    msg=order)
+            self.assertEqual(Coverage.search(
+                    [('id', 'in', [cov_a.id, cov_z.id])],
+                    order=[('party.hospital.name', 'ASC'), ('id', 'ASC')]),
+                [cov_z, cov_a])
+        # and without access check
+        self.assertEqual(Party.search(doctors,
+                order=[('hospital.name', 'ASC'), ('id', 'ASC')]),
+            [doc_z, doc_a])
+
+    @with_transaction()
     def test_rep_access_after_transfer(self):
         "After a transfer the former rep sees none of the accounts"
         pool = Pool()
