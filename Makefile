@@ -63,7 +63,7 @@ demo-data: install sao $(LOCAL_CONFIG)
 
 serve: install sao $(LOCAL_CONFIG)
 	@echo "==> Serving the web client at http://127.0.0.1:8000/ (database $(DEMO_DB), Ctrl-C to stop)"
-	$(VENV)/bin/trytond -c $(CONFIG) $(LOCAL_CONFIG) -d $(DEMO_DB)
+	PYTHONOPTIMIZE=1 $(VENV)/bin/trytond -c $(CONFIG) $(LOCAL_CONFIG) -d $(DEMO_DB)
 
 demo: demo-data serve
 

@@ -12,6 +12,11 @@ class Configuration(metaclass=PoolMeta):
     freq_a = fields.Integer("A-Tier Visits per Month")
     freq_b = fields.Integer("B-Tier Visits per Month")
     freq_c = fields.Integer("C-Tier Visits per Month")
+    call_frequencies = fields.One2Many(
+        'pharma.call.frequency', 'configuration', "Product-Line Frequencies",
+        help="Visits per month by doctor tier for the doctors of a "
+        "product line (therapeutic area); they replace the tier "
+        "frequencies above for those doctors.")
     over_visit_limit = fields.Integer("Over-Visit Limit per Month",
         help="More calls a month on one doctor are flagged.")
     event_period_days = fields.Integer("Event Period Days",
@@ -74,11 +79,32 @@ class Configuration(metaclass=PoolMeta):
         return 0
 
     def get_frequency(self, party):
-        "Target calls per month for the doctor"
+        """Target calls per month for the doctor: the VIP frequency, else
+        the highest of its product-line targets (one call can detail the
+        products of several lines), else the tier frequency"""
         if getattr(party, 'vip', False) and party.vip_frequency:
             return party.vip_frequency
+        lines = self.get_line_frequencies(party)
+        if lines:
+            return max(lines.values())
         return {
             'A': self.freq_a,
             'B': self.freq_b,
             'C': self.freq_c,
             }.get(getattr(party, 'doctor_tier', None)) or 0
+
+    def get_line_frequencies(self, party):
+        """Target calls per month of the doctor per product line:
+        {therapeutic area: visits} for the doctor's therapeutic areas
+        with a product-line frequency"""
+        if getattr(party, 'pharma_type', None) != 'doctor':
+            return {}
+        areas = {a.id for a in (party.therapeutic_areas or [])}
+        tier = getattr(party, 'doctor_tier', None)
+        result = {}
+        for line in (getattr(self, 'call_frequencies', None) or []):
+            if line.therapeutic_area.id in areas:
+                frequency = line.get_frequency(tier)
+                if frequency:
+                    result[line.therapeutic_area] = frequency
+        return result

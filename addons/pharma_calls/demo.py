@@ -1,7 +1,9 @@
 # This file is part of the pharma suite. See README.md for license terms.
 """Demo data of pharma_calls: a quarter of calls of rep1 and rep2 on the
-doctors they cover, their weekly plans (the current one of rep1 submitted)
-and two academic events."""
+doctors they cover, their weekly plans (the current one of rep1 submitted),
+two academic events, call frequencies per product line, and the samples of
+each rep on stock with this month's counts (rep1's confirmed with a
+difference, flagged to the manager; rep2's to count)."""
 import datetime
 from decimal import Decimal
 
@@ -222,3 +224,78 @@ def create_demo(ctx):
     Invitation.create(invitations)
     progress("pharma_calls: %s calls, %s plans, %s events" % (
             len(call_values), len(plans), len(events)))
+    create_frequencies(ctx, products)
+    create_samples(ctx, reps, products)
+
+
+def create_frequencies(ctx, products):
+    "Call frequencies of the product lines of the promoted drugs"
+    pool = ctx['pool']
+    Configuration = pool.get('pharma.configuration')
+    config = Configuration.get_config(ctx['company'])
+    areas = []
+    for product in products:
+        area = product.template.therapeutic_area
+        if area and area not in areas:
+            areas.append(area)
+    existing = {f.therapeutic_area for f in config.call_frequencies}
+    values = []
+    for area, (freq_a, freq_b, freq_c) in zip(areas, [(6, 3, 1), (3, 2, 1)]):
+        if area not in existing:
+            values.append({
+                    'therapeutic_area': area.id,
+                    'freq_a': freq_a, 'freq_b': freq_b, 'freq_c': freq_c,
+                    })
+    if values:
+        Configuration.write([config], {
+                'call_frequencies': [('create', values)]})
+        ctx['progress']("pharma_calls: %s product-line frequencies"
+            % len(values))
+
+
+def create_samples(ctx, reps, products):
+    """A sample location per rep with two drugs, and this month's sample
+    counts"""
+    pool = ctx['pool']
+    company = ctx['company']
+    Location = pool.get('stock.location')
+    Move = pool.get('stock.move')
+    Employee = pool.get('company.employee')
+    Inventory = pool.get('stock.inventory')
+    InventoryLine = pool.get('stock.inventory.line')
+    goods = [p for p in products if p.type == 'goods'][:2]
+    supplier = Location.search([('type', '=', 'supplier')], limit=1)
+    warehouse = Location.search([('type', '=', 'warehouse')], limit=1)
+    if not goods or not supplier or not warehouse:
+        return
+    reps = [r for r in reps if not r.sample_location]
+    if not reps:
+        return
+    ctx['progress']("pharma_calls: samples of the reps and their counts")
+    bags = Location.create([{
+                'name': "样品 %s" % rep.party.name,
+                'type': 'storage',
+                'parent': warehouse[0].id,
+                } for rep in reps])
+    for rep, bag in zip(reps, bags):
+        rep.sample_location = bag
+    Employee.save(reps)
+    moves = [Move(
+            product=product, unit=product.default_uom, quantity=50,
+            from_location=supplier[0], to_location=bag, company=company,
+            unit_price=Decimal(1),
+            currency=company.currency,
+            effective_date=ctx['today'] - datetime.timedelta(days=30))
+        for bag in bags for product in goods]
+    Move.save(moves)
+    Move.do(moves)
+    counts = Inventory.create_sample_counts(reps, date=ctx['today'])
+    if counts:
+        # rep1 counted two samples less of the first drug than expected
+        count = counts[0]
+        lines = list(count.lines)
+        for line in lines:
+            line.quantity = line.expected_quantity - (
+                2 if line.product == goods[0] else 0)
+        InventoryLine.save(lines)
+        Inventory.confirm([count])

@@ -11,4 +11,6 @@ class Cron(metaclass=PoolMeta):
         cls.method.selection.extend([
                 ('pharma.weekly.plan|close_weeks', "Close Weekly Plans"),
                 ('pharma.call|send_alerts', "Send Call Alerts"),
+                ('stock.inventory|create_sample_counts',
+                    "Create Sample Counts"),
                 ])

@@ -35,6 +35,11 @@ class Party(metaclass=PoolMeta):
         fields.Integer("Target Calls per Month"), 'get_call_target')
     over_visited = fields.Function(
         fields.Boolean("Over-Visited"), 'get_call_target')
+    call_lines = fields.One2Many(
+        'pharma.call.doctor.line', 'doctor', "Calls per Product Line",
+        readonly=True,
+        help="This month's planned and done calls against the target of "
+        "each product line of the doctor.")
 
     @classmethod
     def get_call_stats(cls, parties, names):

@@ -6,7 +6,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
-from trytond.pyson import Eval, If
+from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
 from .call import is_clerk_or_admin, user_employee_ids
@@ -283,10 +283,15 @@ class WeeklyPlan(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Employee = pool.get('company.employee')
         cls.check_supervisor(plans)
-        employee = Transaction().context.get('employee')
+        context = Transaction().context
+        employee = context.get('employee')
         cls.write(plans, {
                 'approved_by': Employee(employee).id if employee else None,
                 })
+        if context.get('pharma_plan_approve_next'):
+            # the team list: the next plan becomes the current row, so its
+            # approve button acts on the first click
+            return 'next'
 
     @classmethod
     @ModelView.button
@@ -459,7 +464,9 @@ class CyclePlan(ModelSQL, ModelView):
     @classmethod
     @ModelView.button
     def generate(cls, plans):
-        "Fill the lines from the covered doctors and their tier frequency"
+        """Fill the lines from the covered doctors: one line per product
+        line with a frequency for the doctor, else one line with the tier
+        (or VIP) frequency"""
         pool = Pool()
         Coverage = pool.get('pharma.coverage')
         Line = pool.get('pharma.cycle.plan.line')
@@ -469,7 +476,8 @@ class CyclePlan(ModelSQL, ModelView):
             config = Configuration.get_config(plan.company)
             months = max(1, round(
                     (plan.end_date - plan.start_date).days / 30))
-            existing = {l.party.id for l in plan.lines}
+            existing = {(l.party.id, l.therapeutic_area)
+                for l in plan.lines}
             coverages = Coverage.search([
                     ('employee', '=', plan.employee.id),
                     ('start_date', '<=', plan.end_date),
@@ -479,17 +487,21 @@ class CyclePlan(ModelSQL, ModelView):
                         ],
                     ('party.pharma_type', '=', 'doctor'),
                     ])
-            for party in {c.party for c in coverages}:
-                if party.id in existing:
-                    continue
-                frequency = config.get_frequency(party)
-                if not frequency:
-                    continue
-                vlist.append({
-                        'plan': plan.id,
-                        'party': party.id,
-                        'target_calls': frequency * months,
-                        })
+            for party in sorted({c.party for c in coverages},
+                    key=lambda p: p.id):
+                vip = party.vip and party.vip_frequency
+                lines = {} if vip else config.get_line_frequencies(party)
+                if not lines:
+                    lines = {None: config.get_frequency(party)}
+                for area, frequency in lines.items():
+                    if not frequency or (party.id, area) in existing:
+                        continue
+                    vlist.append({
+                            'plan': plan.id,
+                            'party': party.id,
+                            'therapeutic_area': area.id if area else None,
+                            'target_calls': frequency * months,
+                            })
         if vlist:
             Line.create(vlist)
 
@@ -502,7 +514,17 @@ class CyclePlanLine(ModelSQL, ModelView):
     party = fields.Many2One(
         'party.party', "Doctor", required=True, ondelete='CASCADE',
         domain=[('pharma_type', '=', 'doctor')])
-    product = fields.Many2One('product.product', "Product")
+    therapeutic_area = fields.Many2One(
+        'pharma.therapeutic.area', "Product Line",
+        states={
+            'readonly': Bool(Eval('product')),
+            },
+        help="Only the calls detailing a product of the line count.")
+    product = fields.Many2One('product.product', "Product",
+        states={
+            'readonly': Bool(Eval('therapeutic_area')),
+            },
+        help="Only the calls detailing the product count.")
     target_calls = fields.Integer("Target Calls", required=True)
     done_calls = fields.Function(
         fields.Integer("Done Calls"), 'get_done_calls')
@@ -535,13 +557,21 @@ class CyclePlanLine(ModelSQL, ModelView):
                     ])
             count = defaultdict(int)
             count_product = defaultdict(int)
+            count_area = defaultdict(int)
             for call in calls:
                 count[call.party.id] += 1
                 for product in {p.product.id for p in call.products}:
                     count_product[call.party.id, product] += 1
+                for area in {p.product.template.therapeutic_area.id
+                        for p in call.products
+                        if p.product.template.therapeutic_area}:
+                    count_area[call.party.id, area] += 1
             for line in plan_lines:
                 if line.product:
                     done = count_product[line.party.id, line.product.id]
+                elif line.therapeutic_area:
+                    done = count_area[
+                        line.party.id, line.therapeutic_area.id]
                 else:
                     done = count[line.party.id]
                 if 'done_calls' in names:

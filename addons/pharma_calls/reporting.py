@@ -1,11 +1,14 @@
 # This file is part of the pharma suite. See README.md for license terms.
 import datetime
+from decimal import Decimal
 
-from sql import Null
+from sql import Literal, Null, Union
 from sql.aggregate import Count, Max, Min, Sum
-from sql.conditionals import Case
+from sql.conditionals import Case, Coalesce
+from sql.functions import DateTrunc
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.pharma_hospital.report_query import ReportQueryMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -131,7 +134,7 @@ class CallAbstract(ModelSQL, ModelView):
         return where
 
 
-class CallRepDay(CallAbstract):
+class CallRepDay(ReportQueryMixin, CallAbstract):
     "Calls per Representative and Day"
     __name__ = 'pharma.call.report.rep_day'
     date = fields.Date("Date")
@@ -160,6 +163,32 @@ class CallRepDay(CallAbstract):
     def _group_by(cls, tables):
         call = tables['call']
         return super()._group_by(tables) + [cls.date.sql_cast(call.date)]
+
+    @classmethod
+    def _read_restriction(cls, ids):
+        "The days and representatives of the calls that are the rows' ids"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        call = Call.__table__()
+        cursor = Transaction().connection.cursor()
+        context = Transaction().context
+        days, employees = set(), set()
+        cursor.execute(*call.select(call.date, call.employee,
+                where=fields.SQL_OPERATORS['in'](call.id, ids)))
+        for date, employee in cursor:
+            days.add(date and date.date())
+            employees.add(employee)
+        if not days or None in days:
+            return None
+        from_date, to_date = min(days), max(days)
+        if context.get('from_date'):
+            from_date = max(from_date, context['from_date'])
+        if context.get('to_date'):
+            to_date = min(to_date, context['to_date'])
+        clauses = []
+        if None not in employees:
+            clauses.append(('employee', 'in', sorted(employees)))
+        return {'from_date': from_date, 'to_date': to_date}, clauses
 
 
 class Coverage(CallAbstract):
@@ -324,3 +353,390 @@ class FollowupOverdue(CallAbstract):
         if context.get('representative'):
             where &= call.employee == context['representative']
         return where
+
+
+def _period():
+    "The bounds of the context's period as (from date, to date, start, end)"
+    context = Transaction().context
+    from_date = context.get('from_date')
+    to_date = context.get('to_date')
+    start = end = None
+    if from_date:
+        start = datetime.datetime.combine(from_date, datetime.time())
+    if to_date:
+        end = datetime.datetime.combine(
+            to_date + datetime.timedelta(days=1), datetime.time())
+    return from_date, to_date, start, end
+
+
+def _territory_hospitals():
+    """A query of the hospitals of the context's territory (and below), or
+    None without a territory"""
+    pool = Pool()
+    Territory = pool.get('pharma.territory')
+    Party = pool.get('party.party')
+    territory = Transaction().context.get('territory')
+    if not territory:
+        return None
+    territories = [t.id for t in Territory.search([
+                ('parent', 'child_of', [territory]),
+                ])]
+    party = Party.__table__()
+    return party.select(party.id,
+        where=party.territory.in_(territories or [-1]))
+
+
+def _product_calls():
+    """A query of the calls detailing the context's product, or None
+    without a product"""
+    pool = Pool()
+    CallProduct = pool.get('pharma.call.product')
+    product = Transaction().context.get('product')
+    if not product:
+        return None
+    line = CallProduct.__table__()
+    return line.select(line.call, where=line.product == product)
+
+
+class RepKPI(ModelSQL, ModelView):
+    """Representative KPIs over the period: calls, coverage of the target
+    departments, data quality and academic events"""
+    __name__ = 'pharma.call.report.rep_kpi'
+    company = fields.Many2One('company.company', "Company")
+    employee = fields.Many2One('company.employee', "Representative")
+    calls = fields.Integer("Done Calls")
+    doctors = fields.Integer("Doctors Reached")
+    hospitals = fields.Integer("Hospitals Reached")
+    target_departments = fields.Integer("Target Departments",
+        help="The target departments of the hospitals the representative "
+        "covers in the period.")
+    departments_reached = fields.Integer("Target Departments Reached",
+        help="The target departments of the covered hospitals with a done "
+        "call of the representative in the period.")
+    department_coverage = fields.Float("Department Coverage", digits=(3, 2),
+        help="The target departments reached against all of them.")
+    quality_score = fields.Float("Data Quality", digits=(16, 1),
+        help="The average data-quality score of the hospitals and doctors "
+        "the representative covers today.")
+    events = fields.Integer("Events Held",
+        help="The done academic events the representative organised in "
+        "the period.")
+    doctors_attended = fields.Integer("Doctors Attended",
+        help="The doctors the representative invited who attended an "
+        "academic event of the period.")
+    event_cost = fields.Numeric("Event Cost", digits=(16, 2),
+        help="The cost of the attended invitations of the representative.")
+    cost_per_doctor = fields.Function(fields.Numeric(
+            "Event Cost per Doctor", digits=(16, 2)), 'get_cost_per_doctor')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__ = set()
+        cls._order = [('calls', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Coverage = pool.get('pharma.coverage')
+        Party = pool.get('party.party')
+        Department = pool.get('pharma.hospital.department')
+        Event = pool.get('pharma.event')
+        Invitation = pool.get('pharma.event.invitation')
+        Employee = pool.get('company.employee')
+        QualityRep = pool.get('pharma.quality.rep')
+        context = Transaction().context
+        company = context.get('company', -1)
+        representative = context.get('representative')
+        product = context.get('product')
+        from_date, to_date, start, end = _period()
+        hospitals = _territory_hospitals()
+        product_calls = _product_calls()
+
+        def call_where(call):
+            where = (call.company == company) & (call.state == 'done')
+            if start:
+                where &= call.date >= start
+            if end:
+                where &= call.date < end
+            if representative:
+                where &= call.employee == representative
+            if hospitals is not None:
+                where &= call.hospital.in_(hospitals)
+            if product_calls is not None:
+                where &= call.id.in_(product_calls)
+            return where
+
+        call = Call.__table__()
+        calls = call.select(
+            call.employee.as_('employee'),
+            Count(call.id).as_('calls'),
+            Count(call.party, distinct=True).as_('doctors'),
+            Count(call.hospital, distinct=True).as_('hospitals'),
+            where=call_where(call),
+            group_by=[call.employee])
+
+        coverage = Coverage.__table__()
+        hospital = Party.__table__()
+        department = Department.__table__()
+        where = ((coverage.company == company)
+            & (hospital.pharma_type == 'hospital')
+            & (department.target == Literal(True))
+            & (department.active == Literal(True)))
+        if to_date:
+            where &= coverage.start_date <= to_date
+        if from_date:
+            where &= ((coverage.end_date == Null)
+                | (coverage.end_date >= from_date))
+        if representative:
+            where &= coverage.employee == representative
+        if hospitals is not None:
+            where &= hospital.id.in_(hospitals)
+        covered = (coverage
+            .join(hospital, condition=coverage.party == hospital.id)
+            .join(department, condition=department.hospital == hospital.id)
+            .select(
+                coverage.employee.as_('employee'),
+                department.id.as_('department'),
+                where=where,
+                group_by=[coverage.employee, department.id]))
+        call = Call.__table__()
+        reached = call.select(
+            call.employee.as_('employee'),
+            call.department.as_('department'),
+            where=call_where(call) & (call.department != Null),
+            group_by=[call.employee, call.department])
+        departments = covered.join(reached, 'LEFT',
+            condition=(reached.employee == covered.employee)
+            & (reached.department == covered.department)).select(
+                covered.employee.as_('employee'),
+                Count(covered.department).as_('total'),
+                Count(reached.department).as_('reached'),
+                group_by=[covered.employee])
+
+        quality = QualityRep.table_query()
+
+        event = Event.__table__()
+        where = (event.company == company) & (event.state == 'done')
+        if start:
+            where &= event.date >= start
+        if end:
+            where &= event.date < end
+        if product:
+            where &= event.product == product
+        held = event.select(
+            event.organiser.as_('employee'),
+            Count(event.id).as_('events'),
+            where=where,
+            group_by=[event.organiser])
+        invitation = Invitation.__table__()
+        event = Event.__table__()
+        where = ((event.company == company) & (event.state != 'cancelled')
+            & (invitation.state == 'attended'))
+        if start:
+            where &= event.date >= start
+        if end:
+            where &= event.date < end
+        if product:
+            where &= event.product == product
+        attended = invitation.join(event,
+            condition=invitation.event == event.id).select(
+                invitation.invited_by.as_('employee'),
+                Count(invitation.doctor, distinct=True).as_('doctors'),
+                Sum(Coalesce(invitation.cost, 0)).as_('cost'),
+                where=where,
+                group_by=[invitation.invited_by])
+
+        sources = [calls, departments]
+        if hospitals is None:
+            sources += [quality, held, attended]
+        base = Union(*(s.select(s.employee.as_('employee'))
+                for s in sources))
+        employee = Employee.__table__()
+        where = employee.company == company
+        if representative:
+            where &= employee.id == representative
+        total = Coalesce(departments.total, 0)
+        reached_ = Coalesce(departments.reached, 0)
+        coverage_ = cls.department_coverage.sql_cast
+        return (base
+            .join(employee, condition=employee.id == base.employee)
+            .join(calls, 'LEFT', condition=calls.employee == base.employee)
+            .join(departments, 'LEFT',
+                condition=departments.employee == base.employee)
+            .join(quality, 'LEFT',
+                condition=quality.employee == base.employee)
+            .join(held, 'LEFT', condition=held.employee == base.employee)
+            .join(attended, 'LEFT',
+                condition=attended.employee == base.employee)
+            .select(
+                base.employee.as_('id'),
+                employee.company.as_('company'),
+                base.employee.as_('employee'),
+                Coalesce(calls.calls, 0).as_('calls'),
+                Coalesce(calls.doctors, 0).as_('doctors'),
+                Coalesce(calls.hospitals, 0).as_('hospitals'),
+                total.as_('target_departments'),
+                reached_.as_('departments_reached'),
+                Case((total > 0, coverage_(reached_) / coverage_(total)),
+                    else_=0.0).as_('department_coverage'),
+                quality.average_score.as_('quality_score'),
+                Coalesce(held.events, 0).as_('events'),
+                Coalesce(attended.doctors, 0).as_('doctors_attended'),
+                cls.event_cost.sql_cast(
+                    Coalesce(attended.cost, 0)).as_('event_cost'),
+                where=where))
+
+    def get_cost_per_doctor(self, name):
+        if not self.doctors_attended:
+            return None
+        cost = Decimal(str(self.event_cost or 0))
+        return (cost / self.doctors_attended).quantize(Decimal('0.01'))
+
+
+class HospitalSales(ModelSQL, ModelView):
+    """Process against result: the calls and the coverage of each hospital
+    beside its sales (sell-out flow) per month"""
+    __name__ = 'pharma.call.report.hospital_sales'
+    company = fields.Many2One('company.company', "Company")
+    hospital = fields.Many2One('party.party', "Hospital", required=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
+    territory = fields.Many2One('pharma.territory', "Territory")
+    month = fields.Date("Month")
+    calls = fields.Integer("Done Calls")
+    doctors = fields.Integer("Doctors Reached")
+    departments_reached = fields.Integer("Target Departments Reached")
+    target_departments = fields.Integer("Target Departments")
+    department_coverage = fields.Float("Department Coverage", digits=(3, 2))
+    quantity = fields.Float("Sales Quantity",
+        help="The quantity of the sell-out flow to the hospital.")
+    amount = fields.Numeric("Sales Amount", digits=(16, 2),
+        help="The amount of the sell-out flow to the hospital.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # who may read the hospital reads its row
+        cls.__access__.add('hospital')
+        cls._order = [('month', 'DESC'), ('amount', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Coverage = pool.get('pharma.coverage')
+        Party = pool.get('party.party')
+        Department = pool.get('pharma.hospital.department')
+        Flow = pool.get('pharma.flow.line')
+        context = Transaction().context
+        company = context.get('company', -1)
+        representative = context.get('representative')
+        product = context.get('product')
+        from_date, to_date, start, end = _period()
+        hospitals = _territory_hospitals()
+        product_calls = _product_calls()
+
+        call = Call.__table__()
+        department = Department.__table__()
+        where = ((call.company == company) & (call.state == 'done')
+            & (call.hospital != Null))
+        if start:
+            where &= call.date >= start
+        if end:
+            where &= call.date < end
+        if representative:
+            where &= call.employee == representative
+        if hospitals is not None:
+            where &= call.hospital.in_(hospitals)
+        if product_calls is not None:
+            where &= call.id.in_(product_calls)
+        calls = call.join(department, 'LEFT',
+            condition=(call.department == department.id)
+            & (department.target == Literal(True))).select(
+                (call.id * 2).as_('id'),
+                call.company.as_('company'),
+                call.hospital.as_('hospital'),
+                cls.month.sql_cast(
+                    DateTrunc('month', call.date)).as_('month'),
+                call.id.as_('call'),
+                call.party.as_('doctor'),
+                department.id.as_('department'),
+                cls.quantity.sql_cast(Literal(0)).as_('quantity'),
+                cls.amount.sql_cast(Literal(0)).as_('amount'),
+                where=where)
+
+        flow = Flow.__table__()
+        customer = Party.__table__()
+        where = ((flow.company == company)
+            & (customer.pharma_type == 'hospital'))
+        if from_date:
+            where &= flow.date >= from_date
+        if to_date:
+            where &= flow.date <= to_date
+        if hospitals is not None:
+            where &= flow.customer.in_(hospitals)
+        if product:
+            where &= flow.product == product
+        if representative:
+            coverage = Coverage.__table__()
+            covered = Party.__table__()
+            covered_where = ((coverage.company == company)
+                & (coverage.employee == representative))
+            if to_date:
+                covered_where &= coverage.start_date <= to_date
+            if from_date:
+                covered_where &= ((coverage.end_date == Null)
+                    | (coverage.end_date >= from_date))
+            where &= flow.customer.in_(coverage.join(covered,
+                    condition=coverage.party == covered.id).select(
+                    Case((covered.pharma_type == 'hospital', covered.id),
+                        else_=covered.hospital),
+                    where=covered_where))
+        flows = flow.join(customer,
+            condition=flow.customer == customer.id).select(
+                (flow.id * 2 + 1).as_('id'),
+                flow.company.as_('company'),
+                flow.customer.as_('hospital'),
+                flow.month.as_('month'),
+                cls.calls.sql_cast(Literal(None)).as_('call'),
+                cls.calls.sql_cast(Literal(None)).as_('doctor'),
+                cls.calls.sql_cast(Literal(None)).as_('department'),
+                flow.quantity.as_('quantity'),
+                flow.amount.as_('amount'),
+                where=where)
+
+        lines = Union(calls, flows, all_=True)
+        department = Department.__table__()
+        targets = department.select(
+            department.hospital.as_('hospital'),
+            Count(department.id).as_('total'),
+            where=(department.target == Literal(True))
+            & (department.active == Literal(True)),
+            group_by=[department.hospital])
+        hospital = Party.__table__()
+        total = Coalesce(Max(targets.total), 0)
+        reached = Count(lines.department, distinct=True)
+        coverage_ = cls.department_coverage.sql_cast
+        return (lines
+            .join(hospital, condition=lines.hospital == hospital.id)
+            .join(targets, 'LEFT',
+                condition=targets.hospital == lines.hospital)
+            .select(
+                Min(lines.id).as_('id'),
+                lines.company.as_('company'),
+                lines.hospital.as_('hospital'),
+                hospital.territory.as_('territory'),
+                lines.month.as_('month'),
+                Count(lines.call).as_('calls'),
+                Count(lines.doctor, distinct=True).as_('doctors'),
+                reached.as_('departments_reached'),
+                total.as_('target_departments'),
+                Case((total > 0, coverage_(reached) / coverage_(total)),
+                    else_=0.0).as_('department_coverage'),
+                cls.quantity.sql_cast(
+                    Coalesce(Sum(lines.quantity), 0)).as_('quantity'),
+                cls.amount.sql_cast(
+                    Coalesce(Sum(lines.amount), 0)).as_('amount'),
+                group_by=[lines.company, lines.hospital, hospital.territory,
+                    lines.month]))

@@ -81,6 +81,8 @@ class ReportPack(ModelView):
             ('tender_results', '_sheet_tender_results'),
             ('competitor_share', '_sheet_competitor_share'),
             ('competitor_activity', '_sheet_competitor_activity'),
+            ('territory_share', '_sheet_territory_share'),
+            ('key_hospital_competitors', '_sheet_key_hospital_competitors'),
             ('data_quality', '_sheet_data_quality'),
             ('event_spend', '_sheet_event_spend'),
             ]
@@ -570,6 +572,58 @@ class ReportPack(ModelView):
             for c, k, n, h in sorted(data, key=lambda x: -x[2])]
         return [_msg('col_competitor'), _msg('col_kind'),
             _msg('col_observations'), _msg('col_hospitals')], rows
+
+    @classmethod
+    def _sheet_territory_share(cls, company, start, end):
+        """Our share summed over the hospitals of each territory (its
+        subtree included) and of the whole company, per therapeutic area"""
+        Share = Pool().get('pharma.market.share')
+        Area = Pool().get('pharma.market.share.area')
+        levels = cls._selection('pharma.market.share.area', 'level')
+        order = {l: i for i, l in enumerate(levels)}
+        with Transaction().set_context(_check_access=False,
+                company=company.id, from_month=start, to_month=start):
+            if not Share.search([
+                        ('company', '=', company.id),
+                        ('month', '=', start),
+                        ], limit=1):
+                Share.compute(start, company)
+            rows = [[r.territory.rec_name if r.territory
+                    else levels.get('all'),
+                    levels.get(r.level, r.level),
+                    r.therapeutic_area.rec_name if r.therapeutic_area
+                    else '',
+                    r.hospitals, r.our_units, r.competitor_units,
+                    r.share, r.previous_share, r.change]
+                for r in sorted(Area.search([('month', '=', start)]),
+                    key=lambda r: (order.get(r.level, 99),
+                        r.territory.rec_name if r.territory else '',
+                        r.therapeutic_area.rec_name if r.therapeutic_area
+                        else ''))]
+        return [_msg('col_territory'), _msg('col_level'),
+            _msg('col_therapeutic_area'), _msg('col_hospitals'),
+            _msg('col_our_units'), _msg('col_competitor_units'),
+            _msg('col_share'), _msg('col_previous_share'),
+            _msg('col_change')], rows
+
+    @classmethod
+    def _sheet_key_hospital_competitors(cls, company, start, end):
+        "The key-account hospitals where competitors were seen in the month"
+        KeyHospital = Pool().get('pharma.competitor.key_hospital')
+        with Transaction().set_context(_check_access=False,
+                company=company.id, from_date=start,
+                to_date=end - datetime.timedelta(days=1)):
+            records = KeyHospital.search([], order=[
+                    ('observations', 'DESC'), ('last_date', 'DESC'),
+                    ('id', 'ASC')])
+            rows = [[r.hospital.rec_name, r.key_level or '',
+                    r.territory.rec_name if r.territory else '',
+                    r.competitor.rec_name, r.observations, r.last_date,
+                    r.kinds] for r in records]
+        return [_msg('col_hospital'), _msg('col_key_level'),
+            _msg('col_territory'), _msg('col_competitor'),
+            _msg('col_observations'), _msg('col_last_observation'),
+            _msg('col_kinds')], rows
 
     @classmethod
     def _sheet_data_quality(cls, company, start, end):

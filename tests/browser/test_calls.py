@@ -5,9 +5,10 @@
    call is done in the database and shows in the doctor's call history; the
    interactions and seconds it took are written to
    tests/output/browser/log_visit.txt.
-2. rep1 submits a weekly plan; manager1 approves one plan from the team
-   list (select the row, click its button) and rejects rep1's with a
-   comment; rep1 reads the comment.
+2. rep1 submits a weekly plan; manager1 approves rep2's two plans from the
+   team list (the first: select the row, click its button; the approval
+   makes the next plan the current row, so the second takes one click on
+   its button) and rejects rep1's with a comment; rep1 reads the comment.
 3. manager1 sees rep1's calls of today in the calls-per-rep-per-day report.
 4. the lists showing a DateTime as a date (events, coverage, follow-ups)
    open without JavaScript error.
@@ -298,7 +299,7 @@ class CallsTestCase(BrowserTestCase):
         self.assertNoErrors(page)
 
     def test_2_weekly_plan(self):
-        "rep1 submits, manager1 approves one and rejects one with a comment"
+        "rep1 submits, manager1 approves two and rejects one with a comment"
         ids = self.server.run_python('''
             import datetime
             Plan = pool.get('pharma.weekly.plan')
@@ -306,11 +307,14 @@ class CallsTestCase(BrowserTestCase):
             Date = pool.get('ir.date')
             today = Date.today()
             monday = today + datetime.timedelta(days=7 - today.weekday())
+            week2 = monday + datetime.timedelta(days=7)
             plans = Plan.create([{
                         'company': company.id,
                         'employee': employee,
-                        'week_start': monday,
-                        } for employee in [%(rep1)s, %(rep2)s]])
+                        'week_start': week,
+                        } for employee, week in [
+                        (%(rep1)s, monday), (%(rep2)s, monday),
+                        (%(rep2)s, week2)]])
             start = datetime.datetime.combine(monday, datetime.time(1))
             Call.create([{
                         'company': company.id,
@@ -320,12 +324,12 @@ class CallsTestCase(BrowserTestCase):
                         'call_type': 'face_to_face',
                         'weekly_plan': plan.id,
                         } for plan, party in zip(plans,
-                            [%(doctor)s, %(doctor2)s])
+                            [%(doctor)s, %(doctor2)s, %(doctor2)s])
                     for i in range(2)])
             # rep2 submitted already
-            Plan.submit([plans[1]])
+            Plan.submit(plans[1:])
             result.update(rep1_plan=plans[0].id, rep2_plan=plans[1].id,
-                week=str(monday))
+                rep2_plan2=plans[2].id, week=str(monday), week2=str(week2))
             ''' % self.ids)
 
         def states():
@@ -333,9 +337,11 @@ class CallsTestCase(BrowserTestCase):
                 Plan = pool.get('pharma.weekly.plan')
                 result.update({str(p.id): [p.state, p.manager_comment,
                             p.calls_planned]
-                        for p in Plan.browse([%s, %s])})
-                ''' % (ids['rep1_plan'], ids['rep2_plan']))
+                        for p in Plan.browse([%s, %s, %s])})
+                ''' % (ids['rep1_plan'], ids['rep2_plan'],
+                    ids['rep2_plan2']))
         rep1_plan, rep2_plan = str(ids['rep1_plan']), str(ids['rep2_plan'])
+        rep2_plan2 = str(ids['rep2_plan2'])
         state, _, planned = states()[rep1_plan]
         self.assertEqual((state, planned), ('draft', 2))
 
@@ -359,21 +365,34 @@ class CallsTestCase(BrowserTestCase):
         shot(page, '2_4_manager_team_plans')
         self.assertTrue(any(self.ids['rep1_name'] in r for r in rows), rows)
         self.assertTrue(any(self.ids['rep2_name'] in r for r in rows), rows)
-        # approve rep2's plan with one click in the list
-        row = current_tab(page).locator('table tbody tr:visible').filter(
-            has_text=self.ids['rep2_name']).first
-        # the button acts on the selected row: select it, then click
-        row.get_by_text(ids['week']).first.click()
+        self.assertEqual(len(rows), 3, rows)
+
+        def row(name, week):
+            return current_tab(page).locator('table tbody tr:visible').filter(
+                has_text=name).filter(has_text=week).first
+        # the list is by week, latest first: rep2's plan of the week after
+        # is the first row. sao runs a row's button only on the current
+        # row: select it, then click its button
+        first = row(self.ids['rep2_name'], ids['week2'])
+        first.get_by_text(ids['week2']).first.click()
         wait_idle(page)
-        row.locator('button[name="approve"]').click()
+        first.locator('button[name="approve"]').click()
         wait_idle(page)
         shot(page, '2_5_manager_approved_one')
+        self.assertEqual(states()[rep2_plan2][0], 'approved')
+        self.assertEqual(states()[rep2_plan][0], 'submitted')
+        # the approval made the next plan the current row: one click on its
+        # button approves it
+        row(self.ids['rep2_name'], ids['week']).locator(
+            'button[name="approve"]').click()
+        wait_idle(page)
+        shot(page, '2_5b_manager_approved_next_in_one_click')
         self.assertEqual(states()[rep2_plan][0], 'approved')
+        self.assertEqual(states()[rep1_plan][0], 'submitted')
         # reject rep1's with a comment
         # (a double click on the representative opens the employee: a link)
-        row = current_tab(page).locator('table tbody tr:visible').filter(
-            has_text=self.ids['rep1_name']).first
-        row.get_by_text(ids['week']).first.dblclick()
+        row(self.ids['rep1_name'], ids['week']).get_by_text(
+            ids['week']).first.dblclick()
         wait_form(page)
         shot(page, '2_6_manager_plan_form')
         field(page, 'manager_comment').fill(COMMENT)

@@ -1,6 +1,7 @@
 # This file is part of the pharma suite. See README.md for license terms.
 import contextlib
 import datetime
+import json
 from decimal import Decimal
 
 from trytond.exceptions import UserError
@@ -19,7 +20,7 @@ class PharmaCallsTestCase(
         PartyCheckReplaceMixin, CompanyTestMixin, ModuleTestCase):
     "Test pharma_calls module"
     module = 'pharma_calls'
-    extras = ['stock_lot']
+    extras = ['stock_lot', 'pharma_distributor']
 
     def _setup(self):
         """Company; manager1 supervises rep1 and rep2 (registered reps);
@@ -339,9 +340,25 @@ class PharmaCallsTestCase(
                 Plan.draft([plan])
                 Plan.submit([plan])
             with self._as(data, 'manager1'):
-                Plan.approve([Plan(plan.id)])
+                # from the team list the next plan becomes the current row
+                with Transaction().set_context(
+                        pharma_plan_approve_next=True):
+                    self.assertEqual(
+                        Plan.approve([Plan(plan.id)]), 'next')
             self.assertEqual(Plan(plan.id).state, 'approved')
             self.assertEqual(Plan(plan.id).approved_by, data['manager1'])
+            with self._as(data, 'rep1'):
+                plan2, = Plan.create([{
+                            'company': data['company'].id,
+                            'employee': data['rep1'].id,
+                            'week_start': monday + datetime.timedelta(
+                                days=7),
+                            }])
+                Plan.submit([plan2])
+            with self._as(data, 'manager1'):
+                # elsewhere the approval stays on the plan
+                self.assertIsNone(Plan.approve([Plan(plan2.id)]))
+            self.assertEqual(Plan(plan2.id).state, 'approved')
 
     @with_transaction()
     def test_weekly_plan_close(self):
@@ -683,8 +700,15 @@ class PharmaCallsTestCase(
         Call = pool.get('pharma.call')
         Plan = pool.get('pharma.weekly.plan')
         Event = pool.get('pharma.event')
+        Area = pool.get('pharma.therapeutic.area')
+        Inventory = pool.get('stock.inventory')
+        Configuration = pool.get('pharma.configuration')
+        Notification = pool.get('res.notification')
         data = self._setup()
         with set_company(data['company']):
+            area, = Area.create([{'name': "Cardiology"}])
+            self._product("Statin", is_pharma=True,
+                therapeutic_area=area.id)
             demo.create_demo({
                     'pool': pool, 'company': data['company'],
                     'users': {l: data[l + '_user'] for l in ['rep1', 'rep2']},
@@ -699,6 +723,451 @@ class PharmaCallsTestCase(
                         ('state', '=', 'submitted'),
                         ('employee', '=', data['rep1'].id)]), 1)
             self.assertEqual(Event.search_count([]), 2)
+            frequency, = Configuration.get_config().call_frequencies
+            self.assertEqual(
+                (frequency.therapeutic_area, frequency.freq_a), (area, 6))
+            flagged, = Inventory.search([('sample_differences', '=', True)])
+            self.assertEqual(flagged.sample_employee, data['rep1'])
+            self.assertEqual(Inventory.search_count([
+                        ('sample_employee', '=', data['rep2'].id),
+                        ('state', '=', 'draft')]), 1)
+            self.assertEqual(Notification.search_count([
+                        ('user', '=', data['manager1_user'].id),
+                        ('model', '=', 'stock.inventory')]), 1)
+
+    def _product(self, name, **values):
+        pool = Pool()
+        Template = pool.get('product.template')
+        Uom = pool.get('product.uom')
+        unit, = Uom.search([('name', '=', 'Unit')])
+        vals = {
+            'name': name, 'type': 'goods', 'default_uom': unit.id,
+            'products': [('create', [{}])],
+            }
+        vals.update(values)
+        template, = Template.create([vals])
+        return template.products[0]
+
+    def _sample_bag(self, data, login='rep1'):
+        "A sample location for the rep"
+        pool = Pool()
+        Location = pool.get('stock.location')
+        Employee = pool.get('company.employee')
+        storage, = Location.search([('code', '=', 'STO')])
+        bag, = Location.create([{
+                    'name': "%s bag" % login, 'type': 'storage',
+                    'parent': storage.parent.id}])
+        Employee.write([data[login]], {'sample_location': bag.id})
+        return bag
+
+    def _receive(self, data, product, location, quantity, lot=None):
+        pool = Pool()
+        Location = pool.get('stock.location')
+        Move = pool.get('stock.move')
+        supplier, = Location.search([('code', '=', 'SUP')])
+        values = {
+            'product': product.id, 'unit': product.default_uom.id,
+            'quantity': quantity, 'from_location': supplier.id,
+            'to_location': location.id,
+            'company': data['company'].id,
+            'unit_price': Decimal(1),
+            'currency': data['company'].currency.id,
+            }
+        if lot:
+            values['lot'] = lot.id
+        move, = Move.create([values])
+        Move.do([move])
+        return move
+
+    @with_transaction()
+    def test_product_line_frequency(self):
+        "Product-line targets per doctor, per doctor and line, cycle plan"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Party = pool.get('party.party')
+        Area = pool.get('pharma.therapeutic.area')
+        Configuration = pool.get('pharma.configuration')
+        CyclePlan = pool.get('pharma.cycle.plan')
+        Coverage = pool.get('pharma.call.report.coverage')
+        data = self._setup()
+        with set_company(data['company']):
+            cardio, onco = Area.create([
+                    {'name': "Cardiology"}, {'name': "Oncology"}])
+            config = Configuration.get_config()
+            Configuration.write([config], {'call_frequencies': [
+                        ('create', [{
+                                    'therapeutic_area': cardio.id,
+                                    'freq_a': 6, 'freq_b': 3, 'freq_c': 1,
+                                    }, {
+                                    'therapeutic_area': onco.id,
+                                    'freq_a': 2,
+                                    }])]})
+            Party.write([data['d1']], {
+                    'therapeutic_areas': [('add', [cardio.id, onco.id])]})
+            # D3 is C-tier: the oncology line has no C-tier target
+            Party.write([data['d3']], {
+                    'therapeutic_areas': [('add', [onco.id])]})
+            statin = self._product("Statin", is_pharma=True,
+                therapeutic_area=cardio.id)
+            tki = self._product("TKI", is_pharma=True,
+                therapeutic_area=onco.id)
+            detail = lambda *ps: [('create', [
+                        {'product': p.id} for p in ps])]
+            done = [
+                self._call(data, products=detail(statin)),
+                self._call(data, products=detail(statin, tki)),
+                self._call(data),
+                ]
+            Call.do(done)
+            self._call(data, products=detail(tki))  # planned
+
+            d1, d2, d3 = Party.browse([data['d1'], data['d2'], data['d3']])
+            # the highest line target; no line: the tier
+            self.assertEqual(d1.call_target_month, 6)
+            self.assertEqual(d2.call_target_month, 2)
+            self.assertEqual(d3.call_target_month, 1)
+            self.assertEqual(d3.call_lines, ())
+            lines = {l.therapeutic_area: (l.target, l.planned, l.done)
+                for l in d1.call_lines}
+            self.assertEqual(lines, {
+                    cardio: (6, 0, 2),
+                    onco: (2, 1, 1),
+                    })
+            self.assertEqual(d1.calls_done_month, 3)
+
+            today = data['today']
+            cycle, = CyclePlan.create([{
+                        'company': data['company'].id,
+                        'employee': data['rep1'].id,
+                        'start_date': today.replace(day=1),
+                        'end_date': (today.replace(day=1)
+                            + datetime.timedelta(days=32)).replace(day=1)
+                        - datetime.timedelta(days=1),
+                        }])
+            CyclePlan.generate([cycle])
+            cycle = CyclePlan(cycle.id)
+            self.assertEqual(
+                {(l.party, l.therapeutic_area): (
+                        l.target_calls, l.done_calls, l.remaining_calls)
+                    for l in cycle.lines},
+                {(d1, cardio): (6, 2, 4), (d1, onco): (2, 1, 1)})
+            # generating again adds nothing
+            CyclePlan.generate([cycle])
+            self.assertEqual(len(CyclePlan(cycle.id).lines), 2)
+
+            with Transaction().set_context(
+                    from_date=today.replace(day=1), to_date=today):
+                coverage = {r.party: r for r in Coverage.search([])}
+                self.assertEqual(coverage[d1].target, 6)
+
+            # a rep reads the lines of the doctors they see
+            with self._as(data, 'rep1'):
+                self.assertEqual(len(Party(data['d1'].id).call_lines), 2)
+
+    @with_transaction()
+    def test_sample_count(self):
+        "The monthly count of a rep's samples; differences go to the manager"
+        pool = Pool()
+        Inventory = pool.get('stock.inventory')
+        Line = pool.get('stock.inventory.line')
+        Notification = pool.get('res.notification')
+        Product = pool.get('product.product')
+        Location = pool.get('stock.location')
+        data = self._setup()
+        with set_company(data['company']):
+            product = self._product("Sample Drug")
+            bag = self._sample_bag(data)
+            self._receive(data, product, bag, 10)
+
+            count, = Inventory.create_sample_counts()
+            self.assertEqual(count.sample_employee, data['rep1'])
+            self.assertEqual(count.location, bag)
+            line, = count.lines
+            self.assertEqual((line.product, line.expected_quantity),
+                (product, 10))
+            # one draft count per rep at a time
+            self.assertEqual(Inventory.create_sample_counts(), [])
+            storage, = Location.search([('code', '=', 'STO')])
+            with self._refused(UserError, 'sample location'):
+                Inventory.create([{
+                            'company': data['company'].id,
+                            'location': storage.id,
+                            'sample_employee': data['rep1'].id}])
+
+            with self._as(data, 'rep2'):
+                self.assertEqual(Inventory.search([]), [])
+                with self.assertRaises(AccessError):
+                    Inventory.read([count.id], ['number'])
+            with self._as(data, 'rep1'):
+                self.assertEqual(Inventory.search([]), [count])
+                # the rep counts 8, and cannot lower the expected quantity
+                Line.write([Line(line.id)], {
+                        'quantity': 8, 'expected_quantity': 8})
+                Inventory.confirm([Inventory(count.id)])
+                with self.assertRaises(AccessError):
+                    Inventory.write([Inventory(count.id)], {
+                            'sample_differences': False})
+            count = Inventory(count.id)
+            self.assertEqual(count.state, 'done')
+            self.assertTrue(count.sample_differences)
+            self.assertEqual(Line(line.id).expected_quantity, 10)
+            with Transaction().set_context(locations=[bag.id]):
+                self.assertEqual(Product(product.id).quantity, 8)
+            notification, = Notification.search([
+                    ('model', '=', 'stock.inventory')])
+            self.assertEqual(notification.user, data['manager1_user'])
+            self.assertEqual(json.loads(notification.records), [count.id])
+            self.assertIn("Sample Drug", notification.description)
+            with self._as(data, 'manager1'):
+                self.assertEqual(Inventory.search(
+                        [('sample_differences', '=', True)]), [count])
+            with self._as(data, 'manager2'):
+                self.assertEqual(Inventory.search([]), [])
+
+            # a count that matches is not flagged
+            count2, = Inventory.create_sample_counts()
+            Line.write(list(count2.lines), {'quantity': 8})
+            Inventory.confirm([count2])
+            self.assertFalse(Inventory(count2.id).sample_differences)
+            self.assertEqual(Notification.search_count([
+                        ('model', '=', 'stock.inventory')]), 1)
+
+            # the wizard: a manager counts the samples of the team only
+            Create = pool.get('pharma.sample.count.create', type='wizard')
+            for login, allowed in [('manager1', True), ('manager2', False)]:
+                with self._as(data, login):
+                    session_id, _, _ = Create.create()
+                    result = Create.execute(session_id, {}, 'start')
+                    defaults = result['view']['defaults']
+                    self.assertEqual(defaults['employees'],
+                        [data['rep1'].id] if allowed else [])
+                    start = {'date': data['today'],
+                        'employees': [data['rep1'].id]}
+                    if allowed:
+                        result = Create.execute(
+                            session_id, {'start': start}, 'create_')
+                        self.assertEqual(result['actions'][0][0][
+                                'res_model'], 'stock.inventory')
+                    else:
+                        with self.assertRaises(AccessError):
+                            Create.execute(
+                                session_id, {'start': start}, 'create_')
+                    Create.delete(session_id)
+            self.assertEqual(Inventory.search_count([
+                        ('sample_employee', '=', data['rep1'].id),
+                        ('state', '=', 'draft')]), 1)
+
+    @with_transaction()
+    def test_samples_lot(self):
+        "Samples by lot leave the rep's location; more than the lot is refused"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Lot = pool.get('stock.lot')
+        Product = pool.get('product.product')
+        data = self._setup()
+        with set_company(data['company']):
+            product = self._product("Lot Drug", lot_required=['storage'])
+            bag = self._sample_bag(data)
+            lot1, lot2 = Lot.create([
+                    {'number': 'L1', 'product': product.id},
+                    {'number': 'L2', 'product': product.id}])
+            self._receive(data, product, bag, 5, lot=lot1)
+            self._receive(data, product, bag, 5, lot=lot2)
+
+            call = self._call(data, samples=[('create', [{
+                                'product': product.id, 'lot': lot1.id,
+                                'quantity': 6}])])
+            # 10 in the bag but only 5 of lot L1
+            with self._refused(UserError, 'holds only'):
+                Call.do([call])
+            Call.write([call], {'samples': [
+                        ('write', [s.id for s in call.samples],
+                            {'quantity': 3})]})
+            Call.do([call])
+            move, = Call(call.id).stock_moves
+            self.assertEqual((move.lot, move.quantity, move.state),
+                (lot1, 3, 'done'))
+            self.assertEqual(move.from_location, bag)
+            with Transaction().set_context(locations=[bag.id]):
+                self.assertEqual(Product(product.id).quantity, 7)
+            with Transaction().set_context(
+                    locations=[bag.id], lot=lot1.id):
+                self.assertEqual(Lot(lot1.id).quantity, 2)
+                self.assertEqual(Lot(lot2.id).quantity, 5)
+
+    def _kpi_setup(self, data):
+        """dep1 and dep2 are targets of H1 (rep1 covers H1), dep3 is not;
+        rep1 did a call on D1 (dep1) and one on D3 (dep3); an event of
+        rep1 where D1 and D3 attended (100 + 50) and D2 did not show"""
+        pool = Pool()
+        Department = pool.get('pharma.hospital.department')
+        Party = pool.get('party.party')
+        Call = pool.get('pharma.call')
+        Invitation = pool.get('pharma.event.invitation')
+        Territory = pool.get('pharma.territory')
+        Department.write([data['dep1']], {'target': True})
+        dep2, dep3 = Department.create([
+                {'hospital': data['h1'].id, 'name': "肿瘤科",
+                    'target': True},
+                {'hospital': data['h1'].id, 'name': "皮肤科"}])
+        Party.write([data['d3']], {'department': dep3.id})
+        east, west = Territory.create([
+                {'name': "East", 'level': 'region'},
+                {'name': "West", 'level': 'region'}])
+        Party.write([data['h1']], {'territory': east.id})
+        calls = [self._call(data, party='d1'), self._call(data, party='d3')]
+        Call.do(calls)
+        now = datetime.datetime.now().replace(microsecond=0)
+        event = self._event(data, "Lipids", now - datetime.timedelta(
+                hours=2), days=0, state='done')
+        Invitation.create([{
+                    'event': event.id, 'doctor': data[d].id,
+                    'invited_by': data['rep1'].id, 'state': state,
+                    'cost': Decimal(cost),
+                    } for d, state, cost in [
+                    ('d1', 'attended', 100), ('d3', 'attended', 50),
+                    ('d2', 'no_show', 70)]])
+        return {'east': east, 'west': west, 'dep2': dep2, 'dep3': dep3}
+
+    @with_transaction()
+    def test_rep_kpi(self):
+        "Department coverage, data quality and events per rep and period"
+        pool = Pool()
+        KPI = pool.get('pharma.call.report.rep_kpi')
+        QualityRep = pool.get('pharma.quality.rep')
+        data = self._setup()
+        with set_company(data['company']):
+            extra = self._kpi_setup(data)
+            today = data['today']
+            period = {'from_date': today, 'to_date': today}
+            with Transaction().set_context(period):
+                rows = {r.employee: r for r in KPI.search([])}
+                kpi = rows[data['rep1']]
+                self.assertEqual(
+                    (kpi.calls, kpi.doctors, kpi.hospitals), (2, 2, 1))
+                # dep1 of the two targets; dep3 is not a target
+                self.assertEqual(
+                    (kpi.departments_reached, kpi.target_departments),
+                    (1, 2))
+                self.assertEqual(kpi.department_coverage, 0.5)
+                quality, = QualityRep.search(
+                    [('employee', '=', data['rep1'].id)])
+                self.assertAlmostEqual(
+                    kpi.quality_score, quality.average_score, places=1)
+                self.assertEqual(
+                    (kpi.events, kpi.doctors_attended), (1, 2))
+                self.assertEqual(kpi.event_cost, Decimal(150))
+                self.assertEqual(kpi.cost_per_doctor, Decimal(75))
+                # rep2 covers only a doctor: no calls, its data quality
+                self.assertEqual(rows[data['rep2']].calls, 0)
+                self.assertEqual(rows[data['rep2']].target_departments, 0)
+            yesterday = today - datetime.timedelta(days=1)
+            with Transaction().set_context(
+                    from_date=yesterday, to_date=yesterday):
+                kpi = {r.employee: r for r in KPI.search([])}[data['rep1']]
+                self.assertEqual((kpi.calls, kpi.departments_reached,
+                        kpi.events, kpi.doctors_attended), (0, 0, 0, 0))
+                self.assertIsNone(kpi.cost_per_doctor)
+            statin = self._product("Statin")
+            with Transaction().set_context(period, product=statin.id):
+                # no call detailed it, no event was about it
+                kpi = {r.employee: r for r in KPI.search([])}[data['rep1']]
+                self.assertEqual((kpi.calls, kpi.departments_reached,
+                        kpi.target_departments, kpi.events), (0, 0, 2, 0))
+            with Transaction().set_context(period,
+                    representative=data['rep2'].id):
+                self.assertEqual(
+                    [r.employee for r in KPI.search([])], [data['rep2']])
+            with Transaction().set_context(period,
+                    territory=extra['west'].id):
+                self.assertEqual(KPI.search([]), [])
+            with Transaction().set_context(period,
+                    territory=extra['east'].id):
+                kpi, = KPI.search([])
+                self.assertEqual((kpi.employee, kpi.calls),
+                    (data['rep1'], 2))
+
+            with self._as(data, 'rep2'), \
+                    Transaction().set_context(period):
+                self.assertEqual(
+                    [r.employee for r in KPI.search([])], [data['rep2']])
+            with self._as(data, 'manager1'), \
+                    Transaction().set_context(period):
+                self.assertEqual(
+                    {r.employee for r in KPI.search([])},
+                    {data['rep1'], data['rep2']})
+
+    @with_transaction()
+    def test_hospital_sales(self):
+        "Calls and coverage beside the sell-out per hospital and month"
+        pool = Pool()
+        Report = pool.get('pharma.call.report.hospital_sales')
+        Flow = pool.get('pharma.flow.line')
+        Party = pool.get('party.party')
+        data = self._setup()
+        with set_company(data['company']):
+            extra = self._kpi_setup(data)
+            distributor, = Party.create([{
+                        'name': "国药控股", 'pharma_type': 'distributor'}])
+            today = data['today']
+            month = today.replace(day=1)
+            last_month = (month - datetime.timedelta(days=1)).replace(day=1)
+            product = self._product("Statin")
+            Flow.create([{
+                        'company': data['company'].id,
+                        'date': date,
+                        'month': date.replace(day=1),
+                        'distributor': distributor.id,
+                        'customer_name': data['h1'].name,
+                        'customer': data['h1'].id,
+                        'product': product.id,
+                        'quantity': quantity,
+                        'amount': Decimal(quantity * 30),
+                        } for date, quantity in [
+                        (today, 10), (today, 5), (last_month, 20)]])
+            with Transaction().set_context(
+                    from_date=last_month, to_date=today):
+                rows = {r.month: r for r in Report.search([
+                            ('hospital', '=', data['h1'].id)])}
+                self.assertEqual(set(rows), {month, last_month})
+                row = rows[month]
+                self.assertEqual((row.calls, row.doctors,
+                        row.departments_reached, row.target_departments),
+                    (2, 2, 1, 2))
+                self.assertEqual(row.department_coverage, 0.5)
+                self.assertEqual(row.quantity, 15)
+                self.assertEqual(row.amount, Decimal(450))
+                self.assertEqual(row.territory, extra['east'])
+                row = rows[last_month]
+                self.assertEqual((row.calls, row.quantity, row.amount),
+                    (0, 20, Decimal(600)))
+            with Transaction().set_context(from_date=month, to_date=today):
+                row, = Report.search([])
+                self.assertEqual(row.month, month)
+                # read again by id
+                self.assertEqual(Report(row.id).amount, Decimal(450))
+                # rep2 covers D2 of H1: the sales of H1, none of the calls
+                with Transaction().set_context(
+                        representative=data['rep2'].id):
+                    row, = Report.search([])
+                    self.assertEqual((row.calls, row.amount),
+                        (0, Decimal(450)))
+                with Transaction().set_context(territory=extra['west'].id):
+                    self.assertEqual(Report.search([]), [])
+                # the product's sales beside the calls detailing it
+                with Transaction().set_context(product=product.id):
+                    row, = Report.search([])
+                    self.assertEqual((row.calls, row.amount),
+                        (0, Decimal(450)))
+                other = self._product("Other")
+                with Transaction().set_context(product=other.id):
+                    self.assertEqual(Report.search([]), [])
+            with self._as(data, 'rep1'):
+                with self.assertRaises(AccessError):
+                    Report.search([])
+            with self._as(data, 'manager1'), Transaction().set_context(
+                    from_date=month, to_date=today):
+                self.assertEqual(len(Report.search([])), 1)
 
 
     @with_transaction()

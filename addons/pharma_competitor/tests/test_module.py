@@ -3,12 +3,34 @@ import datetime
 import io
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
 from trytond.modules.pharma_hospital.tests.checks import (
     tree_datetime_without_widget)
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+def create_user(login, company, employee, groups):
+    pool = Pool()
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    user, = User.create([{
+                'name': login,
+                'login': login,
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                'employees': [('add', [employee.id])],
+                'employee': employee.id,
+                'groups': [('add', [
+                            ModelData.get_id('pharma_hospital', g)
+                            for g in groups])],
+                }])
+    return user
 
 
 class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
@@ -258,6 +280,382 @@ class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(job.errors[0]['row'], 3)
             self.assertIn('不存在医院', str(job.errors[0]['value']))
             self.assertEqual(len(MarketData.search([])), 2)
+
+    def _territories(self):
+        "华东 region > 上海 province > 上海市 city; 江苏 province"
+        Territory = Pool().get('pharma.territory')
+        east = Territory(name="华东大区", level='region', code='EAST')
+        east.save()
+        shanghai = Territory(name="上海", level='province', code='SH',
+            parent=east)
+        shanghai.save()
+        city = Territory(name="上海市", level='city', code='SH-C',
+            parent=shanghai)
+        city.save()
+        jiangsu = Territory(name="江苏", level='province', code='JS',
+            parent=east)
+        jiangsu.save()
+        return east, shanghai, city, jiangsu
+
+    @with_transaction()
+    def test_share_by_territory_by_hand(self):
+        "A territory's share is the ratio of the sums over its subtree"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Area = pool.get('pharma.therapeutic.area')
+        Share = pool.get('pharma.market.share')
+        ByTerritory = pool.get('pharma.market.share.territory')
+        ByArea = pool.get('pharma.market.share.area')
+        Pack = pool.get('pharma.report.pack')
+        Trend = pool.get('pharma.market.share.trend', type='wizard')
+        company = create_company()
+        east, shanghai, city, jiangsu = self._territories()
+        # A in the city and B in the province itself: both in 上海
+        a, b, c, d = Party.create([
+                {'name': "A医院", 'pharma_type': 'hospital',
+                    'territory': city.id},
+                {'name': "B医院", 'pharma_type': 'hospital',
+                    'territory': shanghai.id},
+                {'name': "C医院", 'pharma_type': 'hospital',
+                    'territory': jiangsu.id},
+                {'name': "D医院", 'pharma_type': 'hospital'},
+                ])
+        cardio, = Area.create([{'name': "心血管"}])
+        september = datetime.date(2024, 9, 1)
+        october = datetime.date(2024, 10, 1)
+
+        def row(month, hospital, molecule, our, other, source='market'):
+            return {
+                'company': company.id, 'month': month,
+                'hospital': hospital.id,
+                'territory': (hospital.territory.id if hospital.territory
+                    else None),
+                'generic_name': molecule, 'therapeutic_area': cardio.id,
+                'our_units': our, 'competitor_units': other,
+                'share': (100 * our / (our + other)) if our + other
+                else None,
+                'source': source,
+                'confidence': 'measured' if source == 'market'
+                else 'estimated'}
+        Share.create([
+                row(october, a, "阿托伐他汀钙", 90, 10),
+                row(october, b, "阿托伐他汀钙", 10, 190),
+                row(october, a, "瑞舒伐他汀钙", 20, 80),
+                row(october, c, "阿托伐他汀钙", 100, 0, source='none'),
+                row(october, d, "阿托伐他汀钙", 0, 100),
+                row(september, a, "阿托伐他汀钙", 50, 50),
+                row(september, b, "阿托伐他汀钙", 0, 100),
+                ])
+
+        with set_company(company), Transaction().set_context(
+                from_month=october, to_month=october):
+            rows = {(r.territory, r.generic_name): r
+                for r in ByTerritory.search([])}
+            self.assertTrue(all(r.month == october for r in rows.values()))
+            # 上海市: A alone
+            self.assertAlmostEqual(rows[(city, "阿托伐他汀钙")].share, 90.0)
+            # 上海: A and B, (90 + 10) / (100 + 200), not (90% + 5%) / 2
+            sh = rows[(shanghai, "阿托伐他汀钙")]
+            self.assertEqual(sh.hospitals, 2)
+            self.assertEqual(sh.our_units, 100)
+            self.assertEqual(sh.competitor_units, 200)
+            self.assertAlmostEqual(sh.share, 100 / 3)
+            self.assertEqual(sh.level, 'province')
+            # September: (50 + 0) / (100 + 100)
+            self.assertAlmostEqual(sh.previous_share, 25.0)
+            self.assertAlmostEqual(sh.change, 100 / 3 - 25)
+            self.assertEqual(sh.therapeutic_area, cardio)
+            # 华东 adds C of 江苏, whose volume has no competitor data
+            region = rows[(east, "阿托伐他汀钙")]
+            self.assertAlmostEqual(region.share, 200 / 400 * 100)
+            self.assertEqual(region.hospitals, 3)
+            self.assertEqual(region.hospitals_without_data, 1)
+            # the whole company adds D, without territory
+            company_row = rows[(None, "阿托伐他汀钙")]
+            self.assertEqual(company_row.level, 'all')
+            self.assertAlmostEqual(company_row.share, 200 / 500 * 100)
+            self.assertEqual(company_row.hospitals, 4)
+            # a territory without September data has no change
+            self.assertIsNone(rows[(jiangsu, "阿托伐他汀钙")].previous_share)
+            self.assertIsNone(rows[(jiangsu, "阿托伐他汀钙")].change)
+            # 5 territories for one molecule, 4 for the other (only in A)
+            self.assertEqual(len(rows), 5 + 4)
+            self.assertEqual(len({r.id for r in rows.values()}), len(rows))
+
+            # per therapeutic area, both molecules: (90 + 10 + 20) / 400
+            areas = {r.territory: r for r in ByArea.search([])}
+            self.assertEqual(areas[shanghai].therapeutic_area, cardio)
+            self.assertEqual(areas[shanghai].molecules, 2)
+            self.assertAlmostEqual(areas[shanghai].share, 120 / 400 * 100)
+            self.assertAlmostEqual(areas[shanghai].previous_share, 25.0)
+            self.assertAlmostEqual(areas[city].share, 110 / 200 * 100)
+            self.assertAlmostEqual(areas[None].share, 220 / 600 * 100)
+
+            # searchable and readable one by one (as the client does)
+            found, = ByTerritory.search([
+                    ('territory', '=', shanghai.id),
+                    ('generic_name', '=', "阿托伐他汀钙"),
+                    ])
+            self.assertEqual(ByTerritory(found.id).share, sh.share)
+
+            # the trend opens this territory and molecule over 12 months
+            session_id, _, _ = Trend.create()
+            with Transaction().set_context(
+                    active_model='pharma.market.share.territory',
+                    active_id=sh.id, active_ids=[sh.id]):
+                result = Trend.execute(session_id, {}, 'start')
+            Trend.delete(session_id)
+            (action, _), = result['actions']
+            domain = PYSONDecoder().decode(action['pyson_domain'])
+            context = PYSONDecoder().decode(action['pyson_context'])
+            self.assertEqual(context['to_month'], october)
+            self.assertEqual(context['from_month'],
+                datetime.date(2023, 11, 1))
+            with Transaction().set_context(**context):
+                trend = ByTerritory.search(domain, order=[('month', 'ASC')])
+            self.assertEqual([r.month for r in trend], [september, october])
+            self.assertAlmostEqual(trend[-1].share, sh.share)
+            self.assertIn("上海", action['name'])
+            # and so for the company-wide area row
+            session_id, _, _ = Trend.create()
+            with Transaction().set_context(
+                    active_model='pharma.market.share.area',
+                    active_id=areas[None].id, active_ids=[areas[None].id]):
+                result = Trend.execute(session_id, {}, 'start')
+            Trend.delete(session_id)
+            (action, _), = result['actions']
+            domain = PYSONDecoder().decode(action['pyson_domain'])
+            self.assertIn(['territory', '=', None], domain)
+            self.assertIn(['therapeutic_area', '=', cardio.id], domain)
+
+        # without a period, last month only; the trend shows 12 months and
+        # the key customers 12 months by default
+        with set_company(company):
+            self.assertEqual(ByTerritory.search([]), [])
+        ShareContext = pool.get('pharma.market.share.context')
+        CustomerContext = pool.get('pharma.competitor.customer.context')
+        last = ShareContext.default_to_month()
+        self.assertEqual(last.day, 1)
+        self.assertEqual(ShareContext.default_from_month(), last)
+        self.assertEqual(CustomerContext.default_from_month(),
+            datetime.date(last.year - 1, last.month, 1)
+            + relativedelta(months=1))
+
+        # the report pack's territory sheet
+        with set_company(company):
+            headers, sheet = Pack._sheet_territory_share(
+                company, october, datetime.date(2024, 11, 1))
+        self.assertEqual(len(sheet), 5)
+        by_name = {r[0]: r for r in sheet}
+        self.assertAlmostEqual(by_name["华东大区 / 上海"][6], 120 / 400 * 100)
+        self.assertEqual(sheet[0][1], "All Territories")
+
+    @with_transaction()
+    def test_key_hospital_activity(self):
+        "Key hospitals with competitor activity, as reps may see them"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Competitor = pool.get('pharma.competitor')
+        Observation = pool.get('pharma.competitor.observation')
+        KeyHospital = pool.get('pharma.competitor.key_hospital')
+        Keyword = pool.get('ir.action.keyword')
+        Pack = pool.get('pharma.report.pack')
+        company = create_company()
+        east, shanghai, city, jiangsu = self._territories()
+        key_sh, key_js, plain = Party.create([
+                {'name': "瑞金医院", 'pharma_type': 'hospital',
+                    'territory': city.id, 'key_account': True,
+                    'key_level': 'A'},
+                {'name': "江苏省人民医院", 'pharma_type': 'hospital',
+                    'territory': jiangsu.id, 'key_account': True,
+                    'key_level': 'B'},
+                {'name': "社区医院", 'pharma_type': 'hospital',
+                    'territory': city.id},
+                ])
+        pfizer, az = Competitor.create([
+                {'party': Party.create([{'name': "辉瑞制药",
+                                'pharma_type': 'manufacturer'}])[0].id},
+                {'party': Party.create([{'name': "阿斯利康",
+                                'pharma_type': 'manufacturer'}])[0].id},
+                ])
+        with set_company(company):
+            rep = create_employee(company, "李代表")
+            city.reps = [rep]
+            city.save()
+            rep_user = create_user('rep_key', company, rep,
+                ['group_pharma_rep'])
+
+            def seen(day, hospital, competitor, kind, observer=None):
+                return {'date': day, 'hospital': hospital.id,
+                    'competitor': competitor.id, 'kind': kind,
+                    'source': 'report',
+                    'observer': observer.id if observer else None}
+            Observation.create([
+                    seen(datetime.date(2026, 10, 3), key_sh, pfizer, 'price'),
+                    seen(datetime.date(2026, 10, 20), key_sh, pfizer,
+                        'promotion'),
+                    seen(datetime.date(2026, 10, 21), key_sh, pfizer,
+                        'price'),
+                    seen(datetime.date(2026, 10, 5), key_sh, az, 'listing'),
+                    seen(datetime.date(2026, 10, 9), key_js, az, 'volume'),
+                    seen(datetime.date(2026, 10, 9), plain, az, 'price'),
+                    # out of the period
+                    seen(datetime.date(2026, 8, 30), key_sh, az, 'other'),
+                    ])
+            period = {'from_date': datetime.date(2026, 10, 1),
+                'to_date': datetime.date(2026, 10, 31)}
+            with Transaction().set_context(**period):
+                rows = {(r.hospital, r.competitor): r
+                    for r in KeyHospital.search([])}
+                self.assertEqual(set(rows), {(key_sh, pfizer), (key_sh, az),
+                        (key_js, az)})
+                row = rows[(key_sh, pfizer)]
+                self.assertEqual(row.observations, 3)
+                self.assertEqual(row.last_date, datetime.date(2026, 10, 21))
+                self.assertEqual(row.first_date, datetime.date(2026, 10, 3))
+                self.assertEqual(row.kinds, "Price, Promotion / Event")
+                self.assertEqual(row.key_level, 'A')
+                self.assertEqual(row.territory, city)
+                self.assertEqual(rows[(key_sh, az)].observations, 1)
+                # filtered by competitor, in the context or the domain
+                with Transaction().set_context(competitor=az.id):
+                    self.assertEqual(
+                        {r.hospital for r in KeyHospital.search([])},
+                        {key_sh, key_js})
+                self.assertEqual(len(KeyHospital.search(
+                            [('competitor', '=', pfizer.id)])), 1)
+            with Transaction().set_context(
+                    from_date=datetime.date(2026, 8, 1),
+                    to_date=datetime.date(2026, 8, 31)):
+                row, = KeyHospital.search([])
+                self.assertEqual((row.hospital, row.competitor),
+                    (key_sh, az))
+                self.assertEqual(row.kinds, "Other")
+
+            # the rep sees the activity of the territory only
+            with Transaction().set_user(rep_user.id), \
+                    Transaction().set_context(_check_access=True, **period):
+                rows = KeyHospital.search([])
+                self.assertEqual({(r.hospital.id, r.competitor.id,
+                            r.observations) for r in rows},
+                    {(key_sh.id, pfizer.id, 3), (key_sh.id, az.id, 1)})
+                # and reaches it from the competitor's form, not the key
+                # customers that need market data
+                names = {a['res_model'] for a in Keyword.get_keyword(
+                        'form_relate', ('pharma.competitor', pfizer.id))}
+                self.assertIn('pharma.competitor.key_hospital', names)
+                self.assertNotIn('pharma.competitor.customer', names)
+            # a rep's own observation elsewhere counts for him
+            Observation.create([seen(datetime.date(2026, 10, 10), key_js,
+                        pfizer, 'salesforce', observer=rep)])
+            with Transaction().set_user(rep_user.id), \
+                    Transaction().set_context(_check_access=True, **period):
+                rows = KeyHospital.search([('hospital', '=', key_js.id)])
+                self.assertEqual([(r.competitor, r.observations)
+                        for r in rows], [(pfizer, 1)])
+
+            headers, sheet = Pack._sheet_key_hospital_competitors(
+                company, datetime.date(2026, 10, 1),
+                datetime.date(2026, 11, 1))
+        self.assertEqual(len(sheet), 4)
+        self.assertEqual(sheet[0][:5], ["瑞金医院", 'A', "华东大区 / 上海 / 上海市",
+                "辉瑞制药", 3])
+
+    @with_transaction()
+    def test_competitor_customers(self):
+        "A competitor's biggest hospitals, with its share there"
+        pool = Pool()
+        Flow = pool.get('pharma.flow.line')
+        Party = pool.get('party.party')
+        MarketData = pool.get('pharma.market.data')
+        Share = pool.get('pharma.market.share')
+        Observation = pool.get('pharma.competitor.observation')
+        Competitor = pool.get('pharma.competitor')
+        CProduct = pool.get('pharma.competitor.product')
+        Customer = pool.get('pharma.competitor.customer')
+        company, shanghai, a, _, pfizer_party, product = self._setup()
+        jiangsu = pool.get('pharma.territory')(name="江苏",
+            level='province', code='JS')
+        jiangsu.save()
+        b, distributor, az_party = Party.create([
+                {'name': "江苏省人民医院", 'pharma_type': 'hospital',
+                    'territory': jiangsu.id, 'key_account': True,
+                    'key_level': 'A'},
+                {'name': "国药控股", 'pharma_type': 'distributor'},
+                {'name': "阿斯利康", 'pharma_type': 'manufacturer'},
+                ])
+        pfizer, az = Competitor.create([
+                {'party': pfizer_party.id}, {'party': az_party.id}])
+        lipitor, = CProduct.create([{'competitor': pfizer.id,
+                    'brand': "立普妥", 'generic_name': "阿托伐他汀钙",
+                    'pack_size': 7}])
+        october = datetime.date(2026, 10, 1)
+        with set_company(company):
+            def flow(hospital, quantity):
+                return {'company': company.id,
+                    'date': datetime.date(2026, 10, 12), 'month': october,
+                    'distributor': distributor.id,
+                    'customer_name': hospital.name, 'customer': hospital.id,
+                    'product_name': product.rec_name, 'product': product.id,
+                    'quantity': quantity}
+            # ours: 70 tablets in A, 21 in B
+            Flow.create([flow(a, 10), flow(b, 3)])
+            # A is measured: Pfizer 280, AstraZeneca 350
+            MarketData.create([
+                    {'month': october, 'hospital': a.id,
+                        'generic_name': "阿托伐他汀钙",
+                        'manufacturer': pfizer_party.id, 'units': 280},
+                    {'month': october, 'hospital': a.id,
+                        'generic_name': "阿托伐他汀钙",
+                        'manufacturer': az_party.id, 'units': 350},
+                    ])
+            Observation.create([
+                    # B is estimated: 7 packs of 7 of Pfizer's
+                    {'date': datetime.date(2026, 10, 8), 'hospital': b.id,
+                        'competitor_product': lipitor.id, 'kind': 'volume',
+                        'volume': 7, 'source': 'report'},
+                    # ignored: A has market data for the molecule and month
+                    {'date': datetime.date(2026, 10, 9), 'hospital': a.id,
+                        'competitor_product': lipitor.id, 'kind': 'volume',
+                        'volume': 100, 'source': 'report'},
+                    ])
+            Share.compute(october)
+            with Transaction().set_context(
+                    from_month=october, to_month=october):
+                rows = Customer.search([('competitor', '=', pfizer.id)])
+                self.assertEqual([(r.rank, r.hospital) for r in rows],
+                    [(1, a), (2, b)])
+                first, second = rows
+                self.assertEqual(first.units, 280)
+                self.assertEqual(first.market_units, 70 + 280 + 350)
+                self.assertAlmostEqual(first.share, 40.0)
+                self.assertAlmostEqual(first.our_share, 10.0)
+                self.assertEqual(first.territory, shanghai)
+                self.assertEqual(second.units, 49)
+                self.assertAlmostEqual(second.share, 70.0)
+                self.assertAlmostEqual(second.our_share, 30.0)
+                self.assertTrue(second.key_account)
+                row, = Customer.search([('competitor', '=', az.id)])
+                self.assertEqual((row.rank, row.hospital, row.share),
+                    (1, a, 50.0))
+                self.assertEqual(len({r.id for r in Customer.search([])}), 3)
+
+                # a regional manager sees the hospitals of his territory
+                manager = create_employee(company, "王经理")
+                jiangsu.manager = manager
+                jiangsu.save()
+                user = create_user('mgr_customers', company, manager,
+                    ['group_pharma_manager'])
+                with Transaction().set_user(user.id), \
+                        Transaction().set_context(_check_access=True):
+                    self.assertEqual(
+                        [r.hospital.id for r in Customer.search([])],
+                        [b.id])
+            # another period has nothing
+            with Transaction().set_context(
+                    from_month=datetime.date(2026, 11, 1),
+                    to_month=datetime.date(2026, 11, 1)):
+                self.assertEqual(Customer.search([]), [])
 
     @with_transaction()
     def test_list_views_datetime_widget(self):
