@@ -21,7 +21,11 @@ class Rule(metaclass=PoolMeta):
         pool = Pool()
         User = pool.get('res.user')
         Territory = pool.get('pharma.territory')
+        Date = pool.get('ir.date')
         context = super()._get_context(model_name)
+        # the company's day (PYSON's Date() is the server's UTC day, which
+        # differs from Asia/Shanghai's between 16:00 and 24:00 UTC)
+        context['pharma_today'] = Date.today()
         employees = list(User.get_employees())
         context['employees'] = employees
         context['pharma_territories'] = Territory.visible_ids(employees)
