@@ -21,6 +21,25 @@ def _company():
     return Transaction().context.get('company', -1)
 
 
+def _shipped_moves(month_field):
+    """The done moves of customer shipments of the company (our sell-in):
+    (move, shipment, join, where, month) to select from"""
+    pool = Pool()
+    Move = pool.get('stock.move')
+    Shipment = pool.get('stock.shipment.out')
+    Location = pool.get('stock.location')
+    move = Move.__table__()
+    shipment = Shipment.__table__()
+    location = Location.__table__()
+    join = move.join(shipment, condition=(
+            move.shipment == Concat('stock.shipment.out,', shipment.id)))
+    where = ((move.company == _company()) & (move.state == 'done')
+        & move.to_location.in_(location.select(
+                location.id, where=location.type == 'customer')))
+    month = month_field.sql_cast(DateTrunc('month', move.effective_date))
+    return move, shipment, join, where, month
+
+
 class ChannelReconciliation(ReportQueryMixin, ModelSQL, ModelView):
     "Sell-in, sell-out and reported inventory per distributor and month"
     __name__ = 'pharma.channel.reconciliation'
@@ -62,9 +81,6 @@ class ChannelReconciliation(ReportQueryMixin, ModelSQL, ModelView):
         pool = Pool()
         Flow = pool.get('pharma.flow.line')
         Inventory = pool.get('pharma.inventory.line')
-        Move = pool.get('stock.move')
-        Shipment = pool.get('stock.shipment.out')
-        Location = pool.get('stock.location')
         company = _company()
         zero = Literal(0.0)
         n = 4
@@ -107,13 +123,8 @@ class ChannelReconciliation(ReportQueryMixin, ModelSQL, ModelView):
                 where=(inventory.company == company)
                 & (inventory.product != Null))
 
-        move = Move.__table__()
-        shipment = Shipment.__table__()
-        location = Location.__table__()
-        month = cls.month.sql_cast(DateTrunc('month', move.effective_date))
-        yield move.join(shipment, condition=(
-                move.shipment == Concat('stock.shipment.out,', shipment.id))
-            ).select(
+        move, shipment, join, where, month = _shipped_moves(cls.month)
+        yield join.select(
             (move.id * n + 3).as_('id'), move.company.as_('company'),
             shipment.customer.as_('distributor'),
             move.product.as_('product'), month.as_('month'),
@@ -121,9 +132,7 @@ class ChannelReconciliation(ReportQueryMixin, ModelSQL, ModelView):
             zero.as_('sell_out'), zero.as_('closing'),
             Literal(0).as_('opening_count'),
             Literal(0).as_('closing_count'),
-            where=(move.company == company) & (move.state == 'done')
-            & move.to_location.in_(location.select(
-                    location.id, where=location.type == 'customer')))
+            where=where)
 
     @classmethod
     def table_query(cls):
@@ -453,29 +462,18 @@ class SalesComparison(ModelSQL, ModelView):
     def _sell_in(cls):
         "Done moves of customer shipments to distributors and agents"
         pool = Pool()
-        Move = pool.get('stock.move')
-        Shipment = pool.get('stock.shipment.out')
-        Location = pool.get('stock.location')
         Party = pool.get('party.party')
-        move = Move.__table__()
-        shipment = Shipment.__table__()
-        location = Location.__table__()
         party = Party.__table__()
         zero = Literal(0.0)
-        month = cls.month.sql_cast(DateTrunc('month', move.effective_date))
-        return move.join(shipment, condition=(
-                move.shipment == Concat('stock.shipment.out,', shipment.id))
-            ).join(party, condition=shipment.customer == party.id
+        move, shipment, join, where, month = _shipped_moves(cls.month)
+        return join.join(party, condition=shipment.customer == party.id
             ).select(
             (move.id * 2).as_('id'), move.company.as_('company'),
             shipment.customer.as_('distributor'),
             move.product.as_('product'), month.as_('month'),
             move.internal_quantity.as_('sell_in'),
             zero.as_('sell_out'), zero.as_('terminal'),
-            where=(move.company == _company()) & (move.state == 'done')
-            & party.pharma_type.in_(['distributor', 'agent'])
-            & move.to_location.in_(location.select(
-                    location.id, where=location.type == 'customer')))
+            where=where & party.pharma_type.in_(['distributor', 'agent']))
 
     @classmethod
     def _sell_out(cls):
