@@ -102,36 +102,7 @@ class CallAbstract(ModelSQL, ModelView):
 
     @classmethod
     def _where(cls, tables):
-        pool = Pool()
-        Territory = pool.get('pharma.territory')
-        Party = pool.get('party.party')
-        CallProduct = pool.get('pharma.call.product')
-        call = tables['call']
-        context = Transaction().context
-        where = call.company == context.get('company', -1)
-        where &= call.state.in_(cls._states())
-        from_date = context.get('from_date')
-        if from_date:
-            where &= call.date >= datetime.datetime.combine(
-                from_date, datetime.time())
-        to_date = context.get('to_date')
-        if to_date:
-            where &= call.date < datetime.datetime.combine(
-                to_date + datetime.timedelta(days=1), datetime.time())
-        if context.get('representative'):
-            where &= call.employee == context['representative']
-        if context.get('territory'):
-            territories = [t.id for t in Territory.search([
-                        ('parent', 'child_of', [context['territory']]),
-                        ])]
-            party = Party.__table__()
-            where &= call.hospital.in_(party.select(party.id,
-                    where=party.territory.in_(territories or [-1])))
-        if context.get('product'):
-            line = CallProduct.__table__()
-            where &= call.id.in_(line.select(line.call,
-                    where=line.product == context['product']))
-        return where
+        return _calls_where(tables['call'], cls._states())
 
 
 class CallRepDay(ReportQueryMixin, CallAbstract):
@@ -398,6 +369,28 @@ def _product_calls():
     return line.select(line.call, where=line.product == product)
 
 
+def _calls_where(call, states=('done',)):
+    """The calls of the context: company, states, period, representative,
+    territory (and below) and product detailed"""
+    context = Transaction().context
+    _, _, start, end = _period()
+    hospitals = _territory_hospitals()
+    product_calls = _product_calls()
+    where = call.company == context.get('company', -1)
+    where &= call.state.in_(list(states))
+    if start:
+        where &= call.date >= start
+    if end:
+        where &= call.date < end
+    if context.get('representative'):
+        where &= call.employee == context['representative']
+    if hospitals is not None:
+        where &= call.hospital.in_(hospitals)
+    if product_calls is not None:
+        where &= call.id.in_(product_calls)
+    return where
+
+
 class RepKPI(ModelSQL, ModelView):
     """Representative KPIs over the period: calls, coverage of the target
     departments, data quality and academic events"""
@@ -452,21 +445,6 @@ class RepKPI(ModelSQL, ModelView):
         product = context.get('product')
         from_date, to_date, start, end = _period()
         hospitals = _territory_hospitals()
-        product_calls = _product_calls()
-
-        def call_where(call):
-            where = (call.company == company) & (call.state == 'done')
-            if start:
-                where &= call.date >= start
-            if end:
-                where &= call.date < end
-            if representative:
-                where &= call.employee == representative
-            if hospitals is not None:
-                where &= call.hospital.in_(hospitals)
-            if product_calls is not None:
-                where &= call.id.in_(product_calls)
-            return where
 
         call = Call.__table__()
         calls = call.select(
@@ -474,7 +452,7 @@ class RepKPI(ModelSQL, ModelView):
             Count(call.id).as_('calls'),
             Count(call.party, distinct=True).as_('doctors'),
             Count(call.hospital, distinct=True).as_('hospitals'),
-            where=call_where(call),
+            where=_calls_where(call),
             group_by=[call.employee])
 
         coverage = Coverage.__table__()
@@ -505,7 +483,7 @@ class RepKPI(ModelSQL, ModelView):
         reached = call.select(
             call.employee.as_('employee'),
             call.department.as_('department'),
-            where=call_where(call) & (call.department != Null),
+            where=_calls_where(call) & (call.department != Null),
             group_by=[call.employee, call.department])
         departments = covered.join(reached, 'LEFT',
             condition=(reached.employee == covered.employee)
@@ -635,22 +613,10 @@ class HospitalSales(ModelSQL, ModelView):
         product = context.get('product')
         from_date, to_date, start, end = _period()
         hospitals = _territory_hospitals()
-        product_calls = _product_calls()
 
         call = Call.__table__()
         department = Department.__table__()
-        where = ((call.company == company) & (call.state == 'done')
-            & (call.hospital != Null))
-        if start:
-            where &= call.date >= start
-        if end:
-            where &= call.date < end
-        if representative:
-            where &= call.employee == representative
-        if hospitals is not None:
-            where &= call.hospital.in_(hospitals)
-        if product_calls is not None:
-            where &= call.id.in_(product_calls)
+        where = _calls_where(call) & (call.hospital != Null)
         calls = call.join(department, 'LEFT',
             condition=(call.department == department.id)
             & (department.target == Literal(True))).select(
