@@ -10,6 +10,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Workflow, fields)
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.pharma_hospital.company_time import local_day, utc_start
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond import backend
@@ -110,8 +111,7 @@ class CallAlert:
                 ('company', '=', company),
                 ('state', '=', 'planned'),
                 ('followup_of', '!=', None),
-                ('date', '<', datetime.datetime.combine(
-                        today, datetime.time())),
+                ('date', '<', utc_start(today)),
                 ])
         for call in overdue:
             alerts.append((call, call.employee,
@@ -365,8 +365,7 @@ class Call(CallAlert, Workflow, ModelSQL, ModelView):
         if not self.weekly_plan:
             return None
         plan = self.weekly_plan
-        start = datetime.datetime.combine(
-            plan.week_start, datetime.time()) if plan.week_start else None
+        start = utc_start(plan.week_start) if plan.week_start else None
         end = start + datetime.timedelta(days=7) if start else None
         if self.state == 'cancelled':
             return 'missed' if self.cancel_reason == 'missed' else 'cancelled'
@@ -545,8 +544,8 @@ class Call(CallAlert, Workflow, ModelSQL, ModelView):
                     'hospital': call.hospital.id if call.hospital else None,
                     'department': (
                         call.department.id if call.department else None),
-                    'date': datetime.datetime.combine(
-                        call.followup_date, datetime.time(9)),
+                    'date': (utc_start(call.followup_date)
+                        + datetime.timedelta(hours=9)),
                     'call_type': (call.call_type
                         if call.call_type != 'joint_visit'
                         else 'face_to_face'),
@@ -699,7 +698,7 @@ class CallSample(ModelSQL, ModelView):
             company=company,
             unit_price=Decimal(0),
             currency=company.currency,
-            effective_date=self.call.date.date(),
+            effective_date=local_day(self.call.date),
             origin=self.call,
             )
 

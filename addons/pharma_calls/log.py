@@ -2,6 +2,7 @@
 import datetime
 
 from trytond.model import ModelView, fields
+from trytond.modules.pharma_hospital.company_time import local_day, utc_start
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -90,9 +91,8 @@ class LogCall(Wizard):
         pool = Pool()
         Call = pool.get('pharma.call')
         date = self.start.date
-        monday = datetime.datetime.combine(
-            date.date() - datetime.timedelta(days=date.weekday()),
-            datetime.time())
+        day = local_day(date)
+        monday = utc_start(day - datetime.timedelta(days=day.weekday()))
         calls = Call.search([
                 ('employee', '=', self.start.employee.id),
                 ('party', '=', self.start.party.id),

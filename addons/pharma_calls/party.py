@@ -6,6 +6,7 @@ from sql.aggregate import Count, Max
 from sql.conditionals import Case
 
 from trytond.model import fields
+from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.pool import Pool, PoolMeta
 from trytond import backend
 from trytond.tools import grouped_slice
@@ -17,8 +18,7 @@ MAX_IDS = backend.MAX_QUERY_PARAMS // 10
 def month_bounds(date):
     start = date.replace(day=1)
     end = (start + datetime.timedelta(days=32)).replace(day=1)
-    return (datetime.datetime.combine(start, datetime.time()),
-        datetime.datetime.combine(end, datetime.time()))
+    return utc_start(start), utc_start(end)
 
 
 class Party(metaclass=PoolMeta):

@@ -5,6 +5,7 @@ from collections import defaultdict
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
@@ -166,8 +167,8 @@ class WeeklyPlan(Workflow, ModelSQL, ModelView):
 
     @property
     def week_bounds(self):
-        start = datetime.datetime.combine(self.week_start, datetime.time())
-        return start, start + datetime.timedelta(days=7)
+        return (utc_start(self.week_start),
+            utc_start(self.week_start + datetime.timedelta(days=7)))
 
     @classmethod
     def get_numbers(cls, plans, names):
@@ -545,9 +546,8 @@ class CyclePlanLine(ModelSQL, ModelView):
         for line in lines:
             by_plan[line.plan].append(line)
         for plan, plan_lines in by_plan.items():
-            start = datetime.datetime.combine(plan.start_date, datetime.time())
-            end = datetime.datetime.combine(
-                plan.end_date + datetime.timedelta(days=1), datetime.time())
+            start = utc_start(plan.start_date)
+            end = utc_start(plan.end_date + datetime.timedelta(days=1))
             calls = Call.search([
                     ('employee', '=', plan.employee.id),
                     ('party', 'in', [l.party.id for l in plan_lines]),

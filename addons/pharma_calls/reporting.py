@@ -8,6 +8,8 @@ from sql.conditionals import Case, Coalesce
 from sql.functions import DateTrunc
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.pharma_hospital.company_time import (
+    local_date, local_day, utc_start)
 from trytond.modules.pharma_hospital.report_query import ReportQueryMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -123,7 +125,7 @@ class CallRepDay(ReportQueryMixin, CallAbstract):
     def _columns(cls, tables):
         call = tables['call']
         return super()._columns(tables) + [
-            cls.date.sql_cast(call.date).as_('date'),
+            local_date(cls.date, call.date).as_('date'),
             Count(call.id).as_('calls'),
             Count(call.party, distinct=True).as_('doctors'),
             Count(call.hospital, distinct=True).as_('hospitals'),
@@ -133,7 +135,7 @@ class CallRepDay(ReportQueryMixin, CallAbstract):
     @classmethod
     def _group_by(cls, tables):
         call = tables['call']
-        return super()._group_by(tables) + [cls.date.sql_cast(call.date)]
+        return super()._group_by(tables) + [local_date(cls.date, call.date)]
 
     @classmethod
     def _read_restriction(cls, ids):
@@ -147,7 +149,7 @@ class CallRepDay(ReportQueryMixin, CallAbstract):
         cursor.execute(*call.select(call.date, call.employee,
                 where=fields.SQL_OPERATORS['in'](call.id, ids)))
         for date, employee in cursor:
-            days.add(date and date.date())
+            days.add(local_day(date))
             employees.add(employee)
         if not days or None in days:
             return None
@@ -261,7 +263,7 @@ class PlanActual(ModelSQL, ModelView):
         plan = Plan.__table__()
         context = Transaction().context
         start = cls.week_start.sql_cast(plan.week_start)
-        day = cls.week_start.sql_cast(call.date)
+        day = local_date(cls.week_start, call.date)
         in_week = (day >= plan.week_start) & (day <= plan.week_end)
         where = plan.company == context.get('company', -1)
         if context.get('from_date'):
@@ -333,10 +335,9 @@ def _period():
     to_date = context.get('to_date')
     start = end = None
     if from_date:
-        start = datetime.datetime.combine(from_date, datetime.time())
+        start = utc_start(from_date)
     if to_date:
-        end = datetime.datetime.combine(
-            to_date + datetime.timedelta(days=1), datetime.time())
+        end = utc_start(to_date + datetime.timedelta(days=1))
     return from_date, to_date, start, end
 
 
@@ -623,8 +624,9 @@ class HospitalSales(ModelSQL, ModelView):
                 (call.id * 2).as_('id'),
                 call.company.as_('company'),
                 call.hospital.as_('hospital'),
-                cls.month.sql_cast(
-                    DateTrunc('month', call.date)).as_('month'),
+                cls.month.sql_cast(DateTrunc(
+                        'month', local_date(cls.month, call.date))
+                    ).as_('month'),
                 call.id.as_('call'),
                 call.party.as_('doctor'),
                 department.id.as_('department'),

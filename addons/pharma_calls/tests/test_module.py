@@ -20,7 +20,8 @@ class PharmaCallsTestCase(
         PartyCheckReplaceMixin, CompanyTestMixin, ModuleTestCase):
     "Test pharma_calls module"
     module = 'pharma_calls'
-    extras = ['stock_lot', 'pharma_distributor']
+    # sorted: the database cache is shared with test_report_query
+    extras = ['pharma_distributor', 'stock_lot']
 
     def _setup(self):
         """Company; manager1 supervises rep1 and rep2 (registered reps);
@@ -480,6 +481,43 @@ class PharmaCallsTestCase(
                 self.assertEqual(RepDay.search([]), [])
             with Transaction().set_context(product=-1):
                 self.assertEqual(RepDay.search([]), [])
+
+    @with_transaction()
+    def test_report_company_day(self):
+        "The call reports count days in the company's timezone, not UTC"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        RepDay = pool.get('pharma.call.report.rep_day')
+        data = self._setup()
+        company = data['company']
+        company.timezone = 'Asia/Shanghai'
+        company.save()
+        utc = datetime.datetime
+        with set_company(company):
+            calls = [
+                # 2026-03-10 07:30 and 09:00 in Shanghai
+                self._call(data, party='d1', date=utc(2026, 3, 9, 23, 30)),
+                self._call(data, party='d3', date=utc(2026, 3, 10, 1, 0)),
+                # 2026-03-11 00:30 in Shanghai
+                self._call(data, party='d1', date=utc(2026, 3, 10, 16, 30)),
+                ]
+            Call.do(calls)
+            day = datetime.date(2026, 3, 10)
+            with Transaction().set_context(from_date=day, to_date=day):
+                record, = RepDay.search([])
+                self.assertEqual(record.date, day)
+                self.assertEqual((record.calls, record.doctors), (2, 2))
+            with Transaction().set_context(
+                    from_date=day, to_date=day + datetime.timedelta(days=1)):
+                records = RepDay.search([], order=[('date', 'ASC')])
+                self.assertEqual(
+                    [(r.date, r.calls) for r in records],
+                    [(day, 2), (day + datetime.timedelta(days=1), 1)])
+                # reading a row restricts the query to its own day
+                self.assertEqual(
+                    [r['calls'] for r in RepDay.read(
+                            [r.id for r in records], ['calls'])],
+                    [2, 1])
 
     def _event(self, data, topic, start, days=1, **values):
         Event = Pool().get('pharma.event')
