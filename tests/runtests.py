@@ -153,9 +153,29 @@ def postgresql_env():
         uri = PG_URI
     env['TRYTOND_DATABASE__URI'] = uri
     env.pop('DB_NAME', None)
-    env['DB_CACHE'] = cache_dir('postgresql')
+    # The cache is template databases on the server (CREATE DATABASE ...
+    # TEMPLATE, a file copy) rather than pg_dump/pg_restore files, which
+    # cost seconds for each test class and scenario
+    env['DB_CACHE'] = uri.rstrip('/')
     env['PHARMA_BACKEND'] = 'postgresql'
     return env
+
+
+def postgresql_templates(uri):
+    """Drop trytond's template databases (test-<hash of the modules>) when
+    they were made from other sources: their names do not say which"""
+    import psycopg
+    marker = os.path.join(cache_dir('postgresql'), 'templates')
+    if os.path.exists(marker):
+        return
+    with psycopg.connect(uri.rstrip('/') + '/postgres',
+            autocommit=True) as conn:
+        names = [r[0] for r in conn.execute(
+                "SELECT datname FROM pg_database "
+                "WHERE datname ~ '^test-[0-9a-f]{40}$'")]
+        for name in names:
+            conn.execute('DROP DATABASE IF EXISTS "%s"' % name)
+    open(marker, 'w').close()
 
 
 def postgresql_reachable(uri):
@@ -258,6 +278,7 @@ def main():
         else:
             say('== PostgreSQL (%s): %s' % (
                     env['TRYTOND_DATABASE__URI'], ', '.join(modules())))
+            postgresql_templates(env['TRYTOND_DATABASE__URI'])
             threads.append(threading.Thread(target=run_backend,
                     args=('postgresql', env, results)))
     for thread in threads:

@@ -19,7 +19,7 @@ class ReportQueryTestCase(TestCase):
     def setUpClass(cls):
         super().setUpClass()
         drop_db()
-        activate_module(['pharma_calls', 'stock_lot'])
+        activate_module(['pharma_calls', 'pharma_distributor', 'stock_lot'])
 
     @classmethod
     def tearDownClass(cls):

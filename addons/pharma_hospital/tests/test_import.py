@@ -775,8 +775,15 @@ class ImportTestCase(TestCase):
     def test_command_line(self):
         "pharma-import: one bad row refuses all, fixed imports, rerun same"
         from trytond.modules.pharma_hospital.scripts import import_main
-        size = int(os.environ.get('PHARMA_IMPORT_ROWS', 2000))
+        # several batches with the bad row in the third: batches of 100
+        # (PHARMA_IMPORT_ROWS=2000 PHARMA_IMPORT_BATCH=1000 for the real size)
+        size = int(os.environ.get('PHARMA_IMPORT_ROWS', 400))
+        batch = int(os.environ.get('PHARMA_IMPORT_BATCH', 100))
         pool = Pool(DB_NAME)
+        Kind = pool.get('pharma.import.doctor')
+        patch_batch = mock.patch.object(Kind, 'batch_size', batch)
+        patch_batch.start()
+        self.addCleanup(patch_batch.stop)
         hospital_name = "命令行测试医院"
         with Transaction().start(DB_NAME, 0) as transaction:
             Party = pool.get('party.party')
