@@ -1,5 +1,6 @@
 # This file is part of the pharma suite. See README.md for license terms.
 from trytond.model import fields
+from trytond.modules.pharma_hospital.company_time import local_day
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -65,7 +66,7 @@ class CallCompetitor(metaclass=PoolMeta):
                     competitors[competitor.party] = competitor
             observations = Observation.create([{
                         'company': m.call.company.id,
-                        'date': m.call.date.date(),
+                        'date': local_day(m.call.date, m.call.company),
                         'competitor': competitors[m.competitor].id,
                         'competitor_product': (m.competitor_product.id
                             if m.competitor_product else None),

@@ -10,6 +10,7 @@ from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -83,9 +84,8 @@ class DoctorValue(ModelSQL, ModelView):
         flow2 = Flow.__table__()
         company = Transaction().context.get('company') or -1
         from_date, to_date = cls._period()
-        dt_from = datetime.datetime.combine(from_date, datetime.time())
-        dt_to = datetime.datetime.combine(
-            to_date + datetime.timedelta(days=1), datetime.time())
+        dt_from = utc_start(from_date)
+        dt_to = utc_start(to_date + datetime.timedelta(days=1))
         length = (to_date - from_date).days + 1
         previous_from = from_date - datetime.timedelta(days=length)
 

@@ -13,6 +13,7 @@ from sql.operators import Concat
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -275,10 +276,8 @@ class ReportPack(ModelView):
                 Count(call.hospital, distinct=True),
                 Count(call.department, distinct=True),
                 where=(call.company == company.id) & (call.state == 'done')
-                & (call.date >= datetime.datetime.combine(
-                        start, datetime.time()))
-                & (call.date < datetime.datetime.combine(
-                        end, datetime.time())),
+                & (call.date >= utc_start(start, company))
+                & (call.date < utc_start(end, company)),
                 group_by=[call.employee]))
         return {e: (n, d, h, dep) for e, n, d, h, dep in cursor}
 
@@ -336,8 +335,8 @@ class ReportPack(ModelView):
         visited = call.select(call.party,
             where=(call.company == company.id) & (call.state == 'done')
             & (call.employee == coverage.employee)
-            & (call.date >= datetime.datetime.combine(start, datetime.time()))
-            & (call.date < datetime.datetime.combine(end, datetime.time())))
+            & (call.date >= utc_start(start, company))
+            & (call.date < utc_start(end, company)))
         cursor.execute(*coverage.join(party,
                 condition=coverage.party == party.id)
             .select(coverage.employee, party.doctor_tier,
@@ -396,10 +395,8 @@ class ReportPack(ModelView):
                 Count(call.party, distinct=True),
                 where=(call.company == company.id) & (call.state == 'done')
                 & (call.hospital != Null)
-                & (call.date >= datetime.datetime.combine(
-                        start, datetime.time()))
-                & (call.date < datetime.datetime.combine(
-                        end, datetime.time())),
+                & (call.date >= utc_start(start, company))
+                & (call.date < utc_start(end, company)),
                 group_by=[call.hospital]))
         calls = {h: (n, d) for h, n, d in cursor}
         flow = cls._flow_by_customer(company, start, end)
@@ -666,10 +663,8 @@ class ReportPack(ModelView):
                 Sum(Coalesce(invitation.cost, 0)),
                 where=(event.company == company.id)
                 & (invitation.state == 'attended')
-                & (event.date >= datetime.datetime.combine(
-                        start, datetime.time()))
-                & (event.date < datetime.datetime.combine(
-                        end, datetime.time())),
+                & (event.date >= utc_start(start, company))
+                & (event.date < utc_start(end, company)),
                 group_by=[invitation.doctor]))
         data = list(cursor)
         names = cls._names('party.party', [d for d, *_ in data])

@@ -15,6 +15,7 @@ from sql.aggregate import Count, Sum
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
@@ -202,8 +203,8 @@ class Scorecard(ModelSQL, ModelView):
         call = Call.__table__()
         coverage = Coverage.__table__()
         party = Party.__table__()
-        dt_start = datetime.datetime.combine(start, datetime.time())
-        dt_end = datetime.datetime.combine(end, datetime.time())
+        dt_start = utc_start(start, company)
+        dt_end = utc_start(end, company)
         in_month = ((call.date >= dt_start) & (call.date < dt_end)
             & (call.state == 'done') & (call.company == company.id))
         cursor.execute(*call.select(call.employee, Count(call.id),

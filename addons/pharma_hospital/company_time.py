@@ -42,14 +42,15 @@ class _ZoneName(Expression):
         return ()
 
 
-def company_timezone():
-    "The ZoneInfo of the context's company, or None"
+def company_timezone(company=None):
+    "The ZoneInfo of the company (default the context's), or None"
     pool = Pool()
     Company = pool.get('company.company')
-    company = Transaction().context.get('company')
-    if company is None or company < 0:
-        return None
-    company = Company(company)
+    if company is None:
+        company = Transaction().context.get('company')
+        if company is None or company < 0:
+            return None
+    company = Company(int(company))
     if not company.timezone:
         return None
     return tz.ZoneInfo(company.timezone)
@@ -62,14 +63,14 @@ def _offset(zone, at=None):
         .total_seconds()) if zone else 0
 
 
-def local_date(field, expression, at=None):
+def local_date(field, expression, at=None, company=None):
     """SQL of the company's date of the naive UTC datetime `expression`,
     cast by the Date field `field`.
 
     PostgreSQL converts each value with its own offset (AT TIME ZONE);
     SQLite has no time zones and shifts every value by the offset at `at`
     (default now), which differs only across a daylight saving change."""
-    zone = company_timezone()
+    zone = company_timezone(company)
     if zone is None:
         return field.sql_cast(expression)
     if backend.name == 'sqlite':
@@ -78,20 +79,20 @@ def local_date(field, expression, at=None):
             AtTimeZone(expression, _ZoneName('UTC')), _ZoneName(zone.key)))
 
 
-def utc_start(date):
+def utc_start(date, company=None):
     """The naive UTC datetime at which the company's day `date` starts, to
     compare with stored datetimes"""
     start = datetime.datetime.combine(date, datetime.time())
-    zone = company_timezone()
+    zone = company_timezone(company)
     if zone is None:
         return start
     return (start.replace(tzinfo=zone)
         .astimezone(datetime.timezone.utc).replace(tzinfo=None))
 
 
-def local_day(value):
+def local_day(value, company=None):
     "The company's date of the naive UTC datetime `value`"
-    zone = company_timezone()
+    zone = company_timezone(company)
     if value is None or zone is None:
         return value and value.date()
     return (value.replace(tzinfo=datetime.timezone.utc)
