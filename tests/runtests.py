@@ -5,8 +5,8 @@ the browser tests; one summary per database and a closing total line
 `N passed, N failed, N skipped`.
 
 SQLite and PostgreSQL run in two threads side by side (one core each); the
-browser tests run in the SQLite thread once SQLite is done, so they overlap
-the longer PostgreSQL run.
+demo test (SQLite only) and the browser tests are a shared tail of jobs that
+whichever thread finishes its database first takes.
 
 Environment:
     TRYTOND_DATABASE__URI  PostgreSQL URI (default postgresql://postgres@127.0.0.1:5432/)
@@ -118,15 +118,30 @@ def run_unit(backend, target, env):
     return counts
 
 
-def run_backend(backend, env, results, then=None):
+def add(totals, counts):
+    for key in ('passed', 'failed', 'skipped'):
+        totals[key] += counts[key]
+
+
+def run_backend(backend, env, results, targets, tail=None):
+    """Run the targets on the backend, then take jobs from the shared tail
+    (the long SQLite-only and browser jobs) until it is empty: the thread
+    that finishes its backend first takes the next one"""
     totals = {'passed': 0, 'failed': 0, 'skipped': 0}
-    for target in modules() + cross_module_tests():
-        counts = run_unit(backend, target, env)
-        for key in totals:
-            totals[key] += counts[key]
-    results[backend] = totals
-    if then:
-        then()
+    for target in targets:
+        add(totals, run_unit(backend, target, env))
+    with print_lock:
+        add(results.setdefault(
+                backend, {'passed': 0, 'failed': 0, 'skipped': 0}), totals)
+    while tail is not None:
+        with print_lock:
+            if not tail:
+                break
+            name, job = tail.pop(0)
+        counts = job()
+        with print_lock:
+            add(results.setdefault(
+                    name, {'passed': 0, 'failed': 0, 'skipped': 0}), counts)
 
 
 def base_env():
@@ -225,16 +240,15 @@ def check_po():
     return totals
 
 
-def run_browser():
+def browser_jobs():
+    "One job per browser test file, the longest (most modules) first"
     env = base_env()
     env['PHARMA_BROWSER'] = '1'
-    totals = {'passed': 0, 'failed': 0, 'skipped': 0}
-    for target in sorted(glob.glob(
-                os.path.join(ROOT, 'tests', 'browser', 'test_*.py'))):
-        counts = run_unit('browser', target, env)
-        for key in totals:
-            totals[key] += counts[key]
-    return totals
+    files = sorted(glob.glob(
+            os.path.join(ROOT, 'tests', 'browser', 'test_*.py')),
+        key=lambda f: (os.path.basename(f) != 'test_zh_walk.py', f))
+    return [('browser', lambda f=f: run_unit('browser', f, env))
+        for f in files]
 
 
 def main():
@@ -246,19 +260,25 @@ def main():
     if 'po' in only:
         results['zh_CN translations'] = check_po()
     threads = []
-
-    def browser():
-        say('== Browser (headless Chromium)')
-        results['browser'] = run_browser()
-
+    # Two threads (two cores): SQLite's modules in one, PostgreSQL's in
+    # the other; the SQLite-only demo test and the browser tests form a
+    # shared tail that whichever thread is free takes, so that neither
+    # waits for the other at the end
+    tail = []
+    sqlite_targets = modules() + cross_module_tests()
+    if 'sqlite' in only:
+        env = sqlite_env()
+        demo = [t for t in sqlite_targets if t.endswith('test_demo.py')]
+        sqlite_targets = [t for t in sqlite_targets if t not in demo]
+        tail.extend(('sqlite', lambda t=t: run_unit('sqlite', t, env))
+            for t in demo)
+    if 'browser' in only:
+        tail.extend(browser_jobs())
     if 'sqlite' in only:
         say('== SQLite: %s' % ', '.join(modules()))
-        # The browser tests follow the SQLite run in its thread: SQLite
-        # ends well before PostgreSQL, so on two cores the browser tests
-        # overlap the PostgreSQL run instead of adding to it.
         threads.append(threading.Thread(target=run_backend,
-                args=('sqlite', sqlite_env(), results),
-                kwargs={'then': browser if 'browser' in only else None}))
+                args=('sqlite', sqlite_env(), results, sqlite_targets,
+                    tail)))
     if 'postgresql' in only:
         env = postgresql_env()
         problem = postgresql_reachable(env['TRYTOND_DATABASE__URI'])
@@ -280,13 +300,16 @@ def main():
                     env['TRYTOND_DATABASE__URI'], ', '.join(modules())))
             postgresql_templates(env['TRYTOND_DATABASE__URI'])
             threads.append(threading.Thread(target=run_backend,
-                    args=('postgresql', env, results)))
+                    args=('postgresql', env, results,
+                        modules() + cross_module_tests(), tail)))
+    if tail and not threads:
+        # only the browser tests
+        threads.append(threading.Thread(target=run_backend,
+                args=('browser', base_env(), results, [], tail)))
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    if 'browser' in only and 'sqlite' not in only:
-        browser()
 
     say('')
     say('Summary')
