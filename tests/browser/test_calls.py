@@ -421,8 +421,11 @@ class CallsTestCase(BrowserTestCase):
             Call = pool.get('pharma.call')
             Date = pool.get('ir.date')
             Report = pool.get('pharma.call.report.rep_day')
+            from trytond.modules.pharma_hospital.company_time import (
+                utc_start)
+            # the company's day (Asia/Shanghai), as the report counts
             today = Date.today()
-            start = datetime.datetime.combine(today, datetime.time())
+            start = utc_start(today)
             if not Call.search([
                         ('employee', '=', %(rep1)s),
                         ('state', '=', 'done'),
@@ -437,11 +440,7 @@ class CallsTestCase(BrowserTestCase):
                             'call_type': 'face_to_face',
                             }])
                 Call.do([call])
-            # the report's days are the UTC days of the calls' datetimes
-            # (known limitation: between 16:00 and 24:00 UTC a call of the
-            # Shanghai morning is counted on the previous day)
-            day = datetime.datetime.now(datetime.timezone.utc).date()
-            with transaction.set_context(from_date=day, to_date=day):
+            with transaction.set_context(from_date=today, to_date=today):
                 rows = Report.search([('employee', '=', %(rep1)s)])
                 result['rows'] = [(str(r.date), r.calls) for r in rows]
             ''' % self.ids)['rows']
