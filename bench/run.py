@@ -280,28 +280,42 @@ def sql_times(args, context, query, params, limit=None):
     return times
 
 
+# the report's day is the company's (Asia/Shanghai in the generated data)
 KPI_SQL = """
-SELECT c.employee, CAST(c.date AS DATE) AS day, COUNT(c.id),
-    COUNT(DISTINCT c.party), COUNT(DISTINCT c.hospital),
+SELECT c.employee,
+    CAST((c.date AT TIME ZONE 'UTC') AT TIME ZONE %(zone)s AS DATE) AS day,
+    COUNT(c.id), COUNT(DISTINCT c.party), COUNT(DISTINCT c.hospital),
     COUNT(DISTINCT c.department)
 FROM pharma_call AS c
 WHERE c.company = %(company)s AND c.state = 'done'
     AND c.date >= %(start)s AND c.date < %(end)s
-GROUP BY c.employee, CAST(c.date AS DATE)
+GROUP BY c.employee, 2
 ORDER BY day DESC, c.employee"""
+
+
+def local_midnight(date, zone):
+    "The naive UTC datetime at which the day `date` starts in `zone`"
+    from zoneinfo import ZoneInfo
+    start = datetime.datetime.combine(date, datetime.time())
+    if not zone:
+        return start
+    return (start.replace(tzinfo=ZoneInfo(zone))
+        .astimezone(datetime.timezone.utc).replace(tzinfo=None))
 
 
 def bench_kpi(args, pool, company_id):
     "The calls per representative and day report against its SQL"
+    from trytond.transaction import Transaction
+    with Transaction().start(args.database, 0):
+        zone = pool.get('company.company')(company_id).timezone
     today = datetime.date.today()
     for label, days in [('month', 30), ('year', 365)]:
         from_date = today - datetime.timedelta(days=days)
         context = {'company': company_id, 'from_date': from_date,
             'to_date': today}
-        params = {'company': company_id,
-            'start': datetime.datetime.combine(from_date, datetime.time()),
-            'end': datetime.datetime.combine(
-                today + datetime.timedelta(days=1), datetime.time())}
+        params = {'company': company_id, 'zone': zone or 'UTC',
+            'start': local_midnight(from_date, zone),
+            'end': local_midnight(today + datetime.timedelta(days=1), zone)}
         client, everything = report_times(args, pool,
             'pharma.call.report.rep_day', context, [],
             ['employee', 'date', 'calls', 'doctors', 'hospitals',
