@@ -1,4 +1,6 @@
 # This file is part of the pharma suite. See README.md for license terms.
+from sql import Null
+
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
@@ -14,7 +16,9 @@ class Rule(metaclass=PoolMeta):
             '\n- "pharma_territories" as list of territory ids the user '
             'works in or manages (subtrees included)'
             '\n- "pharma_managed_territories" as list of territory ids the '
-            'user manages (subtrees included)')
+            'user manages (subtrees included)'
+            '\n- "pharma_covered_parties" as list of party ids the user\'s '
+            'employees cover today')
 
     @classmethod
     def _get_context(cls, model_name):
@@ -28,10 +32,33 @@ class Rule(metaclass=PoolMeta):
         context['pharma_today'] = Date.today()
         employees = list(User.get_employees())
         context['employees'] = employees
+        # the parties the user's employees cover today, as a list: a rule
+        # "party in (ids)" uses the party index, where a subquery on the
+        # coverage is evaluated row by row (1.8 s to count a rep's calls
+        # among 2 million); cleared with the rule cache on any change of
+        # coverage (pharma.coverage.on_modification)
+        context['pharma_covered_parties'] = cls._pharma_covered_parties(
+            employees, context['pharma_today'])
         context['pharma_territories'] = Territory.visible_ids(employees)
         context['pharma_managed_territories'] = Territory.managed_ids(
             employees)
         return context
+
+    @classmethod
+    def _pharma_covered_parties(cls, employees, today):
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        if not employees:
+            return []
+        coverage = Coverage.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*coverage.select(coverage.party,
+                where=coverage.employee.in_(employees)
+                & (coverage.start_date <= today)
+                & ((coverage.end_date == Null)
+                    | (coverage.end_date >= today)),
+                group_by=[coverage.party]))
+        return sorted(p for p, in cursor)
 
     @classmethod
     def _get_cache_key(cls, model_names):

@@ -223,6 +223,21 @@ class PharmaCallsTestCase(
                 # a clerk logs for any rep, recorded as the one who entered
                 call = self._call(data, 'rep2', 'd2')
                 self.assertEqual(call.entered_by, data['clerk1_user'])
+            # rep1's coverage of d1 ends yesterday: the rule (a list of
+            # the covered parties, cached) no longer lets c3 through
+            Coverage = pool.get('pharma.coverage')
+            coverage, = Coverage.search([
+                    ('employee', '=', data['rep1'].id),
+                    ('party', '=', data['d1'].id),
+                    ])
+            Coverage.write([coverage], {
+                    'end_date': data['today'] - datetime.timedelta(days=1),
+                    })
+            with self._as(data, 'rep1'):
+                self.assertEqual(
+                    {c.id for c in Call.search([])}, {c1.id})
+                with self.assertRaises(AccessError):
+                    Call.read([c3.id], ['rec_name'])
 
     @with_transaction()
     def test_followup_creates_planned_call(self):
