@@ -199,11 +199,14 @@ def bench_call_log(args, pool, company_id):
 
 
 def bench_search(args, pool, company_id):
+    from sql import Literal
     from trytond.transaction import Transaction
     with Transaction().start(args.database, 0,
             context={'company': company_id}) as transaction:
         Party = pool.get('party.party')
         party = Party.__table__()
+        identifier = pool.get('party.identifier').__table__()
+        mechanism = pool.get('party.contact_mechanism').__table__()
         cursor = transaction.connection.cursor()
         doctor, = Party.search([('pharma_type', '=', 'doctor')], limit=1)
         name = doctor.name[:2]
@@ -216,11 +219,28 @@ def bench_search(args, pool, company_id):
                         ('rec_name', 'ilike', pattern)], limit=20)
 
             def base():
+                # what the ORM's search means: party's rec_name (code,
+                # identifiers, name, contact mechanisms) and the suite's
+                # pinyin columns, active parties, in the party order
+                # (name, id): every match is found before the first 20
                 cursor.execute(*party.select(party.id,
                         where=(party.pharma_type == 'doctor')
-                        & (party.name.ilike(pattern)
+                        & (party.active == Literal(True))
+                        & (party.code.ilike(pattern)
+                            | party.id.in_(identifier.select(
+                                    identifier.party,
+                                    where=identifier.code.ilike(pattern)
+                                    | identifier.code_compact.ilike(
+                                        pattern)))
+                            | party.name.ilike(pattern)
+                            | party.id.in_(mechanism.select(
+                                    mechanism.party,
+                                    where=mechanism.value.ilike(pattern)
+                                    | mechanism.value_compact.ilike(
+                                        pattern)))
                             | party.pinyin.ilike(pattern)
                             | party.pinyin_initials.ilike(pattern)),
+                        order_by=[party.name.asc, party.id.asc],
                         limit=20))
                 return cursor.fetchall()
             s, _ = timed(suite, args.repeat // 10 or 1)
@@ -547,6 +567,57 @@ def bench_flow_import(args, pool, company_id):
         'baseline: bare openpyxl parse')
 
 
+COUNT_SQL = {
+    'pharma.call': 'SELECT COUNT(*) FROM pharma_call WHERE company = %s',
+    'pharma.flow.line':
+        'SELECT COUNT(*) FROM pharma_flow_line WHERE company = %s',
+    }
+
+
+def bench_counts(args, pool, company_id):
+    """The list counts the web client asks for (search_count) on the call
+    and flow lists, as admin and as users whose record rules apply,
+    against a bare COUNT(*) of the company's rows"""
+    from trytond.exceptions import UserError
+    from trytond.transaction import Transaction
+    with Transaction().start(args.database, 0) as transaction:
+        User = pool.get('res.user')
+        users = {u.login: (u.id, u.employee.id if u.employee else None)
+            for u in User.search([('login', 'in',
+                        ['admin', 'rep1', 'manager1', 'sales1'])])}
+    for model, sql in COUNT_SQL.items():
+        for login in ['admin', 'rep1', 'manager1', 'sales1']:
+            if login not in users:
+                continue
+            user_id, employee_id = users[login]
+            context = {'company': company_id, 'employee': employee_id,
+                '_check_access': True}
+            times = []
+            try:
+                for _ in range(3):
+                    with Transaction().start(args.database, user_id,
+                            context=context, readonly=True):
+                        Model = pool.get(model)
+                        start = time.perf_counter()
+                        count = Model.search_count([])
+                        times.append(time.perf_counter() - start)
+            except UserError:
+                print('%s: %s may not read %s' % (login, login, model))
+                continue
+            with Transaction().start(args.database, 0,
+                    readonly=True) as transaction:
+                cursor = transaction.connection.cursor()
+                base = []
+                for _ in range(3):
+                    start = time.perf_counter()
+                    cursor.execute(sql, (company_id,))
+                    total, = cursor.fetchone()
+                    base.append(time.perf_counter() - start)
+            record('%s list count as %s (%d of %d rows)' % (
+                    model, login, count, total), times, base,
+                'bare COUNT(*) of the company')
+
+
 def write_results(args):
     path = args.output
     lines = [
@@ -579,7 +650,7 @@ def main(argv=None):
     parser.add_argument('--repeat', type=int, default=200)
     parser.add_argument('--flow-rows', type=int, default=100000)
     parser.add_argument('--only', help="comma separated: call,search,kpi,"
-        "share,flow")
+        "share,flow,count")
     parser.add_argument('--output',
         default=os.path.join(ROOT, 'bench', 'RESULTS.md'),
         help="where to write the table (default: bench/RESULTS.md)")
@@ -602,7 +673,7 @@ def main(argv=None):
     pool.init()
     with Transaction().start(args.database, 0):
         company_id = demo.get_company(pool).id
-    only = (args.only or 'call,search,kpi,share,flow').split(',')
+    only = (args.only or 'call,search,kpi,share,flow,count').split(',')
     if 'search' in only:
         bench_search(args, pool, company_id)
     if 'kpi' in only:
@@ -611,6 +682,8 @@ def main(argv=None):
         bench_share(args, pool, company_id)
     if 'flow' in only:
         bench_flow_import(args, pool, company_id)
+    if 'count' in only:
+        bench_counts(args, pool, company_id)
     if 'call' in only:
         bench_call_log(args, pool, company_id)
     write_results(args)
