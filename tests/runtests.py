@@ -267,10 +267,10 @@ def main():
     tail = []
     sqlite_targets = modules() + cross_module_tests()
     if 'sqlite' in only:
-        env = sqlite_env()
         demo = [t for t in sqlite_targets if t.endswith('test_demo.py')]
         sqlite_targets = [t for t in sqlite_targets if t not in demo]
-        tail.extend(('sqlite', lambda t=t: run_unit('sqlite', t, env))
+        tail.extend(('sqlite',
+                lambda t=t, env=sqlite_env(): run_unit('sqlite', t, env))
             for t in demo)
     if 'browser' in only:
         tail.extend(browser_jobs())
