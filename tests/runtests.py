@@ -5,9 +5,8 @@ the browser tests; one summary per database and a closing total line
 `N passed, N failed, N skipped`.
 
 SQLite and PostgreSQL run in two threads side by side; the demo test
-(SQLite only) and the browser tests are a shared tail of jobs that a third
-thread starts at once and that the database threads join when they are
-done.
+(SQLite only) and the browser tests are a shared tail of jobs, the longest
+first, that whichever thread finishes its database first takes.
 
 Environment:
     TRYTOND_DATABASE__URI  PostgreSQL URI (default postgresql://postgres@127.0.0.1:5432/)
@@ -309,11 +308,9 @@ def main():
             threads.append(threading.Thread(target=run_backend,
                     args=('postgresql', env, results,
                         modules() + cross_module_tests(), tail)))
-    if tail:
-        # a third worker starts the tail at once: the browser tests wait
-        # on the browser and the server most of the time, and the two
-        # database threads leave a core partly idle (the demo test and
-        # the Chinese walk alone take about 13 minutes)
+    if tail and not threads:
+        # only the browser tests (a third worker from the start was
+        # measured slower: the two cores are busy with the databases)
         threads.append(threading.Thread(target=run_backend,
                 args=(None, base_env(), results, [], tail)))
     for thread in threads:
