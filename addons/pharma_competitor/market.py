@@ -9,6 +9,7 @@ from sql.conditionals import Coalesce
 from sql.functions import Lower, Trim
 
 from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.modules.pharma_hospital.import_ import bulk_insert
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
@@ -135,9 +136,10 @@ class MarketShare(ModelSQL, ModelView):
         keys = set(ours) | set(competitors)
         # The shares are derived data, rewritten as a whole for the month:
         # one DELETE, one query of the previous month and of the
-        # territories, multi-row INSERTs (the ORM's create of a national
-        # month, about 1,300 rows here, validated each row for nothing);
-        # who may compute is decided by the wizard's and the cron's access
+        # territories, multi-row INSERTs (bulk_insert: create_uid and
+        # create_date as the ORM's create would, which validated each of a
+        # national month's 1,300 rows for nothing); who may compute is
+        # decided by the wizard's and the cron's access
         cursor = Transaction().connection.cursor()
         table = cls.__table__()
         cursor.execute(*table.delete(
@@ -159,8 +161,7 @@ class MarketShare(ModelSQL, ModelView):
         columns = ['company', 'month', 'hospital', 'territory',
             'generic_name', 'therapeutic_area', 'our_units',
             'competitor_units', 'share', 'previous_share', 'change',
-            'source', 'confidence', 'create_uid', 'create_date']
-        now = datetime.datetime.now()
+            'source', 'confidence']
         vlist = []
         for hospital_id, molecule in sorted(keys):
             our = ours.get((hospital_id, molecule), 0.0)
@@ -178,13 +179,9 @@ class MarketShare(ModelSQL, ModelView):
                         else None),
                     source,
                     'measured' if source == 'market' else 'estimated',
-                    Transaction().user, now,
                     ])
-        sql_columns = [getattr(table, c) for c in columns]
-        for sub in grouped_slice(vlist, 1000):
-            cursor.execute(*table.insert(sql_columns, list(sub)))
-        # cached reads of the model are stale
-        Transaction().counter += 1
+        with Transaction().set_context(_check_access=False):
+            bulk_insert(cls.__name__, columns, vlist)
         return len(vlist)
 
     @classmethod
