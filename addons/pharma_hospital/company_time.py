@@ -58,9 +58,9 @@ def company_timezone(company=None):
 
 def _offset(zone, at=None):
     "The zone's offset from UTC in seconds at the naive UTC datetime `at`"
-    at = at or datetime.datetime.utcnow()
-    return int(zone.utcoffset(at.replace(tzinfo=None))
-        .total_seconds()) if zone else 0
+    at = (at.replace(tzinfo=datetime.timezone.utc) if at
+        else datetime.datetime.now(datetime.timezone.utc))
+    return int(at.astimezone(zone).utcoffset().total_seconds())
 
 
 def local_date(field, expression, at=None, company=None):
