@@ -18,6 +18,10 @@ import unittest
 class TimedResult(unittest.TextTestResult):
     "Records each test's duration (PHARMA_TEST_DURATIONS=N prints the N slowest)"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.durations_ = []
+
     def startTest(self, test):
         self._pharma_start = time.monotonic()
         super().startTest(test)
@@ -26,8 +30,6 @@ class TimedResult(unittest.TextTestResult):
         super().stopTest(test)
         self.durations_.append(
             (time.monotonic() - self._pharma_start, test.id()))
-
-    durations_ = None
 
 
 def index_module_entry_points():
@@ -71,7 +73,6 @@ def main(modules):
                 suite.addTests(loader.loadTestsFromName(
                         'trytond.modules.%s.tests.%s' % (
                             module, filename[:-3])))
-    TimedResult.durations_ = []
     runner = unittest.TextTestRunner(
         verbosity=1, stream=sys.stderr, resultclass=TimedResult)
     start = time.monotonic()

@@ -123,6 +123,13 @@ def add(totals, counts):
         totals[key] += counts[key]
 
 
+def merge(results, name, counts):
+    "Add counts to results[name], from any thread"
+    with print_lock:
+        add(results.setdefault(
+                name, {'passed': 0, 'failed': 0, 'skipped': 0}), counts)
+
+
 def run_backend(backend, env, results, targets, tail=None):
     """Run the targets on the backend, then take jobs from the shared tail
     (the long SQLite-only and browser jobs) until it is empty: the thread
@@ -131,19 +138,13 @@ def run_backend(backend, env, results, targets, tail=None):
     for target in targets:
         add(totals, run_unit(backend, target, env))
     if backend:
-        with print_lock:
-            add(results.setdefault(
-                    backend, {'passed': 0, 'failed': 0, 'skipped': 0}),
-                totals)
+        merge(results, backend, totals)
     while tail is not None:
         with print_lock:
             if not tail:
                 break
             name, job = tail.pop(0)
-        counts = job()
-        with print_lock:
-            add(results.setdefault(
-                    name, {'passed': 0, 'failed': 0, 'skipped': 0}), counts)
+        merge(results, name, job())
 
 
 def base_env():
@@ -269,11 +270,11 @@ def main():
     # waits for the other at the end
     tail = []
     sqlite_targets = modules() + cross_module_tests()
-    if 'sqlite' in only:
+    sqlite = sqlite_env() if 'sqlite' in only else None
+    if sqlite:
         demo = [t for t in sqlite_targets if t.endswith('test_demo.py')]
         sqlite_targets = [t for t in sqlite_targets if t not in demo]
-        tail.extend(('sqlite',
-                lambda t=t, env=sqlite_env(): run_unit('sqlite', t, env))
+        tail.extend(('sqlite', lambda t=t: run_unit('sqlite', t, sqlite))
             for t in demo)
     if 'browser' in only:
         # the Chinese walk (the longest job) first, then the demo test
@@ -283,8 +284,7 @@ def main():
     if 'sqlite' in only:
         say('== SQLite: %s' % ', '.join(modules()))
         threads.append(threading.Thread(target=run_backend,
-                args=('sqlite', sqlite_env(), results, sqlite_targets,
-                    tail)))
+                args=('sqlite', sqlite, results, sqlite_targets, tail)))
     if 'postgresql' in only:
         env = postgresql_env()
         problem = postgresql_reachable(env['TRYTOND_DATABASE__URI'])
