@@ -69,7 +69,6 @@ def counter(label, total):
         now = time.monotonic()
         if done >= total or now - state['last'] > 5:
             state['last'] = now
-            elapsed = now - _start
             progress('%s: %d / %d' % (label, done, total))
     return report
 
@@ -81,14 +80,26 @@ def person_name(rng):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', '-c',
-        default=os.path.join(ROOT, 'trytond.conf'))
+    parser.add_argument('--config', '-c', nargs='+',
+        default=[os.path.join(ROOT, 'trytond.conf')])
     parser.add_argument('--database', '-d', default='bench')
     parser.add_argument('--uri', help="database URI (default: the config's)")
     parser.add_argument('--scale', choices=sorted(SCALES), default='small')
     parser.add_argument('--seed', type=int, default=2026)
+    parser.add_argument('--workers', type=int,
+        help="processes creating the doctors (default: one per core on "
+        "PostgreSQL, 1 on SQLite)")
+    parser.add_argument('--worker', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    generate(args)
+    global _ARGS
+    _ARGS = args
+    if args.worker:
+        worker(args)
+    else:
+        generate(args)
+
+
+_ARGS = None
 
 
 def generate(args):
@@ -135,7 +146,22 @@ def generate(args):
 
     def master(transaction):
         return create_master(pool, scale, rng, company_id, today)
-    master_ids = demo.in_transaction(name, 0, master, context=context)
+    hospitals, departments_of = demo.in_transaction(
+        name, 0, master, context=context)
+    # the hospitals are committed: the doctors' workers see them
+    doctors = doctor_hospital = None
+    if doctor_workers(scale) > 1:
+        doctors, doctor_hospital = create_doctors(
+            pool, scale, rng, hospitals, departments_of)
+
+    def staff(transaction):
+        nonlocal doctors, doctor_hospital
+        if doctors is None:
+            doctors, doctor_hospital = create_doctors(
+                pool, scale, rng, hospitals, departments_of)
+        return create_staff(pool, scale, rng, company_id, today,
+            hospitals, doctors, doctor_hospital)
+    master_ids = demo.in_transaction(name, 0, staff, context=context)
 
     def facts(transaction):
         create_facts(pool, scale, rng, company_id, today, master_ids)
@@ -152,9 +178,6 @@ def create_master(pool, scale, rng, company_id, today):
     Territory = pool.get('pharma.territory')
     Party = pool.get('party.party')
     Department = pool.get('pharma.hospital.department')
-    Employee = pool.get('company.employee')
-    Template = pool.get('product.template')
-    Uom = pool.get('product.uom')
 
     progress('territories')
     region, = Territory.create([{'name': '全国', 'code': 'CN-ALL',
@@ -202,35 +225,17 @@ def create_master(pool, scale, rng, company_id, today):
     departments_of = {h: departments[i * len(DEPARTMENTS):
             (i + 1) * len(DEPARTMENTS)] for i, h in enumerate(hospitals)}
 
-    progress('doctors through the ORM (about 200 a second)')
-    doctors = []
-    doctor_hospital = {}
-    report = counter('doctors', scale['doctors'])
-    batch = []
-    for i in range(scale['doctors']):
-        hospital = hospitals[i % len(hospitals)]
-        department = rng.choice(departments_of[hospital])
-        batch.append({
-                'name': person_name(rng),
-                'pharma_type': 'doctor',
-                'hospital': hospital,
-                'department': department,
-                'doctor_title': rng.choice(['chief', 'associate_chief',
-                        'attending', 'resident']),
-                'doctor_tier': rng.choices(['A', 'B', 'C'], [2, 3, 5])[0],
-                })
-        if len(batch) >= 1000:
-            for d in Party.create(batch):
-                doctors.append(d.id)
-                doctor_hospital[d.id] = (d.hospital.id, d.department.id)
-            batch = []
-            report(len(doctors))
-    if batch:
-        for d in Party.create(batch):
-            doctors.append(d.id)
-            doctor_hospital[d.id] = (d.hospital.id, d.department.id)
-        report(len(doctors))
+    return hospitals, departments_of
 
+
+def create_staff(pool, scale, rng, company_id, today, hospitals, doctors,
+        doctor_hospital):
+    "Representatives, products and coverage"
+    from bulk import bulk_insert
+    Party = pool.get('party.party')
+    Employee = pool.get('company.employee')
+    Template = pool.get('product.template')
+    Uom = pool.get('product.uom')
     progress('representatives')
     reps = Employee.create([{
                 'party': Party.create([{'name': person_name(rng)}])[0].id,
@@ -281,6 +286,133 @@ def create_master(pool, scale, rng, company_id, today):
         'doctor_hospital': doctor_hospital, 'reps': rep_ids,
         'rep_of': rep_of, 'products': products,
         }
+
+
+def doctor_rows(scale, rng, hospitals, departments_of):
+    "The doctors' values, drawn in order from the seeded generator"
+    rows = []
+    for i in range(scale['doctors']):
+        hospital = hospitals[i % len(hospitals)]
+        department = rng.choice(departments_of[hospital])
+        rows.append({
+                'name': person_name(rng),
+                'pharma_type': 'doctor',
+                'hospital': hospital,
+                'department': department,
+                'doctor_title': rng.choice(['chief', 'associate_chief',
+                        'attending', 'resident']),
+                'doctor_tier': rng.choices(['A', 'B', 'C'], [2, 3, 5])[0],
+                })
+    return rows
+
+
+def create_parties(Party, rows, report=None, batch_size=1000):
+    "Create the parties of rows through the ORM in batches; return the ids"
+    ids = []
+    for start in range(0, len(rows), batch_size):
+        ids.extend(p.id for p in Party.create(
+                rows[start:start + batch_size]))
+        if report:
+            report(len(ids))
+    return ids
+
+
+def doctor_workers(scale):
+    "How many processes create the doctors"
+    from trytond import backend
+    workers = _ARGS.workers
+    if workers is None:
+        workers = (os.cpu_count() or 1) if backend.name == 'postgresql' else 1
+    if backend.name != 'postgresql':
+        # SQLite takes one writer at a time
+        workers = 1
+    return max(1, min(workers, scale["doctors"] // 100 or 1))
+
+
+def create_doctors(pool, scale, rng, hospitals, departments_of):
+    """The doctors through the ORM (Party.create in batches of 1,000).
+
+    On PostgreSQL the rows are split between worker processes (one per
+    core by default, --workers), each creating its share in its own
+    transaction: the ORM's create is CPU-bound in Python, so two
+    processes create twice as many parties a second on two cores. The
+    rows are drawn in the parent from the seeded generator, so the data is
+    the same whatever the number of workers; only the ids interleave."""
+    rows = doctor_rows(scale, rng, hospitals, departments_of)
+    workers = doctor_workers(scale)
+    Party = pool.get('party.party')
+    if workers == 1:
+        progress('doctors through the ORM (about 100-200 a second)')
+        ids = create_parties(Party, rows,
+            report=counter('doctors', len(rows)))
+    else:
+        ids = run_workers(rows, workers)
+    doctor_hospital = {i: (r['hospital'], r['department'])
+        for i, r in zip(ids, rows)}
+    return ids, doctor_hospital
+
+
+def run_workers(rows, workers):
+    """Create rows as parties in `workers` processes of this script (a
+    contiguous slice each, committed by the worker); return the ids in the
+    order of rows"""
+    import pickle
+    import subprocess
+    import tempfile
+    progress('doctors through the ORM in %d processes' % workers)
+    tmp = tempfile.mkdtemp(prefix='pharma-generate-')
+    size = -(-len(rows) // workers)
+    procs = []
+    for k in range(workers):
+        part = os.path.join(tmp, 'rows-%d.pickle' % k)
+        with open(part, 'wb') as f:
+            pickle.dump(rows[k * size:(k + 1) * size], f)
+        command = [sys.executable]
+        if sys.flags.optimize:
+            command.append('-' + 'O' * sys.flags.optimize)
+        command += [os.path.abspath(__file__), '--database', _ARGS.database,
+            '--worker', part, '--config', *_ARGS.config]
+        if _ARGS.uri:
+            command += ['--uri', _ARGS.uri]
+        procs.append(subprocess.Popen(command))
+    failed = [p for p in procs if p.wait() != 0]
+    if failed:
+        raise SystemExit('a doctors worker failed')
+    ids = []
+    for k in range(workers):
+        with open(os.path.join(tmp, 'rows-%d.pickle.ids' % k), 'rb') as f:
+            ids.extend(pickle.load(f))
+    if len(ids) != len(rows):
+        raise SystemExit('the workers created %d of %d doctors'
+            % (len(ids), len(rows)))
+    return ids
+
+
+def worker(args):
+    "A doctors worker: create the parties of the rows file, commit"
+    import pickle
+
+    import demo
+    demo.load_config(args.config)
+    from trytond import config
+    if args.uri:
+        config.set('database', 'uri', args.uri)
+    from trytond.pool import Pool
+    with open(args.worker, 'rb') as f:
+        rows = pickle.load(f)
+    pool = Pool(args.database)
+    pool.init()
+    label = 'doctors (%s)' % os.path.basename(args.worker).split('.')[0]
+
+    def create(transaction):
+        company = demo.get_company(pool)
+        with transaction.set_context(company=company.id,
+                _skip_warnings=True, language='en'):
+            return create_parties(pool.get('party.party'), rows,
+                report=counter(label, len(rows)))
+    ids = demo.in_transaction(args.database, 0, create)
+    with open(args.worker + '.ids', 'wb') as f:
+        pickle.dump(ids, f)
 
 
 def create_facts(pool, scale, rng, company_id, today, ids):

@@ -7,7 +7,7 @@ from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.modules.pharma_hospital.tests.checks import (
-    tree_datetime_without_widget)
+    doctor_multivalues, tree_datetime_without_widget)
 from trytond.model.exceptions import AccessError
 from trytond.modules.pharma_distributor.exceptions import RecruitmentError
 from trytond.pool import Pool
@@ -65,6 +65,14 @@ class PharmaDistributorTestCase(
     def _import(self, kind, rows, filename='flow.xlsx'):
         Engine = Pool().get('pharma.import.engine')
         return Engine.run(kind, xlsx(rows), filename=filename)
+
+    @with_transaction()
+    def test_doctor_multivalue_defaults(self):
+        "A new doctor stores no account, sale or stock defaults"
+        company = create_company()
+        rows, differ, _, _ = doctor_multivalues(company)
+        self.assertEqual(rows, 0)
+        self.assertEqual(differ, [])
 
     @with_transaction()
     def test_flow_import_alias_queue(self):

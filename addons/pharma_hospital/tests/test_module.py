@@ -12,7 +12,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
-from .checks import tree_datetime_without_widget
+from .checks import doctor_multivalues, tree_datetime_without_widget
 
 
 
@@ -337,6 +337,17 @@ class PharmaHospitalTestCase(
             notification, = Notification.search([])
             self.assertEqual(notification.user, data['manager1_user'])
             self.assertIn('Rep1', notification.description)
+
+    @with_transaction()
+    def test_doctor_multivalue_defaults(self):
+        "A new doctor stores no company defaults and reads the same values"
+        company = create_company()
+        rows, differ, explicit_rows, explicit_lang = doctor_multivalues(
+            company)
+        self.assertEqual(rows, 0)
+        self.assertEqual(differ, [])
+        self.assertGreater(explicit_rows, 0)
+        self.assertTrue(explicit_lang)
 
     @with_transaction()
     def test_pinyin_search(self):
