@@ -4,6 +4,7 @@ import json
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Null
 from sql.aggregate import Max
 
 from trytond.i18n import gettext
@@ -296,6 +297,11 @@ class Call(CallAlert, Workflow, ModelSQL, ModelView):
                 Index(t, (t.weekly_plan, Index.Range())),
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state == 'planned'),
+                # the managers' record rule: hospitals of their territories
+                # and joint visits, OR-ed with their team (bitmap scans)
+                Index(t, (t.hospital, Index.Range()), (t.date, Index.Range())),
+                Index(t, (t.joint_employee, Index.Range()),
+                    where=t.joint_employee != Null),
                 })
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {

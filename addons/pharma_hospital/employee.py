@@ -79,6 +79,14 @@ class Employee(metaclass=PoolMeta):
         cls.check_leave(employees, field_names)
 
     @classmethod
+    def on_modification(cls, mode, employees, field_names=None):
+        super().on_modification(mode, employees, field_names=field_names)
+        if mode != 'write' or 'supervisor' in (field_names or []):
+            # the managers' rules list their team (ir.rule context
+            # pharma_team)
+            Pool().get('ir.rule')._domain_get_cache.clear()
+
+    @classmethod
     def check_leave(cls, employees, field_names=None):
         """An employee cannot leave while holding primary coverage after
         the end date: the accounts must be handed over first"""

@@ -234,6 +234,22 @@ def _text(value):
     return str(value)
 
 
+def _outcome(row):
+    "What the validation found for row, as the write pass needs it"
+    record = row.record
+    if record is not None:
+        record = (record.__name__, record.id)
+    return (row.action, record, row.changes, row.data)
+
+
+def _restore(row, outcome):
+    row.action, record, row.changes, row.data = outcome
+    if record is not None:
+        name, id_ = record
+        record = Pool().get(name)(id_)
+    row.record = record
+
+
 def _record_value(value):
     "Comparable value of a record's field"
     if isinstance(value, Model):
@@ -246,6 +262,15 @@ class ImportKindMixin:
     PoolMeta). See IMPORT_API.md"""
     __slots__ = ()
     batch_size = BATCH_SIZE
+    # True: validate_rows runs again in the write pass (each batch sees
+    # what earlier batches wrote). False: the write pass takes the outcome
+    # of the validation pass (row.action, row.record, row.changes,
+    # row.data, which must then be picklable) and write() resolves itself
+    # what earlier batches of the same import created. Nobody else can
+    # change the records between the passes: the import is one
+    # transaction (REPEATABLE READ on PostgreSQL, BEGIN IMMEDIATE on
+    # SQLite), so only the import's own writes need a second look.
+    revalidate = True
 
     @classmethod
     def import_fields(cls):
@@ -443,32 +468,46 @@ class ImportEngine(Model):
                     if not batch:
                         break
                     job.rows += len(batch)
-                    if job.spill is not None:
+                    revalidate = job.Kind.revalidate
+                    if job.spill is not None and job.error_count:
+                        # Nothing will be written: keep nothing more
+                        job.spill.close()
+                        job.spill = None
+                    if job.spill is not None and revalidate:
+                        # Before validate_rows, which may change values
+                        job.spill.append(index, names,
+                            [(r.row, r.values, r.raw) for r in batch])
+                    cls._process(job, layout, batch)
+                    if job.spill is not None and not revalidate:
                         if job.error_count:
-                            # Nothing will be written: keep nothing more
                             job.spill.close()
                             job.spill = None
                         else:
-                            # Before validate_rows, which may change values
+                            # with the outcome of the validation
                             job.spill.append(index, names,
-                                [(r.row, r.values, r.raw) for r in batch])
-                    cls._process(job, layout, batch)
+                                [(r.row, r.values, r.raw) for r in batch],
+                                [_outcome(r) for r in batch])
 
     @classmethod
     def _write_pass(cls, job):
-        "Validate again and write the rows kept by the validation pass"
-        for index, rows in job.spill:
+        """Write the rows kept by the validation pass: validated again
+        (Kind.revalidate) or with the outcome of their validation"""
+        for index, rows, outcomes in job.spill:
             layout = job.layouts[index]
             batch = [ImportRow(layout.sheet, number, values, raw, layout)
                 for number, values, raw in rows]
-            cls._process(job, layout, batch)
+            if outcomes is not None:
+                for row, outcome in zip(batch, outcomes):
+                    _restore(row, outcome)
+            cls._process(job, layout, batch,
+                validate=outcomes is None)
 
     @classmethod
-    def _process(cls, job, layout, batch):
+    def _process(cls, job, layout, batch, validate=True):
         "Validate a batch and, in the write pass, write it"
         Kind = job.Kind
         valid = [r for r in batch if not r.errors]
-        if valid:
+        if valid and validate:
             Kind.validate_rows(valid, job)
         good = [r for r in valid if not r.errors]
         for row in batch:
@@ -955,6 +994,11 @@ class HospitalImport(ImportKindMixin, Model):
 class DoctorImport(ImportKindMixin, Model):
     "Doctors: key = name + hospital + department"
     __name__ = 'pharma.import.doctor'
+    # the write pass takes the matches of the validation pass: looking the
+    # doctors up again cost as much as the validation itself, and a key is
+    # unique in the file, so no earlier batch can have created the doctor
+    # of a row (write() reuses the hospitals and departments they created)
+    revalidate = False
 
     @classmethod
     def kind_string(cls, label):
@@ -1110,12 +1154,18 @@ class DoctorImport(ImportKindMixin, Model):
         pool = Pool()
         Party = pool.get('party.party')
         Department = pool.get('pharma.hospital.department')
+        # The rows come with the outcome of the validation pass
+        # (revalidate is False): the hospitals and departments that earlier
+        # batches of this import created are taken from the job
+        hospitals = job.cache('doctors_created_hospitals', dict)
+        departments = job.cache('doctors_created_departments', dict)
         # Missing hospitals (only with the option ticked)
         new_hospitals = {}
         for row in rows:
             if row.data['hospital'] is None:
-                new_hospitals.setdefault(
-                    row.data['hospital_key'], row.values['hospital'])
+                key = row.data['hospital_key']
+                if key not in hospitals:
+                    new_hospitals.setdefault(key, row.values['hospital'])
         if new_hospitals:
             keys = list(new_hospitals)
             created = Party.create([{
@@ -1123,27 +1173,27 @@ class DoctorImport(ImportKindMixin, Model):
                         'pharma_type': 'hospital',
                         'customer_source': 'import',
                         } for k in keys])
-            ids = dict(zip(keys, [p.id for p in created]))
-            for row in rows:
-                if row.data['hospital'] is None:
-                    row.data['hospital'] = ids[row.data['hospital_key']]
+            hospitals.update(zip(keys, [p.id for p in created]))
+        for row in rows:
+            if row.data['hospital'] is None:
+                row.data['hospital'] = hospitals[row.data['hospital_key']]
         # Missing departments
         new_departments = {}
         for row in rows:
             if row.data['department_key'] and not row.data['department']:
-                new_departments.setdefault(
-                    (row.data['hospital'], row.data['department_key']),
-                    row.values['department'])
+                key = (row.data['hospital'], row.data['department_key'])
+                if key not in departments:
+                    new_departments.setdefault(key, row.values['department'])
         if new_departments:
             keys = list(new_departments)
             created = Department.create([{
                         'hospital': h, 'name': new_departments[(h, d)],
                         } for h, d in keys])
-            ids = dict(zip(keys, [d.id for d in created]))
-            for row in rows:
-                if row.data['department_key'] and not row.data['department']:
-                    row.data['department'] = ids[
-                        (row.data['hospital'], row.data['department_key'])]
+            departments.update(zip(keys, [d.id for d in created]))
+        for row in rows:
+            if row.data['department_key'] and not row.data['department']:
+                row.data['department'] = departments[
+                    (row.data['hospital'], row.data['department_key'])]
         to_create = []
         for row in rows:
             if row.action != 'create':

@@ -850,9 +850,10 @@ class RowSpill:
         self.batches = 0
         self.rows = 0
 
-    def append(self, layout_index, names, rows):
+    def append(self, layout_index, names, rows, results=None):
         """rows: [(row number, {name: value}, {name: raw text})] of one
-        layout"""
+        layout; results: a picklable value per row (the validation's
+        outcome, see ImportEngine) or None"""
         packed = []
         for number, values, raw in rows:
             row_values = tuple(values.get(n) for n in names)
@@ -860,24 +861,25 @@ class RowSpill:
                 None if isinstance(v, str) and raw.get(n) == v
                 else raw.get(n, '') for n, v in zip(names, row_values))
             packed.append((number, row_values, row_raw))
-        pickle.dump((layout_index, names, packed), self._file,
+        pickle.dump((layout_index, names, packed, results), self._file,
             PICKLE_PROTOCOL)
         self.batches += 1
         self.rows += len(packed)
 
     def __iter__(self):
-        "Yield (layout index, [(row number, values, raw)]) per batch"
+        """Yield (layout index, [(row number, values, raw)], results) per
+        batch"""
         self._file.flush()
         self._file.seek(0)
         for _ in range(self.batches):
-            layout_index, names, packed = pickle.load(self._file)
+            layout_index, names, packed, results = pickle.load(self._file)
             rows = []
             for number, row_values, row_raw in packed:
                 values = dict(zip(names, row_values))
                 raw = {n: v if r is None else r
                     for n, v, r in zip(names, row_values, row_raw)}
                 rows.append((number, values, raw))
-            yield layout_index, rows
+            yield layout_index, rows, results
 
     def close(self):
         self._file.close()

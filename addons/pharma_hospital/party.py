@@ -486,6 +486,12 @@ class Party(metaclass=PoolMeta):
         if mode == 'write' and field_names and (
                 {'name', 'pharma_type'} & set(field_names)):
             cls._update_keys(parties)
+        if (mode != 'write'
+                or {'territory', 'pharma_type'} & set(field_names or [])):
+            if any(p.pharma_type == 'hospital' for p in parties):
+                # the managers' rules list the hospitals of their
+                # territories (ir.rule context pharma_managed_hospitals)
+                Pool().get('ir.rule')._domain_get_cache.clear()
 
     @classmethod
     def _update_keys(cls, parties):

@@ -240,6 +240,52 @@ class PharmaCallsTestCase(
                     Call.read([c3.id], ['rec_name'])
 
     @with_transaction()
+    def test_call_manager_access(self):
+        "A manager sees the team's, joint and managed territories' calls"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Employee = pool.get('company.employee')
+        Party = pool.get('party.party')
+        Territory = pool.get('pharma.territory')
+        data = self._setup()
+        with set_company(data['company']):
+            c1 = self._call(data, 'rep1', 'd1')
+            c2 = self._call(data, 'rep2', 'd2')
+
+            def seen():
+                with self._as(data, 'manager2'):
+                    return {c.id for c in Call.search([])}
+            self.assertEqual(seen(), set())
+            with self._as(data, 'manager2'):
+                with self.assertRaises(AccessError):
+                    Call.read([c1.id], ['rec_name'])
+            # the team: the rule's list follows a change of supervisor
+            Employee.write([data['rep1']], {'supervisor': data['manager2'].id})
+            self.assertEqual(seen(), {c1.id})
+            Employee.write([data['rep1']], {'supervisor': data['manager1'].id})
+            self.assertEqual(seen(), set())
+            # joint visits
+            Call.write([c2], {'joint_employee': data['manager2'].id})
+            self.assertEqual(seen(), {c2.id})
+            Call.write([c2], {'joint_employee': None})
+            # the hospitals of the managed territories: the rule's list
+            # follows a change of the hospital's territory
+            managed, other = Territory.create([{
+                        'name': "East", 'code': 'E', 'level': 'region',
+                        'manager': data['manager2'].id,
+                        }, {
+                        'name': "West", 'code': 'W', 'level': 'region',
+                        }])
+            self.assertEqual(seen(), set())
+            Party.write([data['h1']], {'territory': managed.id})
+            self.assertEqual(seen(), {c1.id, c2.id})
+            Party.write([data['h1']], {'territory': other.id})
+            self.assertEqual(seen(), set())
+            with self._as(data, 'manager1'):
+                self.assertEqual(
+                    {c.id for c in Call.search([])}, {c1.id, c2.id})
+
+    @with_transaction()
     def test_followup_creates_planned_call(self):
         "Doing a call with a follow-up date plans the follow-up"
         pool = Pool()

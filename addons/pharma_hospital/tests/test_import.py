@@ -382,9 +382,9 @@ class ImportEngineTestCase(unittest.TestCase):
         for start in range(0, len(rows), 1000):
             spill.append(0, names, rows[start:start + 1000])
         self.assertEqual(spill.rows, 2500)
-        read = [r for _, batch in spill for r in batch]
+        read = [r for _, batch, _ in spill for r in batch]
         self.assertEqual(read, rows)
-        self.assertEqual([len(b) for _, b in spill], [1000, 1000, 500])
+        self.assertEqual([len(b) for _, b, _ in spill], [1000, 1000, 500])
         spill.close()
 
 
@@ -585,11 +585,20 @@ class ImportTestCase(TestCase):
         def counting(*args, **kwargs):
             opened.append(args)
             return open_file(*args, **kwargs)
+        validated = []
+        validate_rows = Kind.validate_rows
+
+        def counting_validate(rows, job):
+            validated.append(len(rows))
+            return validate_rows(rows, job)
         with mock.patch.object(engine, 'open_file', counting), \
-                mock.patch.object(Kind, 'batch_size', 2):
+                mock.patch.object(Kind, 'batch_size', 2), \
+                mock.patch.object(Kind, 'validate_rows', counting_validate):
             job = self._run('doctors', xlsx(rows),
                 options=['create_missing_hospitals'])
         self.assertEqual(len(opened), 1)
+        # validated once: the write pass takes the validation's outcome
+        self.assertEqual(validated, [2, 2, 2, 1])
         self.assertEqual(job.summary(), {'created': 7, 'updated': 0,
                 'unchanged': 0, 'refused': 0})
         # The rows of later batches found what earlier batches created
