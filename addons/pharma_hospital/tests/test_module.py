@@ -374,6 +374,84 @@ class PharmaHospitalTestCase(
                     ('rec_name', 'ilike', 'zeng%')]))
 
     @with_transaction()
+    def test_search_text(self):
+        "The name search on pharma_search finds what ILIKE on each column finds"
+        pool = Pool()
+        Party = pool.get('party.party')
+        from trytond.modules.pharma_hospital.party import search_text
+        hospital, = Party.create([{'name': "瑞金医院",
+                    'pharma_type': 'hospital', 'code': 'RJ-01'}])
+        parties = Party.create([
+                {'name': "丁丽", 'pharma_type': 'doctor',
+                    'hospital': hospital.id, 'code': 'D100'},
+                {'name': "曾丁丽华", 'pharma_type': 'doctor',
+                    'hospital': hospital.id},
+                {'name': "Li Da Trading", 'code': 'dl-77'},
+                {'name': "上海 Dl 医药", 'code': 'X9'},
+                {'name': "王强", 'pharma_type': 'doctor',
+                    'hospital': hospital.id, 'code': 'wq'},
+                ]) + [hospital]
+
+        def expected(text):
+            text = text.lower()
+            found = set()
+            for party in parties:
+                variants = ((party.pinyin or '').split()
+                    + (party.pinyin_initials or '').split())
+                if ((party.code or '').lower().startswith(text)
+                        or text in party.name.lower()
+                        or (text.isalpha() and text.isascii()
+                            and any(text in v for v in variants))):
+                    found.add(party)
+            return found
+        for text in ["丁丽", "dl", "DL", "li d", "d1", "d", "曾", "zeng",
+                "zdlh", "ruijin", "rj", "rj-", "医药", "强", "q"]:
+            domain = Party.search_rec_name(
+                'rec_name', ('rec_name', 'ilike', '%' + text + '%'))
+            self.assertTrue(
+                any(c[0] == 'pharma_search' for c in domain
+                    if isinstance(c, tuple)), msg=text)
+            self.assertEqual(set(Party.search([
+                            ('rec_name', 'ilike', '%' + text + '%'),
+                            ('id', 'in', [p.id for p in parties]),
+                            ])), expected(text), msg=text)
+        # wildcards inside, no %…%, not ilike: the usual clauses
+        for clause in [('rec_name', 'ilike', '%丁%丽%'),
+                ('rec_name', 'ilike', 'dl%'), ('rec_name', 'like', '%dl%'),
+                ('rec_name', 'ilike', '%d_%')]:
+            domain = Party.search_rec_name('rec_name', clause)
+            self.assertFalse(
+                any(c[0] == 'pharma_search' for c in domain
+                    if isinstance(c, tuple)), msg=clause)
+        self.assertEqual(Party.search([
+                    ('rec_name', 'ilike', '%丁%华%'),
+                    ('id', 'in', [p.id for p in parties])]), [parties[1]])
+
+        # kept up to date on write of the name and of the code
+        doctor = parties[0]
+        Party.write([doctor], {'name': "孙悦"})
+        self.assertEqual(Party.search([('rec_name', 'ilike', '%丁丽%'),
+                    ('id', '=', doctor.id)]), [])
+        self.assertEqual(Party.search([('rec_name', 'ilike', '%sy%'),
+                    ('id', '=', doctor.id)]), [doctor])
+        Party.write([doctor], {'code': 'ZZ5'})
+        self.assertEqual(Party.search([('rec_name', 'ilike', '%zz%'),
+                    ('id', '=', doctor.id)]), [doctor])
+
+        # the SQL fill of an upgraded database gives the same text
+        table = Party.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update([table.pharma_search], [None]))
+        Party._fill_search_text()
+        cursor.execute(*table.select(table.code, table.name, table.pinyin,
+                table.pinyin_initials, table.pharma_search))
+        rows = cursor.fetchall()
+        self.assertTrue(rows)
+        for code, name, pinyin, initials, text in rows:
+            self.assertEqual(text, search_text(code, name, pinyin, initials),
+                msg=name)
+
+    @with_transaction()
     def test_pinyin_search_access(self):
         "Pinyin search returns only what the rep may see"
         pool = Pool()
