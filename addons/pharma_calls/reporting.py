@@ -79,7 +79,13 @@ class CallAbstract(ModelSQL, ModelView):
         from_item, tables = cls._joins()
         return from_item.select(*cls._columns(tables),
             where=cls._where(tables),
-            group_by=cls._group_by(tables))
+            group_by=cls._group_by(tables),
+            order_by=cls._table_order(tables))
+
+    @classmethod
+    def _table_order(cls, tables):
+        "ORDER BY of the table_query (none by default)"
+        return []
 
     @classmethod
     def _joins(cls):
@@ -135,7 +141,18 @@ class CallRepDay(ReportQueryMixin, CallAbstract):
     @classmethod
     def _group_by(cls, tables):
         call = tables['call']
-        return super()._group_by(tables) + [local_date(cls.date, call.date)]
+        # in the order of the report (see _table_order)
+        return [local_date(cls.date, call.date), call.employee, call.company]
+
+    @classmethod
+    def _table_order(cls, tables):
+        """The groups in the report's order (date DESC, employee): the
+        database then sorts the calls once in that order and stops
+        aggregating when the client's page (LIMIT 1000) is full, where
+        grouping first aggregated the whole period (a year: 1.5 s against
+        0.7 s for the same SQL)"""
+        call = tables['call']
+        return [local_date(cls.date, call.date).desc, call.employee.asc]
 
     @classmethod
     def _read_restriction(cls, ids):

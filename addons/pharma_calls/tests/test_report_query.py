@@ -97,6 +97,28 @@ class ReportQueryTestCase(TestCase):
             sorted(expected, key=lambda r: r['id']))
 
     @with_transaction()
+    def test_limited_search_in_order(self):
+        "A page of the report is the head of the whole report, in any order"
+        pool = Pool()
+        RepDay = pool.get('pharma.call.report.rep_day')
+        company, today = self._calls()
+        with set_company(company):
+            for order in [None, [('calls', 'DESC'), ('id', 'ASC')],
+                    [('date', 'ASC'), ('employee', 'DESC'), ('id', 'ASC')]]:
+                everything = RepDay.search([], order=order)
+                self.assertGreater(len(everything), 5)
+                for offset in [0, 3]:
+                    self.assertEqual(
+                        RepDay.search([], order=order, offset=offset,
+                            limit=4),
+                        everything[offset:offset + 4], msg=order)
+            rows = RepDay.read([r.id for r in RepDay.search([])],
+                ['date', 'employee'])
+            self.assertEqual([(r['date'], r['employee']) for r in rows],
+                sorted(((r['date'], r['employee']) for r in rows),
+                    key=lambda k: (-k[0].toordinal(), k[1])))
+
+    @with_transaction()
     def test_read_page_restricted_same_numbers(self):
         "Reading a page aggregates only its days and gives the same numbers"
         pool = Pool()
