@@ -1,13 +1,12 @@
 # This file is part of the pharma suite. See README.md for license terms.
 import datetime
 from collections import defaultdict
-from decimal import Decimal
 
-from sql import Literal
 from sql.aggregate import Sum
 from sql.conditionals import Coalesce
 from sql.functions import Lower, Trim
 
+from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.pharma_hospital.import_ import bulk_insert
 from trytond.pool import Pool
@@ -153,7 +152,8 @@ class MarketShare(ModelSQL, ModelView):
         previous = {(h, m): share for h, m, share in cursor}
         party = Party.__table__()
         territories = {}
-        for sub in grouped_slice(list({h for h, _ in keys})):
+        for sub in grouped_slice(list({h for h, _ in keys}),
+                backend.MAX_QUERY_PARAMS):
             cursor.execute(*party.select(party.id, party.territory,
                     where=party.id.in_(list(sub))))
             territories.update(cursor)

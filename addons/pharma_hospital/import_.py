@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 from itertools import islice
 
+from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import (
@@ -62,12 +63,24 @@ def bulk_insert(model_name, columns, rows, company=True):
         extra.append(company_id)
     cursor = transaction.connection.cursor()
     count = 0
-    for sub in grouped_slice(rows, BATCH_SIZE):
-        values = [list(row) + extra for row in sub]
-        if not values:
-            continue
-        cursor.execute(*table.insert(sql_columns, values))
-        count += len(values)
+    if backend.name == 'postgresql' and hasattr(cursor, 'copy'):
+        # PostgreSQL: COPY, one stream for all the rows (a multi-row
+        # INSERT of 1,000 rows spent most of its time in psycopg's parsing
+        # of a query with 15,000 placeholders); omitted columns (id) take
+        # their default as with INSERT
+        names = ', '.join('"%s"' % c.name for c in sql_columns)
+        with cursor.copy('COPY "%s" (%s) FROM STDIN' % (
+                    Model_._table, names)) as copy:
+            for row in rows:
+                copy.write_row(list(row) + extra)
+                count += 1
+    else:
+        for sub in grouped_slice(rows, BATCH_SIZE):
+            values = [list(row) + extra for row in sub]
+            if not values:
+                continue
+            cursor.execute(*table.insert(sql_columns, values))
+            count += len(values)
     if count:
         # Cached reads of the model are stale
         transaction.counter += 1

@@ -1,6 +1,7 @@
 # This file is part of the pharma suite. See README.md for license terms.
 from sql import Null
 
+from trytond import backend
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
@@ -78,8 +79,7 @@ class Rule(metaclass=PoolMeta):
         party = Party.__table__()
         cursor = Transaction().connection.cursor()
         hospitals = []
-        in_max = Transaction().database.IN_MAX
-        for sub in grouped_slice(territories, in_max):
+        for sub in grouped_slice(territories, backend.MAX_QUERY_PARAMS):
             cursor.execute(*party.select(party.id,
                     where=(party.pharma_type == 'hospital')
                     & party.territory.in_(list(sub))))
