@@ -41,9 +41,10 @@ def refused_message(exception):
 
 
 def bulk_insert(model_name, columns, rows, company=True):
-    """Multi-row INSERTs (python-sql) of rows (tuples in columns order) in
-    the current transaction, after checking the user's create access, with
-    create_uid, create_date and company filled as the ORM would"""
+    """Insert rows (tuples in columns order) in the current transaction,
+    after checking the user's create access, with create_uid, create_date
+    and company filled as the ORM would: COPY on PostgreSQL, multi-row
+    INSERTs (python-sql) elsewhere"""
     pool = Pool()
     ModelAccess = pool.get('ir.model.access')
     Model_ = pool.get(model_name)
