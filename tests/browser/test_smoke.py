@@ -19,6 +19,7 @@ from helpers import (  # noqa: E402
 
 HOSPITAL = '浦江测试医院'
 DOCTOR = '欧阳测试'
+OTHER_DOCTOR = '王测试'
 
 
 class SmokeTestCase(BrowserTestCase):
@@ -43,8 +44,13 @@ class SmokeTestCase(BrowserTestCase):
             department, = Department.create([{
                         'hospital': hospital.id, 'name': '心内科',
                         }])
-            doctor, = Party.create([{
+            doctor, other = Party.create([{
                         'name': %(doctor)r,
+                        'pharma_type': 'doctor',
+                        'hospital': hospital.id,
+                        'department': department.id,
+                        }, {
+                        'name': %(other)r,
                         'pharma_type': 'doctor',
                         'hospital': hospital.id,
                         'department': department.id,
@@ -54,9 +60,10 @@ class SmokeTestCase(BrowserTestCase):
                         'employee': rep1.employee.id,
                         'party': p.id,
                         'role': 'primary',
-                        } for p in [hospital, doctor]])
+                        } for p in [hospital, doctor, other]])
             result.update(hospital=hospital.id, doctor=doctor.id)
-            ''' % {'hospital': HOSPITAL, 'doctor': DOCTOR})
+            ''' % {'hospital': HOSPITAL, 'doctor': DOCTOR,
+                'other': OTHER_DOCTOR})
         cls.hospitals_menu = server.menu_path(
             'pharma_hospital.menu_hospital_form', 'rep1')
         cls.doctors_menu = server.menu_path(
@@ -125,3 +132,30 @@ class SmokeTestCase(BrowserTestCase):
                     ('name', '=', %r), ('pharma_type', '=', 'doctor')])
             ''' % DOCTOR)['count']
         self.assertEqual(count, 1)
+
+    def test_doctor_search(self):
+        "rep1 finds doctors in the list by name, pinyin and initials"
+        page = self.new_page()
+        login(page, self.server.url, 'rep1', password('rep1'),
+            database=self.server.database)
+        open_menu(page, self.doctors_menu)
+        rows = list_texts(page)
+        self.assertTrue(any(OTHER_DOCTOR in row for row in rows), rows)
+        entry = current_tab(page).locator('input.mousetrap:visible').first
+        for text, found, hidden in [
+                ('欧阳', DOCTOR, OTHER_DOCTOR),
+                ('oycs', DOCTOR, OTHER_DOCTOR),
+                ('OuYang', DOCTOR, OTHER_DOCTOR),
+                ('wang', OTHER_DOCTOR, DOCTOR),
+                ]:
+            entry.fill(text)
+            entry.press('Enter')
+            wait_idle(page)
+            rows = list_texts(page)
+            screenshot(page, 'smoke_6_doctor_search_%s' % text)
+            self.assertTrue(any(found in row for row in rows),
+                '%r: %r not in %r' % (text, found, rows))
+            self.assertFalse(any(hidden in row for row in rows),
+                '%r: %r in %r' % (text, hidden, rows))
+        self.assertEqual(js_errors(page), [])
+        self.assertEqual(rpc_errors(page), [])
