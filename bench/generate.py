@@ -91,15 +91,10 @@ def main(argv=None):
         "PostgreSQL, 1 on SQLite)")
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    global _ARGS
-    _ARGS = args
     if args.worker:
         worker(args)
     else:
         generate(args)
-
-
-_ARGS = None
 
 
 def generate(args):
@@ -149,16 +144,10 @@ def generate(args):
     hospitals, departments_of = demo.in_transaction(
         name, 0, master, context=context)
     # the hospitals are committed: the doctors' workers see them
-    doctors = doctor_hospital = None
-    if doctor_workers(scale) > 1:
-        doctors, doctor_hospital = create_doctors(
-            pool, scale, rng, hospitals, departments_of)
+    doctors, doctor_hospital = create_doctors(
+        args, pool, scale, rng, hospitals, departments_of)
 
     def staff(transaction):
-        nonlocal doctors, doctor_hospital
-        if doctors is None:
-            doctors, doctor_hospital = create_doctors(
-                pool, scale, rng, hospitals, departments_of)
         return create_staff(pool, scale, rng, company_id, today,
             hospitals, doctors, doctor_hospital)
     master_ids = demo.in_transaction(name, 0, staff, context=context)
@@ -317,19 +306,31 @@ def create_parties(Party, rows, report=None, batch_size=1000):
     return ids
 
 
-def doctor_workers(scale):
+def doctor_workers(args, scale):
     "How many processes create the doctors"
     from trytond import backend
-    workers = _ARGS.workers
-    if workers is None:
-        workers = (os.cpu_count() or 1) if backend.name == 'postgresql' else 1
     if backend.name != 'postgresql':
         # SQLite takes one writer at a time
-        workers = 1
+        return 1
+    workers = args.workers or os.cpu_count() or 1
     return max(1, min(workers, scale["doctors"] // 100 or 1))
 
 
-def create_doctors(pool, scale, rng, hospitals, departments_of):
+def commit_parties(pool, database, rows, label):
+    """Create the parties of rows in the company (batches of 1,000) in a
+    transaction of their own; return the ids"""
+    import demo
+
+    def create(transaction):
+        company = demo.get_company(pool)
+        with transaction.set_context(company=company.id,
+                _skip_warnings=True, language='en'):
+            return create_parties(pool.get('party.party'), rows,
+                report=counter(label, len(rows)))
+    return demo.in_transaction(database, 0, create)
+
+
+def create_doctors(args, pool, scale, rng, hospitals, departments_of):
     """The doctors through the ORM (Party.create in batches of 1,000).
 
     On PostgreSQL the rows are split between worker processes (one per
@@ -339,20 +340,18 @@ def create_doctors(pool, scale, rng, hospitals, departments_of):
     rows are drawn in the parent from the seeded generator, so the data is
     the same whatever the number of workers; only the ids interleave."""
     rows = doctor_rows(scale, rng, hospitals, departments_of)
-    workers = doctor_workers(scale)
-    Party = pool.get('party.party')
+    workers = doctor_workers(args, scale)
     if workers == 1:
-        progress('doctors through the ORM (about 100-200 a second)')
-        ids = create_parties(Party, rows,
-            report=counter('doctors', len(rows)))
+        progress('doctors through the ORM')
+        ids = commit_parties(pool, args.database, rows, 'doctors')
     else:
-        ids = run_workers(rows, workers)
+        ids = run_workers(args, rows, workers)
     doctor_hospital = {i: (r['hospital'], r['department'])
         for i, r in zip(ids, rows)}
     return ids, doctor_hospital
 
 
-def run_workers(rows, workers):
+def run_workers(args, rows, workers):
     """Create rows as parties in `workers` processes of this script (a
     contiguous slice each, committed by the worker); return the ids in the
     order of rows"""
@@ -370,10 +369,10 @@ def run_workers(rows, workers):
         command = [sys.executable]
         if sys.flags.optimize:
             command.append('-' + 'O' * sys.flags.optimize)
-        command += [os.path.abspath(__file__), '--database', _ARGS.database,
-            '--worker', part, '--config', *_ARGS.config]
-        if _ARGS.uri:
-            command += ['--uri', _ARGS.uri]
+        command += [os.path.abspath(__file__), '--database', args.database,
+            '--worker', part, '--config', *args.config]
+        if args.uri:
+            command += ['--uri', args.uri]
         procs.append(subprocess.Popen(command))
     failed = [p for p in procs if p.wait() != 0]
     if failed:
@@ -403,14 +402,7 @@ def worker(args):
     pool = Pool(args.database)
     pool.init()
     label = 'doctors (%s)' % os.path.basename(args.worker).split('.')[0]
-
-    def create(transaction):
-        company = demo.get_company(pool)
-        with transaction.set_context(company=company.id,
-                _skip_warnings=True, language='en'):
-            return create_parties(pool.get('party.party'), rows,
-                report=counter(label, len(rows)))
-    ids = demo.in_transaction(args.database, 0, create)
+    ids = commit_parties(pool, args.database, rows, label)
     with open(args.worker + '.ids', 'wb') as f:
         pickle.dump(ids, f)
 

@@ -483,24 +483,19 @@ class ImportEngine(Model):
                         break
                     job.rows += len(batch)
                     revalidate = job.Kind.revalidate
+                    rows_kept = [(r.row, r.values, r.raw) for r in batch]
+                    if job.spill is not None and revalidate:
+                        # Before validate_rows, which may change values
+                        job.spill.append(index, names, rows_kept)
+                    cls._process(job, layout, batch)
                     if job.spill is not None and job.error_count:
                         # Nothing will be written: keep nothing more
                         job.spill.close()
                         job.spill = None
-                    if job.spill is not None and revalidate:
-                        # Before validate_rows, which may change values
-                        job.spill.append(index, names,
-                            [(r.row, r.values, r.raw) for r in batch])
-                    cls._process(job, layout, batch)
-                    if job.spill is not None and not revalidate:
-                        if job.error_count:
-                            job.spill.close()
-                            job.spill = None
-                        else:
-                            # with the outcome of the validation
-                            job.spill.append(index, names,
-                                [(r.row, r.values, r.raw) for r in batch],
-                                [_outcome(r) for r in batch])
+                    elif job.spill is not None and not revalidate:
+                        # with the outcome of the validation
+                        job.spill.append(index, names, rows_kept,
+                            [_outcome(r) for r in batch])
 
     @classmethod
     def _write_pass(cls, job):

@@ -384,12 +384,12 @@ class Party(metaclass=PoolMeta):
             cls._fill_search_text()
 
     @classmethod
-    def _fill_search_text(cls, where=None):
+    def _fill_search_text(cls):
         "Compute pharma_search in SQL from the stored keys"
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.update([table.pharma_search],
-                [_search_text_sql(table)], where=where))
+                [_search_text_sql(table)]))
 
     @classmethod
     def _pharma_keys(cls, values, party=None):
@@ -651,7 +651,6 @@ def _search_text_domain(domain, operator, operand):
     pinyin of a pinyin query) as LIKEs on pharma_search, or None when the
     operand is not a plain '%text%' (then the usual clauses apply)"""
     if (operator != 'ilike' or not isinstance(operand, str)
-            or len(operand) < 3
             or not (operand.startswith('%') and operand.endswith('%'))):
         return None
     text = operand[1:-1]
