@@ -1,112 +1,233 @@
 # This file is part of the pharma suite. See README.md for license terms.
-"Record rules also on the records a search reaches through relations"
-from types import MethodType
+"""Record rules on every path a search takes through relations.
 
-from sql import Column, Null
+Tryton applies the record rules of the searched model, but it converts the
+part of a domain or of an order that goes through a relation (``doctor.name``,
+``lines.product.code``, ``origin.number``, ``hospital`` sorted by its name)
+without the rules of the target: ``ModelSQL.search_domain`` converts under
+``without_check_access()``, so ``ir.rule.domain_get`` returns nothing for the
+target.  A user could then tell the values of a record they cannot read, one
+guess at a time (``search_count`` of invitations whose ``doctor.name`` is X),
+or from the order of their own records sorted by it.
+
+``RuleMixin`` is added by Tryton's own hook, ``[register_mixin]`` of
+tryton.cfg (``Pool.setup_mixin``), to every ``ModelSQL`` of the pool: the
+suite's models, the official ones the roles use (sale, invoice, stock moves,
+complaints) and any relation added later, without each model opting in.
+Every search made with access checks (RPC: ``search``, ``search_count``,
+``search_read``, ``export_data_domain``, the list views' sorting, and the
+searches of the client's relation fields) goes through ``search`` below:
+
+- a clause that reaches into the target of a relation (``rel.field``,
+  ``where``, a name searched on the target, ``child_of`` a name) becomes
+  ``rel in <Target.search(clause on the target)>``; that search is made
+  with the access checks on, so Tryton adds the target's rules and the
+  target's own ``RuleMixin`` restricts the rest of the path (``a.b.c``): the
+  condition is evaluated on the readable targets only;
+- an order through a Many2One sorts by the target's value only where the
+  user may read every target on the path; the other rows sort as if the
+  value were empty.
+
+Reading dotted names (``doctor.name``) and exporting read the targets with
+the access checks, so Tryton refuses a hidden target with an AccessError
+naming its id only.
+"""
+from sql import Null
 from sql.conditionals import Case
 
 from trytond.model import fields
-from trytond.pool import Pool, PoolMeta
+from trytond.model.modelsql import apply_sorting, convert_from
+from trytond.pool import Pool
 from trytond.tools.domain_inversion import is_leaf
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
-_RELATIONS = (fields.Many2One, fields.One2Many, fields.Many2Many)
-
-
-def _rule_convert_order(field, name, tables, Model):
-    """Many2One.convert_order that orders by a value of the target only
-    for the target rows the user may read: the others sort as if the
-    relation were empty, so the order tells nothing about them"""
-    pool = Pool()
-    Rule = pool.get('ir.rule')
-    order = type(field).convert_order(field, name, tables, Model)
-    table, _ = tables[None]
-    target_tables = tables.get(field.name)
-    if (target_tables is None
-            or all(isinstance(o, Column) and o.table is table
-                for o in order)):
-        # by the foreign key itself, which the user reads with the record
-        return order
-    Target = field.get_target()
-    if not Rule.domain_get(Target.__name__, mode='read'):
-        return order
-    target, _ = target_tables[None]
-    readable = target.id.in_(Rule.query_get(Target.__name__))
-    return [Case((readable, o), else_=Null) for o in order]
+_RELATIONS = {'many2one', 'one2many', 'many2many', 'reference'}
 
 
-class RuleOrderMixin:
-    """Tryton joins the target of a Many2One to order by it without the
-    target's record rules, so ordering visible records by a field of a
-    hidden target would tell the user about the hidden record. With this
-    mixin the Many2One fields of the model order by the target's values
-    only where the user may read the target row (nested paths too when the
-    targets use the mixin)"""
+def _negative(operator):
+    return operator.startswith('not') or operator == '!='
+
+
+class RuleMixin:
+    "Record rules on the targets of the relations a search goes through"
     __slots__ = ()
-
-    @classmethod
-    def __post_setup__(cls):
-        super().__post_setup__()
-        for field in cls._fields.values():
-            if (isinstance(field, fields.Many2One)
-                    and 'convert_order' not in vars(field)):
-                field.convert_order = MethodType(_rule_convert_order, field)
-
-
-class Party(RuleOrderMixin, metaclass=PoolMeta):
-    __name__ = 'party.party'
 
     @classmethod
     def search(cls, domain, offset=0, limit=None, order=None, count=False,
             query=False):
         transaction = Transaction()
-        if transaction.check_access and transaction.user:
-            domain = cls._pharma_restrict_domain(domain)
+        if not (transaction.user and transaction.check_access):
+            return super().search(domain, offset=offset, limit=limit,
+                order=order, count=count, query=query)
+        domain = cls._rule_domain(domain)
+        if not count:
+            if order is None or order is False:
+                order = cls._order
+            restricted = cls._rule_order(domain, order, offset, limit, query)
+            if restricted is not None:
+                return restricted
         return super().search(domain, offset=offset, limit=limit,
             order=order, count=count, query=query)
 
     @classmethod
-    def _pharma_restrict_domain(cls, domain):
-        """Tryton converts the part of a domain that goes through a
-        relation without the target's record rules, so filtering doctors
-        by a field of their hidden hospital (or coverage) would tell the
-        user about the hidden record: restrict such clauses to the targets
-        the user may read"""
-        pool = Pool()
-        Rule = pool.get('ir.rule')
+    def _rule_domain(cls, domain, searched=False, depth=0):
+        """The domain with every clause through a relation restricted to
+        the targets the user may read.
+        searched: the clause comes from a Function field's searcher (code
+        of the suite, which may use a model the user cannot read)"""
         if not domain:
             return domain
+        if isinstance(domain, str):
+            return domain
         if not is_leaf(domain):
-            if isinstance(domain, str):
+            return [cls._rule_domain(d, searched, depth) for d in domain]
+        fname = domain[0].split('.', 1)[0]
+        field = cls._fields.get(fname)
+        if field is None:
+            return domain
+        if isinstance(field, fields.Function):
+            if not field.searcher or depth > 5:
                 return domain
-            return [cls._pharma_restrict_domain(d)
-                if not isinstance(d, str) else d for d in domain]
+            # as ModelSQL.__search_query does, then restrict the result
+            with without_check_access():
+                converted = getattr(cls, field.searcher)(fname, domain)
+            return cls._rule_domain(converted, True, depth + 1)
+        if field._type not in _RELATIONS:
+            return domain
+        return cls._rule_relation(field, domain, searched)
+
+    @classmethod
+    def _rule_relation(cls, field, domain, searched):
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
         name, operator, value = domain[:3]
         fname, _, nested = name.partition('.')
-        field = cls._fields.get(fname)
-        if (not isinstance(field, _RELATIONS)
-                or isinstance(field, fields.Function)):
-            return domain
-        if operator in {'where', 'not where'}:
-            target_domain = value
-        elif nested:
-            target_domain = [(nested, operator, value, *domain[3:])]
-            operator = 'where'
-        elif (isinstance(field, fields.Many2One)
-                and isinstance(value, str)):
-            target_domain = [('rec_name', operator, value)]
-            operator = 'where'
+        reference = field._type == 'reference'
+        if reference:
+            if not nested or len(domain) < 4:
+                # on the reference's own "model,id" value
+                return domain
+            Target = pool.get(domain[3])
+            target_domain = [(nested, operator, value, *domain[4:])]
+            if 'active' in Target._fields:
+                target_domain.append(('active', 'in', [True, False]))
         else:
+            Target = field.get_target()
+            if operator.endswith('child_of') or operator.endswith('parent_of'):
+                if nested or not isinstance(value, str):
+                    # ids only (the parent is a name of the path's end)
+                    return domain
+                if searched and not ModelAccess.check(
+                        Target.__name__, 'read', raise_exception=False):
+                    return domain
+                ids = [t.id for t in Target.search(
+                        [('rec_name', 'ilike', value)], order=[])]
+                return (name, operator, ids, *domain[3:])
+            if operator in {'where', 'not where'}:
+                target_domain = value
+            elif nested:
+                target_domain = [(nested, operator, value, *domain[3:])]
+            elif isinstance(value, str):
+                # a name searched on the target
+                target_domain = [('rec_name', operator, value)]
+            else:
+                # the ids of the targets, or None
+                return domain
+        if searched and not ModelAccess.check(
+                Target.__name__, 'read', raise_exception=False):
+            # the searcher's own path through a model the user cannot read
             return domain
-        Target = field.get_target()
-        if not Rule.domain_get(Target.__name__, mode='read'):
-            return domain
-        visible = Target.search([], order=[], query=True)
-        clause = (fname, operator, [target_domain, ('id', 'in', visible)])
-        if (isinstance(field, fields.Many2One)
-                and operator == 'where'
-                and (domain[1].startswith('not') or domain[1] == '!=')):
-            # as Tryton does for a negative clause through a Many2One
-            clause = ['OR', clause, (fname, '=', None)]
+        # with the access checks: Tryton adds the target's rules and the
+        # target's RuleMixin restricts the rest of the path
+        readable = Target.search(target_domain, order=[], query=True)
+        if reference:
+            clause = (fname + '.id', 'in', readable, domain[3])
+        elif operator == 'not where':
+            if field._type == 'many2one':
+                return (fname, 'not in', readable)
+            return (fname, 'not where', [('id', 'in', readable)])
+        else:
+            clause = (fname, 'in', readable)
+        if operator != 'where' and _negative(operator) and not (
+                operator == 'not in' and None in value):
+            # as Tryton's conversion does for a negative clause
+            return ['OR', clause, (fname, '=', None)]
         return clause
 
+    @classmethod
+    def _rule_order(cls, domain, order, offset, limit, query):
+        """Return the records of a search ordered through a relation where
+        the user may read every target of the path only, or None when the
+        order does not go through a target with record rules"""
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        transaction = Transaction()
+        if not order or not any('.' in o or isinstance(
+                    cls._fields.get(o), (fields.Many2One, fields.Function))
+                for o, _ in order):
+            return None
+        if cls._history and transaction.context.get('_datetime'):
+            # the history tables are joined by Tryton only (not covered)
+            return None
+        table = cls.__table__()
+        tables = {None: (table, None)}
+        order_by = []
+        protected = False
+        for oexpr, otype in order:
+            fname = oexpr.partition('.')[0]
+            field = cls._fields[fname]
+            expressions = field.convert_order(oexpr, tables, cls)
+            readable = None
+            for target_table, Target in cls._rule_order_targets(
+                    oexpr, tables):
+                if not Rule.domain_get(Target.__name__, mode='read'):
+                    continue
+                condition = target_table.id.in_(
+                    Rule.query_get(Target.__name__))
+                readable = (condition if readable is None
+                    else readable & condition)
+            if readable is not None:
+                protected = True
+                expressions = [Case((readable, e), else_=Null)
+                    for e in expressions]
+            order_by.extend(apply_sorting(otype)(e) for e in expressions)
+        if not protected:
+            return None
+        # the records of the search (domain and the model's rules) in the
+        # restricted order
+        records = super().search(domain, order=[], query=True)
+        if limit is not None or offset:
+            order_by.append(table.id)
+        select = convert_from(None, tables).select(table.id,
+            where=table.id.in_(records), order_by=order_by,
+            limit=limit, offset=offset)
+        if query:
+            return select
+        cursor = transaction.connection.cursor()
+        cursor.execute(*select)
+        return cls.browse([i for i, in cursor])
+
+    @classmethod
+    def _rule_order_targets(cls, oexpr, tables):
+        "Yield (table, Model) of the targets joined to order by oexpr"
+        Model, names = cls, oexpr.split('.')
+        while names:
+            name = names.pop(0)
+            field = Model._fields.get(name)
+            if name not in tables or field is None:
+                return
+            tables = tables[name]
+            Model = field.get_target()
+            yield tables[None][0], Model
+        # the target's own order (its rec_name or _order_name)
+        yield from cls._rule_order_nested(Model, tables)
+
+    @classmethod
+    def _rule_order_nested(cls, Model, tables):
+        for name, sub in tables.items():
+            field = Model._fields.get(name) if name else None
+            if field is None or not hasattr(field, 'get_target'):
+                continue
+            Target = field.get_target()
+            yield sub[None][0], Target
+            yield from cls._rule_order_nested(Target, sub)

@@ -8,7 +8,6 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
-from .access import RuleOrderMixin
 from .exceptions import ChangeRequestError, PharmaAccessError
 from .party import DOCTOR_TIERS, DOCTOR_TITLES, HOSPITAL_GRADES, KEY_FIELDS
 
@@ -126,7 +125,7 @@ class ProposalMixin:
 
 
 class ChangeRequest(
-        RuleOrderMixin, ProposalMixin, Workflow, ModelSQL, ModelView):
+        ProposalMixin, Workflow, ModelSQL, ModelView):
     "A request to create or change a hospital or doctor"
     __name__ = 'pharma.data.change.request'
     _states = {'readonly': Eval('state') != 'draft'}

@@ -3,10 +3,9 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 
-from .access import RuleOrderMixin
 
 
-class PurchaseChannel(RuleOrderMixin, ModelSQL, ModelView):
+class PurchaseChannel(ModelSQL, ModelView):
     "The distributor through which a hospital buys drugs"
     __name__ = 'pharma.purchase.channel'
     hospital = fields.Many2One(

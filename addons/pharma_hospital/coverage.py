@@ -7,7 +7,6 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .access import RuleOrderMixin
 from .exceptions import CoverageError
 
 ROLES = [
@@ -17,7 +16,7 @@ ROLES = [
     ]
 
 
-class Coverage(RuleOrderMixin, ModelSQL, ModelView):
+class Coverage(ModelSQL, ModelView):
     "Which employee covers which hospital or doctor, and when"
     __name__ = 'pharma.coverage'
     company = fields.Many2One('company.company', "Company", required=True)

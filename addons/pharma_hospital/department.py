@@ -3,7 +3,6 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
 from trytond.pyson import Eval
 
-from .access import RuleOrderMixin
 
 
 class DepartmentType(DeactivableMixin, ModelSQL, ModelView):
@@ -24,7 +23,7 @@ class DepartmentType(DeactivableMixin, ModelSQL, ModelView):
         cls._order.insert(0, ('name', 'ASC'))
 
 
-class Department(RuleOrderMixin, DeactivableMixin, ModelSQL, ModelView):
+class Department(DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'pharma.hospital.department'
     hospital = fields.Many2One(
         'party.party', "Hospital", required=True, ondelete='CASCADE',

@@ -10,7 +10,6 @@ from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
-from .access import RuleOrderMixin
 from .exceptions import DuplicateWarning
 from .tools import normalize_name
 
@@ -140,7 +139,7 @@ class Party(metaclass=PoolMeta):
         return city.id if city else None, subdivisions
 
 
-class DuplicateCandidate(RuleOrderMixin, ModelSQL, ModelView):
+class DuplicateCandidate(ModelSQL, ModelView):
     "A pair of hospitals or doctors that are likely duplicates"
     __name__ = 'pharma.duplicate.candidate'
     party_a = fields.Many2One('party.party', "Party A", readonly=True)

@@ -9,7 +9,6 @@ from trytond.pyson import Date, Eval, If, PYSONEncoder
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
-from .access import RuleOrderMixin
 from .employee import employee_users, notify_users
 from .exceptions import CoverageError, HandoverError
 
@@ -50,7 +49,7 @@ class HandoverLog(ModelSQL, ModelView):
         return Transaction().context.get('company')
 
 
-class HandoverLogLine(RuleOrderMixin, ModelSQL, ModelView):
+class HandoverLogLine(ModelSQL, ModelView):
     "One record moved by a hand-over"
     __name__ = 'pharma.handover.log.line'
     log = fields.Many2One(

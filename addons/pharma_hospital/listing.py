@@ -7,7 +7,6 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 
-from .access import RuleOrderMixin
 from .exceptions import ListingError
 
 STATES = [
@@ -22,7 +21,7 @@ STATES = [
 _ALL = [s for s, _ in STATES]
 
 
-class Listing(RuleOrderMixin, Workflow, ModelSQL, ModelView):
+class Listing(Workflow, ModelSQL, ModelView):
     "The listing (进院) of a drug in a hospital"
     __name__ = 'pharma.listing'
     _states = {'readonly': Eval('state') != 'application'}

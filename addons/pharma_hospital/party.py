@@ -15,7 +15,6 @@ from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from .access import RuleOrderMixin
 from .exceptions import DoctorError
 from .tools import is_pinyin_query, normalize_name, pinyin_keys
 
@@ -695,7 +694,7 @@ class TherapeuticArea(ModelSQL, ModelView):
     code = fields.Char("Code")
 
 
-class PartyTherapeuticArea(RuleOrderMixin, ModelSQL):
+class PartyTherapeuticArea(ModelSQL):
     __name__ = 'party.party-pharma.therapeutic.area'
     party = fields.Many2One(
         'party.party', "Party", required=True, ondelete='CASCADE')
@@ -703,7 +702,7 @@ class PartyTherapeuticArea(RuleOrderMixin, ModelSQL):
         'pharma.therapeutic.area', "Area", required=True, ondelete='CASCADE')
 
 
-class LifecycleHistory(RuleOrderMixin, ModelSQL, ModelView):
+class LifecycleHistory(ModelSQL, ModelView):
     __name__ = 'pharma.lifecycle.history'
     party = fields.Many2One(
         'party.party', "Party", required=True, ondelete='CASCADE')

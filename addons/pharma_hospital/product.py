@@ -4,7 +4,6 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 
-from .access import RuleOrderMixin
 from .exceptions import DrugError
 
 DOSAGE_FORMS = [
@@ -35,7 +34,7 @@ QUALITY_TIERS = [
 _pharma_states = {'invisible': ~Eval('is_pharma')}
 
 
-class Template(RuleOrderMixin, metaclass=PoolMeta):
+class Template(metaclass=PoolMeta):
     __name__ = 'product.template'
 
     is_pharma = fields.Boolean("Drug",
