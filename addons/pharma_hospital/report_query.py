@@ -21,7 +21,6 @@ import operator
 
 from sql import Column, Literal
 
-import trytond.model.modelsql
 from trytond.transaction import Transaction
 
 # the restriction of the read in progress, taken by the first __table__ call
@@ -68,6 +67,23 @@ class ReportQueryMixin:
         return query
 
     @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        """The ids only: ModelSQL.search also fetches every column of the
+        rows to fill the record cache, through trytond.tools.cursor_dict,
+        which reads psycopg 3's cursor.description (rebuilt on each call)
+        for every row: 1.4 s of the 3.3 s of a year report's search. The
+        client reads the rows it shows anyway (restricted by read below)."""
+        if count or query:
+            return super().search(domain, offset=offset, limit=limit,
+                order=order, count=count, query=query)
+        select = super().search(domain, offset=offset, limit=limit,
+            order=order, query=True)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*select)
+        return cls.browse([i for i, in cursor.fetchall()])
+
+    @classmethod
     def read(cls, ids, fields_names):
         restriction = None
         if (ids and cls._is_table_query()
@@ -82,24 +98,3 @@ class ReportQueryMixin:
         finally:
             _restriction.reset(token)
 
-
-def cursor_dict(cursor, size=None):
-    """trytond.tools.cursor_dict reading the column names once per batch of
-    at least 1000 rows.
-
-    The original fetches one row at a time (psycopg's arraysize is 1) and
-    reads cursor.description for every row, which psycopg 3 rebuilds each
-    time (a Column object per column): half of the time of a search or a
-    read of a thousand report rows went there."""
-    size = max(cursor.arraysize if size is None else size, 1000)
-    while True:
-        rows = cursor.fetchmany(size)
-        if not rows:
-            break
-        names = [d[0] for d in cursor.description]
-        for row in rows:
-            yield dict(zip(names, row))
-
-
-# ModelSQL.search and read consume it at once (list(cursor_dict(cursor)))
-trytond.model.modelsql.cursor_dict = cursor_dict
