@@ -32,28 +32,7 @@ class TimedResult(unittest.TextTestResult):
             (time.monotonic() - self._pharma_start, test.id()))
 
 
-def index_module_entry_points():
-    """trytond.tools.misc.import_module looks a module up by scanning every
-    entry point of the environment (importlib.metadata's select), about
-    0.5 ms a call; the generic ModuleTestCase tests call it thousands of
-    times through pool.isregisteredby (4 s a test). Look them up in a dict
-    built once instead: same entry points, same result (worth upstream)."""
-    from trytond.tools import misc
-    index = {}
-    for ep in misc.entry_points().select(group=misc.MODULES_GROUP):
-        index.setdefault(ep.name, []).append(ep)
-    original = misc.import_module
-
-    def import_module(name):
-        found = index.get(name)
-        if found is None or len(found) != 1:
-            return original(name)
-        return found[0].load()
-    misc.import_module = import_module
-
-
 def main(modules):
-    index_module_entry_points()
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
     if modules and modules[0] == '--file':
