@@ -70,6 +70,37 @@ class RuleMixin:
             order=order, count=count, query=query)
 
     @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        # Tryton checks the record rules of a write or a delete after
+        # check_modification, whose refusals (here and in every module)
+        # name the records: a user must first be refused a record they
+        # cannot read or change with Tryton's message, which gives its id
+        if external and mode in {'write', 'delete'} and records:
+            cls._rule_check([r.id for r in records], mode)
+        super().check_modification(
+            mode, records, values=values, external=external)
+
+    @classmethod
+    def copy(cls, records, default=None):
+        # ModelStorage.copy reads the originals without the access checks
+        transaction = Transaction()
+        if transaction.user and transaction.check_access and records:
+            cls._rule_check([r.id for r in records], 'read')
+        return super().copy(records, default=default)
+
+    @classmethod
+    def _rule_check(cls, ids, mode):
+        "Raise Tryton's AccessError (ids only) for the ids the user may not"
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        ids = [i for i in ids if i is not None and i >= 0]
+        if not ids:
+            return
+        with Transaction().set_context(_check_access=True):
+            for mode_ in ['read'] + ([mode] if mode != 'read' else []):
+                Rule.check(cls.__name__, ids, mode=mode_)
+
+    @classmethod
     def _rule_domain(cls, domain, searched=False, depth=0):
         """The domain with every clause through a relation restricted to
         the targets the user may read.

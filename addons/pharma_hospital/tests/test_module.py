@@ -694,6 +694,44 @@ class PharmaHospitalTestCase(
         self.assertEqual(Party(d2.id).name, "李医生")
 
     @with_transaction()
+    def test_refusal_names_no_hidden_record(self):
+        "Refusals of a hidden record give its id, never its name"
+        pool = Pool()
+        Party = pool.get('party.party')
+        ProposeChange = pool.get(
+            'pharma.data.change.request.propose', type='wizard')
+        data = self._pharma_setup()
+        company = data['company']
+        d2, h2 = data['d2'], data['h2']
+        secrets = [d2.name, h2.name, data['dep2'].name, "Oncology"]
+
+        def refused(func, *args):
+            with self.assertRaises(UserError) as cm:
+                func(*args)
+            text = ' '.join(str(a) for a in cm.exception.args)
+            for secret in secrets:
+                self.assertNotIn(secret, text, msg=func)
+            return text
+
+        with self._as_user(data['rep1_user'], company):
+            doctor = Party(d2.id)
+            for values in [{'vip': True}, {'name': "X"},
+                    {'verification': 'verified'},
+                    {'research_interests': "X"}]:
+                text = refused(Party.write, [doctor], values)
+                self.assertIn(str(d2.id), text)
+            refused(Party.delete, [doctor])
+            refused(Party.copy, [doctor])
+            refused(Party.verify, [doctor])
+            refused(Party.read, [d2.id], ['rec_name'])
+            refused(Party.export_data, [doctor], ['name'])
+            # a wizard started on the hidden doctor
+            session_id, _, _ = ProposeChange.create()
+            with Transaction().set_context(active_model='party.party',
+                    active_id=d2.id, active_ids=[d2.id]):
+                refused(ProposeChange.execute, session_id, {}, 'start')
+
+    @with_transaction()
     def test_rep_order_hidden(self):
         "Ordering by a hidden record's field tells a rep nothing about it"
         pool = Pool()
