@@ -3,7 +3,8 @@ import contextlib
 import datetime
 from unittest.mock import patch
 
-from trytond.exceptions import UserError
+from trytond import config
+from trytond.exceptions import RateLimitException, UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
@@ -730,6 +731,60 @@ class PharmaHospitalTestCase(
             with Transaction().set_context(active_model='party.party',
                     active_id=d2.id, active_ids=[d2.id]):
                 refused(ProposeChange.execute, session_id, {}, 'start')
+
+    @with_transaction()
+    def test_login_throttling(self):
+        "Wrong passwords lock a login out for 15 minutes, never its devices"
+        pool = Pool()
+        User = pool.get('res.user')
+        Device = pool.get('res.user.device')
+        Attempt = pool.get('res.user.login.attempt')
+        user, = User.create([{
+                    'name': "Rep", 'login': 'rep-throttle',
+                    'password': 'Pharma-2026-secret'}])
+        device, = Device.create([{
+                    'login': 'rep-throttle', 'cookie': 'known-phone'}])
+        right = {'password': 'Pharma-2026-secret'}
+
+        def login(parameters):
+            try:
+                return User.get_login('rep-throttle', parameters)
+            except RateLimitException:
+                return 'throttled'
+
+        with patch('trytond.res.user.time.sleep'):
+            # twenty wrong passwords from a browser without the cookie
+            results = [login({'password': 'wrong'}) for _ in range(20)]
+            self.assertIn('throttled', results)
+            self.assertNotIn(user.id, results)
+            self.assertEqual(login(right), 'throttled')
+            # the rep's phone is not locked out
+            self.assertEqual(
+                login(dict(right, device_cookie='known-phone')), user.id)
+            # nor a guessed cookie let through
+            self.assertEqual(
+                login(dict(right, device_cookie='guessed')), 'throttled')
+
+            table = Attempt.__table__()
+            cursor = Transaction().connection.cursor()
+
+            def age(delta):
+                # the attempts were made delta ago
+                cursor.execute(*table.update([table.create_date],
+                        [datetime.datetime.now() - delta]))
+            # at most 15 minutes, even with a session of a working day
+            timeout = config.get('session', 'timeout')
+            config.set('session', 'timeout', str(9 * 3600))
+            try:
+                window = datetime.datetime.now() - Attempt.delay()
+                self.assertLessEqual(window, datetime.timedelta(minutes=15))
+                age(window - datetime.timedelta(minutes=1))
+                self.assertEqual(login(right), 'throttled')
+                age(window + datetime.timedelta(minutes=1))
+                # after the window the browser logs in again
+                self.assertEqual(login(right), user.id)
+            finally:
+                config.set('session', 'timeout', timeout)
 
     @with_transaction()
     def test_rep_order_hidden(self):
