@@ -106,7 +106,11 @@ class RoleProbe:
                 selection = field.selection
                 if isinstance(selection, str):
                     with self.transaction.set_user(0):
-                        selection = getattr(Model, selection)()
+                        try:
+                            selection = getattr(Model, selection)()
+                        except TypeError:
+                            # an instance method
+                            selection = getattr(Model(), field.selection)()
                 names = [k for k, _ in selection if k]
             else:
                 names = [field.get_target().__name__]

@@ -559,6 +559,7 @@ class Call(CallAlert, Workflow, ModelSQL, ModelView):
                     'next_step': call.next_step,
                     })
         if vlist:
+            # bypass: follow-up calls are created by the code for the rep
             with Transaction().set_context(_check_access=False):
                 cls.create(vlist)
 
@@ -596,6 +597,7 @@ class Call(CallAlert, Workflow, ModelSQL, ModelView):
                 ('state', '=', 'planned'),
                 ])
         if calls:
+            # bypass: the hand-over moves calls of the leaving rep
             with Transaction().set_context(_check_access=False):
                 cls.write(calls, {
                         'employee': to_employee.id,
@@ -668,6 +670,8 @@ class CallSample(ModelSQL, ModelView):
             by_location[location].append(sample)
         grouping = cls._stock_grouping()
         for location, loc_samples in by_location.items():
+            # bypass: the stock of the rep's sample location, which a rep
+            # cannot read
             with Transaction().set_context(
                     company=loc_samples[0].call.company.id,
                     stock_date_end=Date.today(),
@@ -714,6 +718,7 @@ class CallSample(ModelSQL, ModelView):
         Move = pool.get('stock.move')
         moves = [s._get_move() for s in samples]
         if moves:
+            # bypass: sample stock moves are made by the code, not by the rep
             with Transaction().set_context(_check_access=False):
                 Move.save(moves)
                 Move.do(moves)

@@ -273,6 +273,7 @@ class EventInvitation(ModelSQL, ModelView):
     def check_conflicts(cls, invitations):
         pool = Pool()
         Configuration = pool.get('pharma.configuration')
+        # bypass: the invitation limits are checked on every rep's invitations
         with Transaction().set_context(_check_access=False):
             for invitation in cls.browse(invitations):
                 if invitation.state == 'cancelled':
@@ -370,6 +371,8 @@ class EventEvidence(ModelSQL, ModelView):
         hashes = {e.sha256 for e in evidences if e.sha256}
         others = defaultdict(set)
         if hashes:
+            # bypass: duplicate evidence is looked for among every event's
+            # files
             with Transaction().set_context(_check_access=False):
                 for other in cls.search([('sha256', 'in', list(hashes))]):
                     others[other.sha256].add(other.event)
@@ -424,6 +427,8 @@ class Party(metaclass=PoolMeta):
         if days:
             domain.append(
                 ('event.date', '>', now - datetime.timedelta(days=days)))
+        # bypass: the limit of invitations per doctor counts every rep's
+        # invitations
         with Transaction().set_context(_check_access=False):
             for invitation in Invitation.search(domain):
                 result[invitation.doctor.id] += invitation.cost or 0

@@ -388,6 +388,7 @@ class WeeklyPlan(Workflow, ModelSQL, ModelView):
             and {c.party.id for c in p.lines} <= party_ids]
         if not plans:
             return []
+        # bypass: the hand-over moves the plans of the leaving rep
         with Transaction().set_context(_check_access=False):
             lines = {p: [c for c in p.lines if c.state == 'planned']
                 for p in plans}

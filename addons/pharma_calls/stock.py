@@ -121,6 +121,7 @@ class Inventory(metaclass=PoolMeta):
         employees = [e for e in employees if e.sample_location]
         if not employees:
             return []
+        # bypass: pending sample counts of the team, for the notification
         with without_check_access():
             pending = {i.sample_employee.id for i in cls.search([
                         ('sample_employee', 'in', [e.id for e in employees]),
@@ -143,6 +144,8 @@ class Inventory(metaclass=PoolMeta):
         if counts:
             # the expected quantities as the stock has them now, whatever
             # was written on the lines
+            # bypass: the expected quantities come from the stock, which reps
+            # cannot read
             with without_check_access():
                 cls.complete_lines(counts, fill=False)
         super().confirm(inventories)
@@ -160,6 +163,7 @@ class Inventory(metaclass=PoolMeta):
         if not flagged:
             return []
         notifications = []
+        # bypass: the differences flag is set by the code only
         with without_check_access():
             cls.write(flagged, {'sample_differences': True})
             for count in flagged:
@@ -232,6 +236,7 @@ class SampleCountCreate(Wizard):
                     ('id', 'in', employees),
                     ('supervisor', 'in', employees),
                     ])
+        # bypass: the managers of the employees, for the notification
         with without_check_access():
             return Employee.search(domain)
 

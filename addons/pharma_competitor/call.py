@@ -55,6 +55,8 @@ class CallCompetitor(metaclass=PoolMeta):
         mentions = [m for m in mentions if not m.observation]
         if not mentions:
             return []
+        # bypass: competitor mentions create observations written by the code
+        # only
         with Transaction().set_context(_check_access=False):
             parties = {m.competitor for m in mentions}
             competitors = {c.party: c for c in Competitor.search(

@@ -180,6 +180,7 @@ class MarketShare(ModelSQL, ModelView):
                     source,
                     'measured' if source == 'market' else 'estimated',
                     ])
+        # bypass: market shares are computed by the code only
         with Transaction().set_context(_check_access=False):
             bulk_insert(cls.__name__, columns, vlist)
         return len(vlist)

@@ -64,6 +64,8 @@ class MarketDataImport(ImportKindMixin, Model):
             Party = pool.get('party.party')
             Company = pool.get('company.company')
             hospitals, makers = {}, {}
+            # bypass: the market import matches hospitals and makers among
+            # every party
             with Transaction().set_context(_check_access=False):
                 for party in Party.search([
                             ('pharma_type', 'in',
@@ -126,6 +128,7 @@ class MarketDataImport(ImportKindMixin, Model):
         done = job.cache('pharma_market_months', set)
         months = {month_start(r.values['month']) for r in rows} - done
         if months:
+            # bypass: a re-imported month replaces the data of that month
             with Transaction().set_context(_check_access=False):
                 MarketData.delete(MarketData.search([
                             ('company', '=', company),

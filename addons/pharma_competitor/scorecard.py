@@ -119,6 +119,7 @@ class Scorecard(ModelSQL, ModelView):
         commercial = ModelData.get_id(
             'pharma_hospital', 'group_pharma_commercial')
         roles = {}
+        # bypass: the scorecard's roles come from the users' groups
         with Transaction().set_context(_check_access=False):
             for user in User.search([('employees', '!=', None)]):
                 groups = {g.id for g in user.groups}
@@ -179,6 +180,7 @@ class Scorecard(ModelSQL, ModelView):
             for key, value in values.items():
                 if isinstance(value, float):
                     values[key] = round(value, 1)
+        # bypass: scorecards are computed by the code only
         with Transaction().set_context(_check_access=False):
             cls.delete(cls.search([
                         ('company', '=', company.id),
@@ -250,6 +252,7 @@ class Scorecard(ModelSQL, ModelView):
                 & invitation.invited_by.in_(employees),
                 group_by=[invitation.invited_by]))
         events = dict(cursor)
+        # bypass: the scorecard counts every rep's plans
         with Transaction().set_context(_check_access=False):
             plans = Plan.search([
                     ('company', '=', company.id),
@@ -319,6 +322,7 @@ class Scorecard(ModelSQL, ModelView):
                 & target.employee.in_(employees),
                 group_by=[target.employee]))
         targets = {e: float(a or 0) for e, a in cursor}
+        # bypass: the scorecard counts every rep's sales
         with Transaction().set_context(_check_access=False):
             sales = Sale.search([
                     ('company', '=', company.id),

@@ -45,6 +45,8 @@ class TenderLine(metaclass=PoolMeta):
         pool = Pool()
         Observation = pool.get('pharma.competitor.observation')
         Competitor = pool.get('pharma.competitor')
+        # bypass: awards become competitor observations written by the code
+        # only
         with Transaction().set_context(_check_access=False):
             lines = [l for l in lines
                 if l.winning_company and l.winning_price is not None
@@ -112,6 +114,7 @@ class MarketShare(metaclass=PoolMeta):
         pool = Pool()
         Volume = pool.get('pharma.tender.line.volume')
         result = defaultdict(float)
+        # bypass: awarded volumes of every tender feed the market share
         with Transaction().set_context(_check_access=False):
             volumes = Volume.search([
                     ('line.tender.company', '=', company.id),

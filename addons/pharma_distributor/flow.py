@@ -283,6 +283,7 @@ class Matcher:
         Party = pool.get('party.party')
         if self._customers is None:
             self._customers = {}
+            # bypass: flow import matches customers among every party
             with Transaction().set_context(_check_access=False):
                 parties = Party.search([
                         ('pharma_type', 'in', CUSTOMER_TYPES),
@@ -297,6 +298,7 @@ class Matcher:
         Product = pool.get('product.product')
         if self._products is None:
             self._products = {}
+            # bypass: flow import matches products among every product
             with Transaction().set_context(_check_access=False):
                 products = Product.search([])
             for product in products:
@@ -315,6 +317,7 @@ class Matcher:
         keys = list({k for k in keys if k})
         if not keys or not distributors:
             return result
+        # bypass: flow import matches aliases of every distributor
         with Transaction().set_context(_check_access=False):
             for sub in grouped_slice(keys, 500):
                 aliases = Alias.search([
@@ -369,6 +372,7 @@ class Matcher:
             self.products())
         Model = pool.get('party.party' if kind == 'customer'
             else 'product.product')
+        # bypass: the matched record's name for the import report
         with Transaction().set_context(_check_access=False):
             record = Model(candidates[match])
             return record.rec_name, record.id

@@ -170,6 +170,7 @@ class Party(metaclass=PoolMeta):
         reps = set()
         if not employees:
             return reps
+        # bypass: notifications find the users of the reps
         with Transaction().set_context(_check_access=False):
             users = User.search(
                 [('employees', 'in', [e.id for e in employees])])

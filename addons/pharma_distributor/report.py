@@ -422,6 +422,8 @@ class CustomerValue(ModelSQL, ModelView):
             company = _company()
         if not party_ids or company is None or company < 0:
             return result
+        # bypass: the reconciliation report reads the distributors'
+        # configuration
         with Transaction().set_context(company=company,
                 _check_access=False):
             for record in cls.search([('party', 'in', list(party_ids))]):
@@ -499,6 +501,7 @@ class SalesComparison(ModelSQL, ModelView):
         "The gap tolerance (%) of the company (no record created on read)"
         pool = Pool()
         Configuration = pool.get('pharma.configuration')
+        # bypass: the configuration of every company the report covers
         with Transaction().set_context(_check_access=False):
             configs = Configuration.search(
                 [('company', '=', _company())], limit=1)

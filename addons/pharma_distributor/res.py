@@ -130,6 +130,8 @@ class UserGroup(metaclass=PoolMeta):
     @classmethod
     def create(cls, vlist):
         records = super().create(vlist)
+        # bypass: the distributor groups follow the user's groups, kept by the
+        # code
         with without_check_access():
             if cls._sources_of({r.group.id for r in records}):
                 cls.imply_groups([r.user.id for r in records])
@@ -145,6 +147,8 @@ class UserGroup(metaclass=PoolMeta):
         after = [(r.user.id, r.group.id)
             for records, _ in zip(actions, actions) for r in records]
         users = {u for u, _ in before + after}
+        # bypass: the distributor groups follow the user's groups, kept by the
+        # code
         with without_check_access():
             sources = cls._sources_of({g for _, g in before})
             if sources:
@@ -156,6 +160,8 @@ class UserGroup(metaclass=PoolMeta):
     def delete(cls, records):
         pairs = [(r.user.id, r.group.id) for r in records]
         super().delete(records)
+        # bypass: the distributor groups follow the user's groups, kept by the
+        # code
         with without_check_access():
             sources = cls._sources_of({g for _, g in pairs})
             if sources:

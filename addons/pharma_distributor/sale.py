@@ -175,6 +175,8 @@ class Sale(metaclass=PoolMeta):
         parties = {(s.invoice_party or s.party) for s in sales if s.party}
         overdue = {}
         if 'party_overdue' in names and parties:
+            # bypass: the overdue amount comes from accounting lines, which
+            # sales roles cannot read (the amount only)
             with Transaction().set_context(_check_access=False):
                 lines = MoveLine.search([
                         ('party', 'in', [p.id for p in parties]),
@@ -300,6 +302,7 @@ class Sale(metaclass=PoolMeta):
     @classmethod
     def search_pharma_stuck(cls, name, clause):
         _, operator, value = clause
+        # bypass: a searcher: the outer search applies the sale rules
         with Transaction().set_context(_check_access=False):
             sales = cls.search([
                     ('pharma_stage', 'in', ACTIVE_STAGES),

@@ -13,6 +13,7 @@ def employee_users(employees):
     result = defaultdict(set)
     if not ids:
         return result
+    # bypass: notifications find the users of employees
     with Transaction().set_context(_check_access=False, active_test=True):
         users = User.search([('employees', 'in', ids)])
     for user in users:
@@ -38,6 +39,7 @@ def notify_employees(records, employees, label, description,
     for user_ids in employee_users(targets).values():
         users |= user_ids
     if not users:
+        # bypass: notifications fall back to the administrator
         with Transaction().set_context(_check_access=False):
             users = {u.id for u in User.search([('login', '=', 'admin')])}
     Model = records[0].__class__

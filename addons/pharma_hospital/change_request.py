@@ -306,6 +306,8 @@ class ChangeRequest(
         values = super().preprocess_values(mode, values)
         if mode == 'create' and values.get('party'):
             party = Party(values['party'])
+            # bypass: the request keeps the party's name and current value,
+            # which a rep may propose to change without reading every field
             with without_check_access():
                 values.setdefault('party_name', party.rec_name)
                 if values.get('field') in Party._fields:
@@ -413,6 +415,8 @@ class ChangeRequest(
                 values['department'] = None
             to_write.extend([[party], values])
         parties = list({r.party for r in requests})
+        # bypass: the steward's approval applies the change to a party the
+        # steward may not otherwise write
         with without_check_access():
             if to_write:
                 Party.write(*to_write)
@@ -477,6 +481,8 @@ class Party(metaclass=PoolMeta):
             if p.pharma_type in {'hospital', 'doctor'}]
         if not parties:
             return
+        # bypass: verifying marks the party verified, a field only this button
+        # writes
         with without_check_access():
             cls.write(parties, {
                     'verification': 'verified',
@@ -498,6 +504,8 @@ class Party(metaclass=PoolMeta):
         Replace = pool.get('party.replace', type='wizard')
         Session = pool.get('ir.session.wizard')
         transaction = Transaction()
+        # bypass: a merge approved by the steward moves every reference, in
+        # records of every rep
         with without_check_access(), transaction.set_context(
                 _skip_warnings=True, active_model=None, active_id=None,
                 active_ids=None):
@@ -575,6 +583,8 @@ class Party(metaclass=PoolMeta):
             and p.verification == 'unverified']
         if to_queue:
             today = pool.get('ir.date').today()
+            # bypass: a party created by a rep queues its verification request
+            # for the stewards
             with without_check_access():
                 Request.create([{
                             'company': user.employee.company.id,

@@ -70,6 +70,8 @@ class Configuration(ModelSQL, ModelView):
         if company is None:
             company = Transaction().context.get('company')
         company_id = int(company) if company is not None else None
+        # bypass: the configuration (created with its defaults) is read by the
+        # code of every role
         with Transaction().set_context(_check_access=False):
             if company_id is None or company_id < 0:
                 return cls()

@@ -126,6 +126,8 @@ class Coverage(ModelSQL, ModelView):
                 ]
             if coverage.end_date:
                 domain.append(('start_date', '<=', coverage.end_date))
+            # bypass: the unique primary coverage is checked against other
+            # reps' coverages
             with Transaction().set_context(_check_access=False):
                 others = cls.search(domain, limit=1)
             if others:
@@ -161,6 +163,7 @@ class Coverage(ModelSQL, ModelView):
     def close_duplicates(cls, source, destination):
         """Before merging source into destination: close the source's
         current coverage by an employee who already covers destination"""
+        # bypass: a merge closes coverages of other reps on the destination
         with Transaction().set_context(_check_access=False):
             dest = cls.search([
                     ('party', '=', destination.id),

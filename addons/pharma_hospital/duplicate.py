@@ -74,6 +74,8 @@ class Party(metaclass=PoolMeta):
         if not keys:
             return []
         duplicates = []
+        # bypass: duplicates are found among every party, also those the user
+        # cannot read (only ids are shown)
         with without_check_access():
             for sub in grouped_slice(
                     list(keys), backend.MAX_QUERY_PARAMS // 2):

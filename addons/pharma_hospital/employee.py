@@ -18,6 +18,8 @@ def employee_users(employee_ids):
     UserEmployee = pool.get('res.user-company.employee')
     result = defaultdict(set)
     employee_ids = list(set(filter(None, employee_ids)))
+    # bypass: notifications find the users of employees, which roles cannot
+    # read
     with Transaction().set_context(_check_access=False):
         for sub in grouped_slice(
                 employee_ids, backend.MAX_QUERY_PARAMS):
@@ -43,6 +45,7 @@ def notify_users(notifications):
         values.setdefault('icon', 'tryton-notification')
         vlist.append(values)
     if vlist:
+        # bypass: notifications are created for other users
         with Transaction().set_context(_check_access=False):
             return Notification.create(vlist)
     return []
@@ -64,6 +67,7 @@ def primary_counts(employee_ids, date=None, company=None):
     if company is not None:
         domain.append(('company', '=', company))
     counts = defaultdict(set)
+    # bypass: the count of accounts per rep includes every rep's coverages
     with Transaction().set_context(_check_access=False):
         for coverage in Coverage.search(domain):
             counts[coverage.employee.id].add(coverage.party.id)
@@ -120,6 +124,7 @@ class Employee(metaclass=PoolMeta):
         config = Config.get_config(company)
         today = Date.today()
         limit = today + datetime.timedelta(days=config.leave_notice_days or 0)
+        # bypass: the cron finds the company's leavers
         with Transaction().set_context(_check_access=False):
             leavers = cls.search([
                     ('company', '=', company),

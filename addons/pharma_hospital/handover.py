@@ -186,6 +186,8 @@ class Handover(Wizard):
                     ])
         elif scope == 'parties':
             domain.append(('party', 'in', [p.id for p in parties or []]))
+        # bypass: the hand-over moves the coverages of the leaving rep, which
+        # the manager's rules may not show
         with Transaction().set_context(_check_access=False):
             return Coverage.search(domain, order=[('id', 'ASC')])
 
@@ -230,6 +232,8 @@ class Handover(Wizard):
                     'pharma_hospital.msg_handover_nothing',
                     employee=from_employee.rec_name))
         transaction = Transaction()
+        # bypass: the hand-over log and its lines are written by the wizard
+        # only
         with transaction.set_context(_check_access=False):
             log, = Log.create([{
                         'company': company.id,
@@ -466,6 +470,7 @@ class Coverage(metaclass=PoolMeta):
         if not company:
             return
         today = Date.today()
+        # bypass: the cron ends the delegations of every rep
         with Transaction().set_context(_check_access=False):
             # a delegation without end date (older data) ends today
             open_ = cls.search([

@@ -221,6 +221,8 @@ class ImportJob:
         if self._changes and self.log:
             for values in self._changes:
                 values['log'] = self.log.id
+            # bypass: the import log is written by the import only (read-only
+            # to users)
             with Transaction().set_context(_check_access=False):
                 Change.create(self._changes)
         self._changes = []
@@ -552,6 +554,8 @@ class ImportEngine(Model):
     def _create_log(cls, job):
         pool = Pool()
         Log = pool.get('pharma.import.log')
+        # bypass: the import log is written by the import only (read-only to
+        # users)
         with Transaction().set_context(_check_access=False):
             log, = Log.create([{
                         'kind': job.code,
@@ -567,6 +571,8 @@ class ImportEngine(Model):
     def _finish_log(cls, job):
         pool = Pool()
         Log = pool.get('pharma.import.log')
+        # bypass: the import log is written by the import only (read-only to
+        # users)
         with Transaction().set_context(_check_access=False):
             Log.write([job.log], job.summary())
 

@@ -109,6 +109,7 @@ class Party(metaclass=PoolMeta):
             return
         config = Config.get_config(company)
         today = Date.today()
+        # bypass: the cron reads every rep's coverages to remind them
         with Transaction().set_context(_check_access=False):
             due = []
             for coverage in cls._lifecycle_coverages(
@@ -160,6 +161,7 @@ class Party(metaclass=PoolMeta):
         if not company:
             return
         today = Date.today()
+        # bypass: the cron reads every rep's coverages to notify stale stages
         with Transaction().set_context(_check_access=False):
             limit = cls._lifecycle_stale_date()
             if not limit:

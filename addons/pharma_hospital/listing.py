@@ -183,6 +183,8 @@ class Listing(Workflow, ModelSQL, ModelView):
         for listing in listings:
             if listing.state in closed:
                 continue
+            # bypass: the unique open listing is checked against listings the
+            # user cannot read
             with without_check_access():
                 others = cls.search([
                         ('id', '!=', listing.id),

@@ -476,6 +476,8 @@ class Party(metaclass=PoolMeta):
         to_cover = [p for p in parties
             if p.pharma_type in ('hospital', 'doctor')]
         if to_cover:
+            # bypass: a rep's new party is covered by the rep, a coverage the
+            # rep may not create
             with transaction.set_context(_check_access=False):
                 Coverage.create([{
                             'company': user.employee.company.id,
@@ -547,6 +549,7 @@ class Party(metaclass=PoolMeta):
         user = User(transaction.user) if transaction.user else None
         employee = user.employee if user else None
         today = Date.today()
+        # bypass: the lifecycle history is written by the code only
         with transaction.set_context(_check_access=False):
             History.create([{
                         'party': p.id,

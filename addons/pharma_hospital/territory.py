@@ -81,6 +81,7 @@ class Territory(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
         employees"""
         if not employee_ids:
             return []
+        # bypass: the rule context: the territories of the user's employees
         with Transaction().set_context(
                 active_test=False, _check_access=False):
             roots = cls.search(['OR',
@@ -96,6 +97,7 @@ class Territory(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
     def managed_ids(cls, employee_ids):
         if not employee_ids:
             return []
+        # bypass: the rule context: the territories the user's employees manage
         with Transaction().set_context(
                 active_test=False, _check_access=False):
             roots = cls.search([('manager', 'in', list(employee_ids))])

@@ -68,6 +68,7 @@ class SLA(ModelSQL, ModelView):
     @classmethod
     def get_hours(cls):
         "Return a dictionary (case_type, priority) -> hours"
+        # bypass: the service levels are read by the code of every role
         with Transaction().set_context(_check_access=False):
             return {(s.case_type, s.priority): s.hours
                 for s in cls.search([])}
@@ -539,6 +540,7 @@ class Case(Workflow, ModelSQL, ModelView, ChatMixin):
                             'due_date': due_date,
                             'report_due_date': report_due_date,
                             }))
+            # bypass: the due dates are set by the code only
             with Transaction().set_context(_check_access=False):
                 cls.write(*args)
 
@@ -817,6 +819,7 @@ class Case(Workflow, ModelSQL, ModelView, ChatMixin):
         # Without company in the context (cron not registered for
         # companies), all of them are checked
         company_domain = [('company', '=', company_id)] if company_id else []
+        # bypass: the cron checks overdue cases of every company
         with Transaction().set_context(_check_access=False):
             cases = cls.search([
                     company_domain,

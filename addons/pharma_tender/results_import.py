@@ -290,6 +290,8 @@ class TenderResultsImport(ImportKindMixin, Model):
                     'awarded_volume': (float(values['volume'])
                         if values.get('volume') is not None else None),
                     })
+        # bypass: the results import sets the awarded state, which only the
+        # import writes
         with Transaction().set_context(_check_access=False):
             if won:
                 Tender.write(Tender.browse(list(won)), {'state': 'awarded'})

@@ -54,6 +54,7 @@ def employee_users(employee_ids):
     User = Pool().get('res.user')
     if not employee_ids:
         return []
+    # bypass: notifications find the users of employees
     with without_check_access():
         return [u.id for u in User.search([
                     ('employees', 'in', list(employee_ids)),
@@ -66,6 +67,7 @@ def group_users(*xml_ids):
     ModelData = pool.get('ir.model.data')
     User = pool.get('res.user')
     group_ids = [ModelData.get_id('pharma_hospital', x) for x in xml_ids]
+    # bypass: notifications find the users of groups
     with without_check_access():
         return [u.id for u in User.search([('groups', 'in', group_ids)])]
 
@@ -83,6 +85,7 @@ def current_employee():
     user_id = Transaction().user
     if not user_id:
         return None
+    # bypass: the user's own employee
     with without_check_access():
         return User(user_id).employee
 
@@ -632,6 +635,7 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
             if l.product}
         prices = {}
         if keys:
+            # bypass: floor prices are checked for every role that bids
             with without_check_access():
                 for floor in FloorPrice.search([
                             ('company', 'in', list({k[0] for k in keys})),
@@ -701,6 +705,8 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
         super().write(*args)
         if reset:
             # A new bid needs a new approval
+            # bypass: a changed bid resets its approval, a field the bidder may
+            # not write
             with without_check_access():
                 super().write(reset, {
                         'floor_approved_by': None,
@@ -793,6 +799,7 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
         if not keys or not company.party:
             return result
         generic_names = list({k[0] for k in keys})
+        # bypass: price linkage compares awards of every province
         with without_check_access():
             won = cls.search([
                     ('tender.company', '=', company.id),
@@ -862,6 +869,7 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
         for line in lines:
             by_company[line.tender.company].append(line)
         # Checking again the same award does not alert twice
+        # bypass: alerts already sent, whoever can read them
         with without_check_access():
             done = {(a.line.id, a.other_province.id) for a in Alert.search([
                         ('line', 'in', [l.id for l in lines]),
@@ -897,6 +905,7 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
                                 })
         if not to_create:
             return []
+        # bypass: alerts are created by the code only
         with without_check_access():
             alerts = Alert.create(to_create)
         Alert.notify(alerts)
