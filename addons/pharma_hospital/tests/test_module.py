@@ -787,6 +787,93 @@ class PharmaHospitalTestCase(
                 config.set('session', 'timeout', timeout)
 
     @with_transaction()
+    def test_doctor_personal_data_roles(self):
+        "Who reads doctors' phone, e-mail, address and ID numbers (README)"
+        pool = Pool()
+        Party = pool.get('party.party')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Identifier = pool.get('party.identifier')
+        Address = pool.get('party.address')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        data = self._pharma_setup()
+        company = data['company']
+        d1, d2, h1 = data['d1'], data['d2'], data['h1']
+        for doctor in [d1, d2]:
+            ContactMechanism.create([
+                    {'party': doctor.id, 'type': 'mobile',
+                        'value': '1380000%04d' % doctor.id},
+                    {'party': doctor.id, 'type': 'email',
+                        'value': 'doctor%s@example.com' % doctor.id}])
+            Identifier.create([{'party': doctor.id, 'type': None,
+                        'code': '11010119800101%04d' % doctor.id}])
+            Address.create([{'party': doctor.id, 'street': "Home"}])
+        ContactMechanism.create([{'party': h1.id, 'type': 'phone',
+                    'value': '021-64370045'}])
+        users = {'rep1': data['rep1_user'], 'manager1': data['manager1_user']}
+        for group in ['commercial', 'marketing', 'clerk', 'finance',
+                'logistics', 'medical', 'quality']:
+            user, = User.create([{
+                        'name': group, 'login': group,
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'groups': [('add', [ModelData.get_id(
+                                        'pharma_hospital',
+                                        'group_pharma_' + group)])],
+                        }])
+            users[group] = user
+        all_ = [d1.id, d2.id]
+        # the doctors whose personal data each role reads
+        expected = {
+            'rep1': [d1.id],
+            'manager1': all_,
+            'marketing': all_,
+            'clerk': all_,
+            'medical': all_,
+            'commercial': [],
+            'finance': [],
+            'logistics': [],
+            'quality': [],
+            }
+        for login, doctors in expected.items():
+            with self._as_user(users[login], company):
+                # every role but the rep reads both doctors
+                self.assertEqual(
+                    sorted(p.id for p in Party.search(
+                            [('id', 'in', all_)])),
+                    all_ if login != 'rep1' else [d1.id], msg=login)
+                for Model in [ContactMechanism, Identifier, Address]:
+                    records = Model.search([('party', 'in', all_)])
+                    self.assertEqual(
+                        sorted({r.party.id for r in records}),
+                        doctors, msg=(login, Model.__name__))
+                personal = ['name', 'contact_mechanisms/value',
+                    'identifiers/code', 'addresses/street']
+                if doctors:
+                    rows = Party.export_data_domain(
+                        [('id', 'in', doctors)], personal)
+                    self.assertIn('1380000%04d' % doctors[0],
+                        {row[1] for row in rows}, msg=login)
+                else:
+                    # exporting the doctors' personal data is refused
+                    # (the ids only), their names are exported
+                    with self.assertRaises(AccessError) as cm:
+                        Party.export_data_domain(
+                            [('id', 'in', all_)], personal)
+                    self.assertNotIn('1380000', str(cm.exception))
+                    self.assertEqual(len(Party.export_data_domain(
+                                [('id', 'in', all_)], ['name'])), 2)
+                if not doctors:
+                    # and not through the doctor's form
+                    for row in Party.read(all_, ['contact_mechanisms',
+                                'identifiers', 'addresses']):
+                        self.assertEqual(row['contact_mechanisms'], ())
+                        self.assertEqual(row['identifiers'], ())
+                    # the hospital's switchboard stays readable
+                    self.assertEqual(ContactMechanism.search_count(
+                            [('party', '=', h1.id)]), 1, msg=login)
+
+    @with_transaction()
     def test_rep_order_hidden(self):
         "Ordering by a hidden record's field tells a rep nothing about it"
         pool = Pool()
