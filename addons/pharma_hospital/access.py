@@ -133,6 +133,7 @@ class RuleMixin:
     def _rule_relation(cls, field, domain, searched):
         pool = Pool()
         ModelAccess = pool.get('ir.model.access')
+        Rule = pool.get('ir.rule')
         name, operator, value = domain[:3]
         fname, _, nested = name.partition('.')
         reference = field._type == 'reference'
@@ -166,13 +167,21 @@ class RuleMixin:
             else:
                 # the ids of the targets, or None
                 return domain
-        if searched and not ModelAccess.check(
-                Target.__name__, 'read', raise_exception=False):
-            # the searcher's own path through a model the user cannot read
-            return domain
-        # with the access checks: Tryton adds the target's rules and the
-        # target's RuleMixin restricts the rest of the path
-        readable = Target.search(target_domain, order=[], query=True)
+        if searched:
+            # a Function field's searcher (code) may go through models the
+            # user cannot read: no access check, the target's rules only
+            rule_domain = Rule.domain_get(Target.__name__, mode='read')
+            if not rule_domain:
+                return domain
+            # bypass: the searcher's path is code's; the target's rules are
+            # added to its domain
+            with without_check_access():
+                readable = Target.search([target_domain, rule_domain],
+                    order=[], query=True)
+        else:
+            # with the access checks: Tryton adds the target's rules and
+            # the target's RuleMixin restricts the rest of the path
+            readable = Target.search(target_domain, order=[], query=True)
         if reference:
             clause = (fname + '.id', 'in', readable, domain[3])
         elif operator == 'not where':
@@ -208,8 +217,14 @@ class RuleMixin:
         protected = False
         for oexpr, otype in order:
             fname = oexpr.partition('.')[0]
-            field = cls._fields[fname]
-            expressions = field.convert_order(oexpr, tables, cls)
+            field = cls._fields.get(fname)
+            if field is None:
+                return None
+            try:
+                expressions = field.convert_order(oexpr, tables, cls)
+            except Exception:
+                # Tryton's own search reports it
+                return None
             readable = None
             for target_table, Target in cls._rule_order_targets(
                     oexpr, tables):
