@@ -377,6 +377,12 @@ class RulesTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.directory, ignore_errors=True)
+        if cls.created:
+            # where scripts/demo.py notes what it did to a PostgreSQL one
+            for suffix in ['.source', '.done']:
+                path = os.path.join(ROOT, 'var', cls.database + suffix)
+                if os.path.exists(path):
+                    os.remove(path)
         if cls.created and cls.uri.startswith('postgresql'):
             import psycopg
             with psycopg.connect(cls.uri.rstrip('/') + '/postgres',
