@@ -217,7 +217,8 @@ class RoleProbe:
             return -900000 - target, 900000 + target
         if isinstance(field, fields.Date):
             return datetime.date(1901, 1, 1), datetime.date(2998, 1, 1)
-        return 'AAA probe %s' % target, 'zzz probe %s' % target
+        size = field.size if isinstance(field.size, int) else 64
+        return (('AAA%s' % target)[:size], ('zzz%s' % target)[:size])
 
     # -- the probe --------------------------------------------------------
     def paths(self, Model):
@@ -312,12 +313,21 @@ class RoleProbe:
             try:
                 self.set_value(Target, t1, tfname, low1)
                 self.set_value(Target, t2, tfname, high2)
+            except Exception:
+                # a constraint of the database (size, unique) refuses it
+                self.unexercised += 1
+                return
+            try:
                 count_low = Model.search_count(clause)
                 if sortable:
                     order_a = Model.search([('id', 'in', [m1, m2])],
                         order=order)
-                self.set_value(Target, t1, tfname, high1)
-                self.set_value(Target, t2, tfname, low2)
+                try:
+                    self.set_value(Target, t1, tfname, high1)
+                    self.set_value(Target, t2, tfname, low2)
+                except Exception:
+                    self.unexercised += 1
+                    return
                 count_high = Model.search_count(clause)
                 if sortable:
                     order_b = Model.search([('id', 'in', [m1, m2])],
