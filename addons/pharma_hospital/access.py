@@ -44,6 +44,16 @@ from trytond.transaction import Transaction, without_check_access
 _RELATIONS = {'many2one', 'one2many', 'many2many', 'reference'}
 
 
+def _changed(domain, restricted):
+    "Whether _rule_domain changed a clause of domain"
+    if domain is restricted:
+        return False
+    if (isinstance(domain, list) and isinstance(restricted, list)
+            and len(domain) == len(restricted)):
+        return any(_changed(d, r) for d, r in zip(domain, restricted))
+    return True
+
+
 def _negative(operator):
     return operator.startswith('not') or operator == '!='
 
@@ -124,7 +134,11 @@ class RuleMixin:
             # returns
             with without_check_access():
                 converted = getattr(cls, field.searcher)(fname, domain)
-            return cls._rule_domain(converted, True, depth + 1)
+            restricted = cls._rule_domain(converted, True, depth + 1)
+            if not _changed(converted, restricted):
+                # Tryton converts it as usual
+                return domain
+            return restricted
         if field._type not in _RELATIONS:
             return domain
         return cls._rule_relation(field, domain, searched)
