@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+# This file is part of the pharma suite. See README.md for license terms.
+"""Initialise (or upgrade) a production database of the pharma suite.
+
+    TRYTOND_CONFIG=/etc/pharma/trytond.conf \\
+    TRYTOND_DATABASE__URI=postgresql://pharma_app:...@127.0.0.1:5432/ \\
+    PHARMA_ADMIN_PASSWORD=... PHARMA_COMPANY_NAME=... \\
+        .venv/bin/python deploy/init_db.py --database pharma_prod
+
+The database must exist, created empty by a PostgreSQL administrator and
+owned by the application's user (deploy/postgresql/create-role.sql); the
+application's user needs no superuser or CREATEDB right.
+
+On an empty database: creates Tryton's tables, activates every pharma
+module with its dependencies, loads Chinese, sets the admin password from
+PHARMA_ADMIN_PASSWORD (required, never a default) and, when
+PHARMA_COMPANY_NAME is set, creates the company (CNY, Asia/Shanghai).
+No demo user and no demo data is created.
+
+On an initialised database: updates the activated modules
+(trytond-admin --all) and activates the pharma modules missing from it.
+"""
+import argparse
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+
+_start = time.monotonic()
+
+
+def progress(message):
+    print('[init_db %5.1fs] %s' % (time.monotonic() - _start, message),
+        flush=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config', '-c', nargs='+',
+        default=[os.environ.get('TRYTOND_CONFIG')
+            or os.path.join(HERE, 'trytond.conf')])
+    parser.add_argument('--database', '-d', required=True)
+    args = parser.parse_args(argv)
+    import demo
+    from trytond import config
+    config.update_etc([os.path.abspath(p) for p in args.config])
+    from trytond import backend
+    from trytond.transaction import Transaction
+
+    name = args.database
+    database = backend.Database(name).connect()
+    connection = database.get_connection()
+    try:
+        initialised = database.test()
+    finally:
+        database.put_connection(connection)
+    modules = demo.pharma_modules()
+    if not initialised:
+        password = os.environ.get('PHARMA_ADMIN_PASSWORD')
+        if not password:
+            raise SystemExit(
+                'PHARMA_ADMIN_PASSWORD is required to initialise a database')
+        progress('creating the tables of %r' % name)
+        connection = database.get_connection()
+        try:
+            with connection.cursor():
+                database.init()
+            connection.commit()
+        finally:
+            database.put_connection(connection)
+        progress('activating %s' % ', '.join(modules))
+        pool = demo.activate(name, modules)
+
+        def setup(transaction):
+            User = pool.get('res.user')
+            admin, = User.search([('login', '=', 'admin')])
+            User.write([admin], {
+                    'password': password,
+                    'language': pool.get('ir.lang').search(
+                        [('code', '=', demo.LANGUAGE)])[0].id,
+                    })
+            company_name = os.environ.get('PHARMA_COMPANY_NAME')
+            if company_name and not pool.get('company.company').search([]):
+                demo.COMPANY_NAME = company_name
+                china, subdivisions = demo.create_country(pool)
+                company = demo.create_company(pool, china, subdivisions)
+                User.write([admin], {
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        })
+                progress('company %s created' % company_name)
+        demo.in_transaction(name, 0, setup)
+    else:
+        # the upgrade path: trytond-admin --all, then the new modules
+        import subprocess
+        admin = [os.path.join(os.path.dirname(sys.executable),
+                'trytond-admin'), '-c', *args.config, '-d', name]
+        progress('updating the activated modules (trytond-admin --all)')
+        subprocess.run(admin + ['--all', '-l', demo.LANGUAGE], check=True)
+        missing = sorted(set(modules) - demo.activated_modules(name))
+        if missing:
+            progress('activating %s' % ', '.join(missing))
+            subprocess.run(admin + ['-u', *missing,
+                    '--activate-dependencies', '-l', demo.LANGUAGE],
+                check=True)
+    with Transaction().start(name, 0, readonly=True):
+        pass
+    progress('database %r ready' % name)
+
+
+if __name__ == '__main__':
+    main()
