@@ -10,7 +10,7 @@ ADDONS := $(sort $(wildcard addons/pharma_*))
 CONFIG := trytond.conf
 DEMO_DB ?= demo
 
-.PHONY: all install sao chromium demo demo-data serve demo-reset test test-sqlite test-postgresql test-browser clean nginx prod-local prod-local-stop prod-local-status backup restore
+.PHONY: all install sao chromium demo demo-data serve demo-reset test test-sqlite test-postgresql test-browser clean nginx prod-local prod-local-stop prod-local-status backup
 
 all: install sao
 
@@ -71,6 +71,11 @@ prod-local-stop:
 
 prod-local-status:
 	$(PY) deploy/prod_local.py status
+
+# Database + file store of the prod-local stack into var/backups/
+# (deploy/backup.py; README "Production / 部署" > Backup)
+backup:
+	PHARMA_DATABASE=$(PROD_DB) $(PY) deploy/prod_local.py backup
 
 # trytond's SQLite backend reads a relative [database] path from / (not
 # from the current directory): a second configuration file, read after

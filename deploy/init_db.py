@@ -48,7 +48,7 @@ def main(argv=None):
     from trytond import config
     config.update_etc([os.path.abspath(p) for p in args.config])
     from trytond import backend
-    from trytond.transaction import Transaction
+    from trytond.pool import Pool
 
     name = args.database
     database = backend.Database(name).connect()
@@ -58,8 +58,8 @@ def main(argv=None):
     finally:
         database.put_connection(connection)
     modules = demo.pharma_modules()
+    password = os.environ.get('PHARMA_ADMIN_PASSWORD')
     if not initialised:
-        password = os.environ.get('PHARMA_ADMIN_PASSWORD')
         if not password:
             raise SystemExit(
                 'PHARMA_ADMIN_PASSWORD is required to initialise a database')
@@ -72,27 +72,9 @@ def main(argv=None):
         finally:
             database.put_connection(connection)
         progress('activating %s' % ', '.join(modules))
-        pool = demo.activate(name, modules)
-
-        def setup(transaction):
-            User = pool.get('res.user')
-            admin, = User.search([('login', '=', 'admin')])
-            User.write([admin], {
-                    'password': password,
-                    'language': pool.get('ir.lang').search(
-                        [('code', '=', demo.LANGUAGE)])[0].id,
-                    })
-            company_name = os.environ.get('PHARMA_COMPANY_NAME')
-            if company_name and not pool.get('company.company').search([]):
-                demo.COMPANY_NAME = company_name
-                china, subdivisions = demo.create_country(pool)
-                company = demo.create_company(pool, china, subdivisions)
-                User.write([admin], {
-                        'companies': [('add', [company.id])],
-                        'company': company.id,
-                        })
-                progress('company %s created' % company_name)
-        demo.in_transaction(name, 0, setup)
+        pool = Pool(name)
+        pool.init(update=['ir', 'res'] + list(modules),
+            lang=['en', demo.LANGUAGE], activatedeps=True)
     else:
         # the upgrade path: trytond-admin --all, then the new modules
         import subprocess
@@ -106,8 +88,43 @@ def main(argv=None):
             subprocess.run(admin + ['-u', *missing,
                     '--activate-dependencies', '-l', demo.LANGUAGE],
                 check=True)
-    with Transaction().start(name, 0, readonly=True):
-        pass
+        pool = Pool(name)
+        pool.init()
+
+    def setup(transaction):
+        "Chinese, the admin's password, the company: what is missing"
+        Lang = pool.get('ir.lang')
+        Configuration = pool.get('ir.configuration')
+        User = pool.get('res.user')
+        zh_cn, = Lang.search([('code', '=', demo.LANGUAGE)])
+        if not zh_cn.translatable:
+            Lang.write([zh_cn], {'translatable': True})
+        configuration = Configuration(1)
+        if configuration.language != demo.LANGUAGE:
+            configuration.language = demo.LANGUAGE
+            configuration.save()
+        admin, = User.search([('login', '=', 'admin')])
+        table = User.__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.select(table.password_hash,
+                where=table.id == admin.id))
+        if not cursor.fetchone()[0]:
+            if not password:
+                raise SystemExit('the admin has no password: set '
+                    'PHARMA_ADMIN_PASSWORD')
+            User.write([admin], {'password': password, 'language': zh_cn.id})
+            progress('admin password set')
+        company_name = os.environ.get('PHARMA_COMPANY_NAME')
+        if company_name and not pool.get('company.company').search([]):
+            demo.COMPANY_NAME = company_name
+            china, subdivisions = demo.create_country(pool)
+            company = demo.create_company(pool, china, subdivisions)
+            User.write([admin], {
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    })
+            progress('company %s created' % company_name)
+    demo.in_transaction(name, 0, setup)
     progress('database %r ready' % name)
 
 

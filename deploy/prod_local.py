@@ -9,7 +9,7 @@ only (`make prod-local` / `make prod-local-stop`):
     PostgreSQL 127.0.0.1:5432, database $PHARMA_DATABASE owned by the
       role pharma_app (no superuser, no CREATEDB)
 
-    python deploy/prod_local.py start|stop|status
+    python deploy/prod_local.py start|stop|status|backup
 
 Everything it writes is under var/prod/: the configuration, the secrets
 (secrets.env, mode 600: the role's and admin's passwords, generated once),
@@ -38,6 +38,11 @@ PREFIX = os.path.join(ROOT, 'var', 'prod')
 BIN = os.path.join(ROOT, '.venv', 'bin')
 ROLE = 'pharma_app'
 PG_HOST = '127.0.0.1:5432'
+PG_SETTINGS = [
+    'log_min_duration_statement = 500',
+    "idle_in_transaction_session_timeout = '10min'",
+    'log_lock_waits = on',
+    ]
 
 
 def settings():
@@ -117,6 +122,10 @@ def ensure_role_and_database(admin_uri, database, password):
         # trigram indexes, unaccented search)
         for extension in ['pg_trgm', 'unaccent']:
             conn.execute('CREATE EXTENSION IF NOT EXISTS %s' % extension)
+        # deploy/postgresql/pharma.conf's per-database part: the server is
+        # shared, its postgresql.conf is not ours to change here
+        for setting in PG_SETTINGS:
+            conn.execute('ALTER DATABASE "%s" SET %s' % (database, setting))
 
 
 def environment(config, uri, database, extra=None):
@@ -300,11 +309,24 @@ def status(prefix=PREFIX):
     return code
 
 
+def backup(prefix=PREFIX):
+    "Back up the prod-local database and file store into var/backups/"
+    import backup as backup_tool
+    s = settings()
+    secret = load_secrets(prefix)
+    os.environ['TRYTOND_DATABASE__URI'] = app_uri(
+        secret['PHARMA_DB_PASSWORD'])
+    return backup_tool.backup(s['database'],
+        os.path.join(ROOT, 'var', 'backups'), [write_config(prefix)])
+
+
 if __name__ == '__main__':
     command = sys.argv[1] if len(sys.argv) > 1 else 'status'
     if command == 'start':
         start()
     elif command == 'stop':
         stop()
+    elif command == 'backup':
+        backup()
     else:
         sys.exit(status())
