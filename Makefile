@@ -10,7 +10,7 @@ ADDONS := $(sort $(wildcard addons/pharma_*))
 CONFIG := trytond.conf
 DEMO_DB ?= demo
 
-.PHONY: all install sao chromium demo demo-data serve demo-reset test test-sqlite test-postgresql test-browser clean nginx prod-local prod-local-stop prod-local-status backup
+.PHONY: all install sao chromium demo demo-data serve demo-reset test test-sqlite test-postgresql test-browser clean nginx prod-local prod-local-stop prod-local-status backup upgrade-check
 
 all: install sao
 
@@ -71,6 +71,11 @@ prod-local-stop:
 
 prod-local-status:
 	$(PY) deploy/prod_local.py status
+
+# The upgrade path: a database of `git merge-base HEAD main` (UPGRADE_FROM)
+# upgraded by this checkout with trytond-admin --all (PostgreSQL, ~10 min)
+upgrade-check: install
+	$(PY) tests/upgrade_check.py $(if $(UPGRADE_FROM),--from $(UPGRADE_FROM))
 
 # Database + file store of the prod-local stack into var/backups/
 # (deploy/backup.py; README "Production / 部署" > Backup)
