@@ -37,6 +37,20 @@ def progress(message):
         flush=True)
 
 
+def admin_environment():
+    """The environment of trytond-admin: its sessions plan without nested
+    loops. Updating a module reads each table's foreign keys from
+    information_schema (key_column_usage JOIN referential_constraints),
+    which PostgreSQL 15 plans as nested loops over every constraint: 5 s a
+    table with the suite's 1,400 constraints, 0.3 s with hash joins, so
+    `--all` went from about 25 minutes to a few. Only the admin's
+    sessions (libpq's PGOPTIONS), never the application's."""
+    env = dict(os.environ)
+    env['PGOPTIONS'] = (env.get('PGOPTIONS', '') + ' -c enable_nestloop=off'
+        ).strip()
+    return env
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config', '-c', nargs='+',
@@ -44,6 +58,8 @@ def main(argv=None):
             or os.path.join(HERE, 'trytond.conf')])
     parser.add_argument('--database', '-d', required=True)
     args = parser.parse_args(argv)
+    # this process is an admin too (the activation of a new database)
+    os.environ.update(admin_environment())
     import demo
     from trytond import config
     config.update_etc([os.path.abspath(p) for p in args.config])
@@ -81,13 +97,15 @@ def main(argv=None):
         admin = [os.path.join(os.path.dirname(sys.executable),
                 'trytond-admin'), '-c', *args.config, '-d', name]
         progress('updating the activated modules (trytond-admin --all)')
-        subprocess.run(admin + ['--all', '-l', demo.LANGUAGE], check=True)
+        env = admin_environment()
+        subprocess.run(admin + ['--all', '-l', demo.LANGUAGE], check=True,
+            env=env)
         missing = sorted(set(modules) - demo.activated_modules(name))
         if missing:
             progress('activating %s' % ', '.join(missing))
             subprocess.run(admin + ['-u', *missing,
                     '--activate-dependencies', '-l', demo.LANGUAGE],
-                check=True)
+                check=True, env=env)
         pool = Pool(name)
         pool.init()
 

@@ -47,7 +47,7 @@ class BackupRestoreTestCase(unittest.TestCase):
             if cls.restored in database.list():
                 database.drop(connection, cls.restored)
         finally:
-            database.put_connection(connection, True)
+            database.put_connection(connection)
         drop_db()
         config.set('database', 'path', cls.old_path)
         shutil.rmtree(cls.tmp, ignore_errors=True)

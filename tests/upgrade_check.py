@@ -142,7 +142,10 @@ def main(argv=None):
         capture_output=True, cwd=ROOT, check=True).stdout
     subprocess.run(['tar', '-x', '-C', tmp], input=archive, check=True)
     print('upgrade from %s (%s)' % (ref, tmp), flush=True)
-    env = dict(os.environ, TRYTOND_DATABASE__URI=URI, PYTHONOPTIMIZE='1')
+    # as deploy/init_db.py: the admin's sessions plan without nested loops
+    # (the foreign keys' introspection, 5 s a table otherwise)
+    env = dict(os.environ, TRYTOND_DATABASE__URI=URI, PYTHONOPTIMIZE='1',
+        PGOPTIONS='-c enable_nestloop=off')
     env.pop('TRYTOND_CONFIG', None)
     conf = os.path.join(tmp, 'trytond.conf')
     with open(conf, 'w') as f:
