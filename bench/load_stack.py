@@ -67,6 +67,9 @@ def setup(args):
     uri = prod_local.app_uri(secret['PHARMA_DB_PASSWORD'])
     config = prod_local.write_config()
     os.environ['TRYTOND_DATABASE__URI'] = uri
+    import init_db
+    # the activation's foreign keys introspection (deploy/init_db.py)
+    os.environ.update(init_db.admin_environment())
     import demo
     demo.load_config([config])
     from trytond import backend, config as tconfig
