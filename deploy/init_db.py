@@ -57,6 +57,8 @@ def main(argv=None):
         default=[os.environ.get('TRYTOND_CONFIG')
             or os.path.join(HERE, 'trytond.conf')])
     parser.add_argument('--database', '-d', required=True)
+    parser.add_argument('--stamp', help="a file holding the hash of the "
+        "modules' sources of the last update: no update when unchanged")
     args = parser.parse_args(argv)
     # this process is an admin too (the activation of a new database)
     os.environ.update(admin_environment())
@@ -91,6 +93,11 @@ def main(argv=None):
         pool = Pool(name)
         pool.init(update=['ir', 'res'] + list(modules),
             lang=['en', demo.LANGUAGE], activatedeps=True)
+    elif args.stamp and os.path.exists(args.stamp) and open(
+            args.stamp).read().strip() == demo.source_hash():
+        progress('the modules did not change since the last update')
+        pool = Pool(name)
+        pool.init()
     else:
         # the upgrade path: trytond-admin --all, then the new modules
         import subprocess
@@ -143,6 +150,9 @@ def main(argv=None):
                     })
             progress('company %s created' % company_name)
     demo.in_transaction(name, 0, setup)
+    if args.stamp:
+        with open(args.stamp, 'w') as f:
+            f.write(demo.source_hash())
     progress('database %r ready' % name)
 
 

@@ -224,11 +224,27 @@ def alive(pid):
     return True
 
 
-def stop_pidfile(pidfile, sig=signal.SIGTERM, seconds=30):
-    "Stop the process of pidfile (only that pid) and wait for its end"
+def group_of(pid):
+    """The process group of pid when it leads its own (spawn starts each
+    component in a session of its own), else None"""
+    try:
+        return pid if os.getpgid(pid) == pid else None
+    except OSError:
+        return None
+
+
+def stop_pidfile(pidfile, sig=signal.SIGTERM, seconds=30, whole_group=False):
+    """Stop the process of pidfile and wait for its end, then the rest of
+    its process group (trytond-cron's and trytond-worker's pool
+    processes), which only holds processes this stack started"""
     pid = read_pid(pidfile)
+    group = group_of(pid) if pid else None
     if pid and alive(pid):
-        os.kill(pid, sig)
+        if whole_group and group:
+            # as systemd's control group: the pool processes too
+            os.killpg(group, sig)
+        else:
+            os.kill(pid, sig)
         deadline = time.monotonic() + seconds
         while alive(pid) and time.monotonic() < deadline:
             try:
@@ -240,6 +256,11 @@ def stop_pidfile(pidfile, sig=signal.SIGTERM, seconds=30):
             time.sleep(0.1)
         if alive(pid):
             os.kill(pid, signal.SIGKILL)
+    if group:
+        try:
+            os.killpg(group, signal.SIGTERM)
+        except OSError:
+            pass
     if os.path.exists(pidfile):
         os.unlink(pidfile)
     return pid
@@ -263,7 +284,8 @@ def start(prefix=PREFIX):
         % (s['database'], ROLE))
     subprocess.run([os.path.join(BIN, 'python'),
             os.path.join(HERE, 'init_db.py'), '-c', config,
-            '-d', s['database']],
+            '-d', s['database'], '--stamp',
+            os.path.join(prefix, '%s.source' % s['database'])],
         env=dict(env, PHARMA_ADMIN_PASSWORD=secret['PHARMA_ADMIN_PASSWORD'],
             PHARMA_COMPANY_NAME=os.environ.get(
                 'PHARMA_COMPANY_NAME', '上海华东制药有限公司')),
@@ -292,9 +314,12 @@ def stop(prefix=PREFIX):
         say('stopped nginx')
     # gunicorn: TERM is a graceful stop (workers finish their request)
     for name in ['app', 'worker', 'cron']:
-        pid = stop_pidfile(os.path.join(run, '%s.pid' % name))
+        started = time.monotonic()
+        pid = stop_pidfile(os.path.join(run, '%s.pid' % name),
+            whole_group=name != 'app')
         if pid:
-            say('stopped %s (pid %d)' % (name, pid))
+            say('stopped %s (pid %d, %.1f s)' % (
+                    name, pid, time.monotonic() - started))
     say('stopped')
 
 
