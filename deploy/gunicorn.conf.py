@@ -5,7 +5,7 @@
         -c deploy/gunicorn.conf.py trytond.application:app
 
 Environment: PHARMA_BIND (127.0.0.1:8000), PHARMA_WEB_WORKERS (4),
-PHARMA_LOG_DIR (stderr when empty), PHARMA_PID_FILE.
+PHARMA_PID_FILE.
 """
 import os
 
@@ -20,17 +20,22 @@ preload_app = True
 # A request longer than this is killed (reports and imports go through
 # trytond-worker); keep it above nginx's proxy_read_timeout
 timeout = 330
-graceful_timeout = 30
+# a worker finishing its request on stop (systemctl reload / HUP replaces
+# the workers without cutting any)
+graceful_timeout = 15
 keepalive = 5
 # Recycle workers now and then (memory held by large reads)
 max_requests = 2000
 max_requests_jitter = 200
 pidfile = os.environ.get('PHARMA_PID_FILE') or None
+# No control socket (gunicornc): its default path is per user, shared by
+# every gunicorn of the user on the machine (the tests start several)
+control_socket_disable = True
 proc_name = 'pharma-trytond'
 
-_log_dir = os.environ.get('PHARMA_LOG_DIR')
-accesslog = os.path.join(_log_dir, 'access.log') if _log_dir else '-'
-errorlog = os.path.join(_log_dir, 'gunicorn.log') if _log_dir else '-'
+# stderr (journald under systemd); deploy/logging.conf formats the lines
+accesslog = '-'
+errorlog = '-'
 # One key=value line per request; rt_ms is the time the worker spent on
 # the request (gunicorn's %(M)s), xff the client behind nginx
 access_log_format = (

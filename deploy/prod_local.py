@@ -152,12 +152,9 @@ def start_app(name, config, env, port, workers, prefix=PREFIX):
     "gunicorn serving trytond on 127.0.0.1:port; returns the pid file"
     pidfile = os.path.join(prefix, 'run', '%s.pid' % name)
     env = dict(env, PHARMA_BIND='127.0.0.1:%d' % port,
-        PHARMA_WEB_WORKERS=str(workers), PHARMA_PID_FILE=pidfile,
-        PHARMA_LOG_DIR=os.path.join(prefix, 'log'))
+        PHARMA_WEB_WORKERS=str(workers), PHARMA_PID_FILE=pidfile)
     spawn(name, [os.path.join(BIN, 'gunicorn'), '-c',
             os.path.join(HERE, 'gunicorn.conf.py'),
-            '--access-logfile', os.path.join(prefix, 'log',
-                '%s-access.log' % name),
             'trytond.application:app'], env, os.path.join(prefix, 'log'))
     return pidfile
 
