@@ -14,7 +14,8 @@ only (`make prod-local` / `make prod-local-stop`):
 Everything it writes is under var/prod/: the configuration, the secrets
 (secrets.env, mode 600: the role's and admin's passwords, generated once),
 the file store, the pid files and the logs (var/prod/log/).
-Environment: PHARMA_DATABASE (pharma_prod), PHARMA_HTTP_PORT (8480),
+Environment: PHARMA_DATABASE (pharma_prod), PHARMA_SERVE_DATABASES (the
+databases gunicorn serves, comma separated: PHARMA_DATABASE), PHARMA_HTTP_PORT (8480),
 PHARMA_APP_PORT (8481), PHARMA_WEB_WORKERS (4), PHARMA_QUEUE_WORKERS (1),
 PHARMA_PG_ADMIN_URI (postgresql://postgres@127.0.0.1:5432/postgres: only
 to create the role and the database), PHARMA_TLS_CERT / PHARMA_TLS_KEY
@@ -134,7 +135,13 @@ def environment(config, uri, database, extra=None):
     env.update({
             'TRYTOND_CONFIG': config,
             'TRYTOND_DATABASE__URI': uri,
-            'TRYTOND_DATABASE_NAMES': database,
+            # every database served is loaded before the workers fork:
+            # with [cache] clean_timeout = 0, a pool loaded lazily by a
+            # request races the cache listener thread started by that
+            # request (Pool.refresh compares the half-loaded pool's modules
+            # with the database's and stops it: KeyError 'res.user')
+            'TRYTOND_DATABASE_NAMES': os.environ.get(
+                'PHARMA_SERVE_DATABASES', database),
             'TRYTOND_LOGGING_CONFIG': os.path.join(HERE, 'logging.conf'),
             'PYTHONOPTIMIZE': '1',
             })
