@@ -292,6 +292,37 @@ def gunicorn_memory():
     return [int(c) / 1024 for c in children]
 
 
+def cpu_seconds(pids):
+    "User + system CPU seconds of the processes (and their reaped children)"
+    tick = os.sysconf('SC_CLK_TCK')
+    total = 0
+    for pid in pids:
+        try:
+            with open('/proc/%d/stat' % pid) as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        # utime stime cutime cstime (fields 14-17 of stat, after the name)
+        total += sum(int(v) for v in fields[11:15])
+    return total / tick
+
+
+def stack_pids(database):
+    """The gunicorn master and workers, and the PostgreSQL backends of the
+    database"""
+    import prod_local
+    import psycopg
+    master = prod_local.read_pid(os.path.join(prod_local.PREFIX, 'run',
+            'app.pid'))
+    app = [master] + [int(p) for p in subprocess.run(
+            ['ps', '--ppid', str(master), '-o', 'pid='],
+            capture_output=True, text=True).stdout.split()] if master else []
+    with psycopg.connect(prod_local.settings()['admin_uri']) as conn:
+        db = [p for p, in conn.execute('SELECT pid FROM pg_stat_activity '
+                'WHERE datname = %s', (database,))]
+    return app, db
+
+
 def pg_connections(database):
     import prod_local
     import psycopg
@@ -352,6 +383,8 @@ def run(args):
 
     threads = [threading.Thread(target=body, args=(u, i))
         for i, u in enumerate(users)]
+    app_pids, db_pids = stack_pids(args.database)
+    cpu_app, cpu_db = cpu_seconds(app_pids), cpu_seconds(db_pids)
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -360,21 +393,26 @@ def run(args):
         memory.append(gunicorn_memory())
         connections.append(pg_connections(args.database))
     elapsed = time.monotonic() - started
+    cpu_app = cpu_seconds(app_pids) - cpu_app
+    cpu_db = cpu_seconds(db_pids) - cpu_db
     load_after, top_after = machine_snapshot()
 
     # every call written once, none lost
     check = Rpc(args.url, args.database)
     check.login('mgr01')
-    found = []
+    # each rep reads its own calls (a call may also be visible to the rep
+    # covering the doctor: keyed by id, a note on two ids is doubled)
+    found = {}
     reps = [u for u in users if u.startswith('rep')]
     for rep in reps:
         rpc = sessions.get(rep)
         if rpc is None or rpc.auth is None:
             continue
-        found += [r['objections'] for r in rpc.model('pharma.call',
-                'search_read', [('objections', 'like', marker + '-%')], 0,
-                None, None, ['objections'])]
-    notes = set(found)
+        found.update((r['id'], r['objections']) for r in rpc.model(
+                'pharma.call', 'search_read',
+                [('objections', 'like', marker + '-' + rep + '-%')], 0,
+                None, None, ['objections']))
+    notes = set(found.values())
     lost = set(stats.written) - notes
     doubled = len(found) - len(notes)
 
@@ -389,6 +427,11 @@ def run(args):
         print('%-30s %7d %8.0f %8.0f %8.0f' % (name, len(values),
                 statistics.median(values) * 1000,
                 percentile(values, 95) * 1000, max(values) * 1000))
+    if total:
+        print('CPU during the run: trytond (gunicorn) %.0f s = %.0f ms a '
+            'request, PostgreSQL backends %.0f s = %.0f ms a request '
+            '(the same connections before/after)' % (cpu_app,
+                1000 * cpu_app / total, cpu_db, 1000 * cpu_db / total))
     workers_rss = [m for sample in memory for m in sample]
     if workers_rss:
         print('gunicorn workers: %d, RSS per worker max %.0f MB, mean %.0f MB'
