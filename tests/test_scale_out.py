@@ -56,14 +56,18 @@ class Client:
 
     def __init__(self, url, database):
         self.url = '%s/%s/rpc/' % (url, database)
+        self.origin = url
         self.auth = None
         self.context = {}
 
     def __call__(self, method, *params):
         data = json.dumps({'id': 1, 'method': method,
                 'params': list(params)}, default=str).encode()
+        # as the web client: trytond refuses an Origin that does not match
+        # the Host nginx passes on (its port included)
         request = urllib.request.Request(self.url, data=data,
-            headers={'Content-Type': 'application/json'})
+            headers={'Content-Type': 'application/json',
+                'Origin': self.origin})
         if self.auth:
             request.add_header('Authorization', self.auth)
         with urllib.request.urlopen(request, timeout=120) as response:
