@@ -63,12 +63,11 @@ def server(listen, upstream, database, sao_root, log_dir,
             'UPSTREAM': upstream,
             'DATABASE': database,
             })
-    if tls_cert:
-        # plain HTTP only redirects to HTTPS
+    if tls_cert and (listen == '443' or listen.endswith(':443')):
+        # plain HTTP on port 80 only redirects to HTTPS
         text += ('server {\n    listen %s;\n    server_name %s;\n'
             '    return 301 https://$host$request_uri;\n}\n' % (
-                listen.replace('443', '80') if '443' in listen else '80',
-                server_name))
+                listen[:-3] + '80', server_name))
     return text
 
 
