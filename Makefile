@@ -10,7 +10,7 @@ ADDONS := $(sort $(wildcard addons/pharma_*))
 CONFIG := trytond.conf
 DEMO_DB ?= demo
 
-.PHONY: all install sao chromium demo demo-data serve demo-reset test test-sqlite test-postgresql test-browser clean
+.PHONY: all install sao chromium demo demo-data serve demo-reset test test-sqlite test-postgresql test-browser clean nginx prod-local prod-local-stop prod-local-status backup upgrade-check
 
 all: install sao
 
@@ -50,6 +50,38 @@ chromium:
 		else sudo apt-get install -y -qq fonts-wqy-microhei || (sudo apt-get update -qq && sudo apt-get install -y -qq fonts-wqy-microhei); fi; \
 	fi
 
+# Debian's nginx for make prod-local and the scale-out test (run as the
+# user's own process with a generated configuration, not the service)
+nginx:
+	@if [ ! -x /usr/sbin/nginx ]; then \
+		echo "==> Installing Debian's nginx-light"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq nginx-light || (apt-get update -qq && apt-get install -y -qq nginx-light); \
+		else sudo apt-get install -y -qq nginx-light || (sudo apt-get update -qq && sudo apt-get install -y -qq nginx-light); fi; \
+	fi
+
+# The production stack on this machine (deploy/, README "Production"):
+# nginx -> gunicorn (trytond) + trytond-cron + trytond-worker on
+# PostgreSQL 127.0.0.1:5432, database $(PROD_DB), loopback only
+PROD_DB ?= pharma_prod
+prod-local: install sao nginx
+	PHARMA_DATABASE=$(PROD_DB) $(PY) deploy/prod_local.py start
+
+prod-local-stop:
+	$(PY) deploy/prod_local.py stop
+
+prod-local-status:
+	$(PY) deploy/prod_local.py status
+
+# The upgrade path: a database of `git merge-base HEAD main` (UPGRADE_FROM)
+# upgraded by this checkout with trytond-admin --all (PostgreSQL, ~10 min)
+upgrade-check: install
+	$(PY) tests/upgrade_check.py $(if $(UPGRADE_FROM),--from $(UPGRADE_FROM))
+
+# Database + file store of the prod-local stack into var/backups/
+# (deploy/backup.py; README "Production / 部署" > Backup)
+backup:
+	PHARMA_DATABASE=$(PROD_DB) $(PY) deploy/prod_local.py backup
+
 # trytond's SQLite backend reads a relative [database] path from / (not
 # from the current directory): a second configuration file, read after
 # trytond.conf, sets it absolute
@@ -71,7 +103,7 @@ demo-reset: install
 	rm -f var/db/$(DEMO_DB).sqlite var/db/$(DEMO_DB).done var/db/$(DEMO_DB).source
 	$(MAKE) demo
 
-test: install sao chromium
+test: install sao chromium nginx
 	$(PY) tests/runtests.py
 
 test-sqlite: install

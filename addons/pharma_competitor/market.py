@@ -7,6 +7,7 @@ from sql.conditionals import Coalesce
 from sql.functions import Lower, Trim
 
 from trytond import backend
+from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.pharma_hospital.import_ import bulk_insert
 from trytond.pool import Pool
@@ -318,5 +319,15 @@ class ComputeShare(Wizard):
     compute = StateTransition()
 
     def transition_compute(self):
-        Pool().get('pharma.market.share').compute(self.start.month)
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = Company(Transaction().context['company'])
+        # trytond-worker computes it ([queue] worker = True) and notifies
+        # the user when done; without a worker it runs right after this
+        # request's commit
+        Company.__queue__.pharma_compute_market_share(
+            [company], self.start.month)
+        Company.notify_user([company], 'tryton-info', gettext(
+                'pharma_competitor.msg_market_share_queued',
+                month=month_start(self.start.month).strftime('%Y-%m')))
         return 'end'

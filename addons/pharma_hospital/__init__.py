@@ -1,1 +1,5 @@
 # This file is part of the pharma suite. See README.md for license terms.
+
+from . import routes
+
+__all__ = [routes]

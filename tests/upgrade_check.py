@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+# This file is part of the pharma suite. See README.md for license terms.
+"""The upgrade path: a database created by an earlier commit's modules is
+upgraded by this checkout's with `trytond-admin --all` (`make
+upgrade-check`, PostgreSQL; about 10 minutes on a quiet 2-core machine,
+not part of make test).
+
+    .venv/bin/python tests/upgrade_check.py [--from REF] [--database NAME]
+
+1. `git archive REF addons` (default REF: `git merge-base HEAD main`, the
+   commit this branch started from) into a temporary directory;
+2. with those modules (imported in place of the checkout's), creates the
+   database, activates every pharma module of REF and writes a few
+   records (territory, hospital, doctors, coverage);
+3. with this checkout: `trytond-admin -d NAME --all`, then
+   `-u <new modules> --activate-dependencies`;
+4. checks: every module activated (none left "to upgrade"), the records of
+   step 2 read through the ORM, every ir.message and model of the current
+   modules present; drops the database.
+Exit status 0 when all holds.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON = os.path.join(ROOT, '.venv', 'bin', 'python')
+URI = os.environ.get('PHARMA_PG_URI', 'postgresql://postgres@127.0.0.1:5432/')
+
+# Run in a subprocess: the earlier commit's modules replace the editable
+# installs of the checkout for every trytond.modules.pharma_* import
+OLD = r'''
+import importlib.util, os, sys
+OLD_ADDONS = sys.argv[1]
+class OldModules:
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        prefix = 'trytond.modules.'
+        if not name.startswith(prefix + 'pharma_'):
+            return None
+        parts = name[len(prefix):].split('.')
+        base = os.path.join(OLD_ADDONS, *parts)
+        if os.path.isdir(base):
+            return importlib.util.spec_from_file_location(name,
+                os.path.join(base, '__init__.py'),
+                submodule_search_locations=[base])
+        if os.path.exists(base + '.py'):
+            return importlib.util.spec_from_file_location(name, base + '.py')
+        return None
+sys.meta_path.insert(0, OldModules)
+sys.path.insert(0, os.path.join(sys.argv[3], 'scripts'))
+import demo
+import trytond.modules.pharma_hospital as check
+assert check.__file__.startswith(OLD_ADDONS), check.__file__
+from trytond import backend, config
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+name = sys.argv[2]
+modules = [m for m in sorted(os.listdir(OLD_ADDONS)) if m.startswith('pharma_')]
+demo.ADDONS = OLD_ADDONS
+modules = demo.pharma_modules()
+print('old modules:', ', '.join(modules), flush=True)
+demo.create_database(name)
+pool = Pool(name)
+pool.init(update=['ir', 'res'] + modules, lang=['en', 'zh_CN'],
+    activatedeps=True)
+def data(transaction):
+    Territory = pool.get('pharma.territory')
+    Party = pool.get('party.party')
+    territory, = Territory.create([{'name': 'UPG', 'level': 'city',
+        'code': 'UPG-1'}])
+    hospital, = Party.create([{'name': 'UPG hospital',
+        'pharma_type': 'hospital', 'territory': territory.id}])
+    Party.create([{'name': 'UPG doctor %d' % i, 'pharma_type': 'doctor',
+        'hospital': hospital.id} for i in range(20)])
+demo.in_transaction(name, 0, data)
+print('created with the old modules', flush=True)
+'''
+
+CHECK = r'''
+import os, sys
+sys.path.insert(0, os.path.join(sys.argv[2], 'scripts'))
+import demo
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+name = sys.argv[1]
+pool = Pool(name)
+pool.init()
+problems = []
+with Transaction().start(name, 0, readonly=True):
+    Module = pool.get('ir.module')
+    Message = pool.get('ir.message')
+    Model = pool.get('ir.model')
+    ModelData = pool.get('ir.model.data')
+    Party = pool.get('party.party')
+    wanted = demo.pharma_modules()
+    states = {m.name: m.state for m in Module.search([])}
+    for module in wanted:
+        if states.get(module) != 'activated':
+            problems.append('module %s: %s' % (module, states.get(module)))
+    stuck = [n for n, s in states.items() if s in ('to upgrade', 'to activate', 'to remove')]
+    if stuck:
+        problems.append('modules left: %s' % stuck)
+    doctors = Party.search([('name', 'like', 'UPG doctor %')])
+    if len(doctors) != 20:
+        problems.append('doctors: %d of 20' % len(doctors))
+    models = {m.name for m in Model.search([])}
+    for model_name, _ in pool.iterobject():
+        if model_name not in models:
+            problems.append('model %s missing' % model_name)
+    for module in wanted:
+        path = os.path.join(sys.argv[2], 'addons', module, 'message.xml')
+        if not os.path.exists(path):
+            continue
+        import re
+        with open(path) as f:
+            ids = re.findall(r'model="ir.message" id="([^"]+)"', f.read())
+        have = {d.fs_id for d in ModelData.search([
+            ('module', '=', module), ('model', '=', 'ir.message')])}
+        for fs_id in ids:
+            if fs_id not in have:
+                problems.append('message %s.%s missing' % (module, fs_id))
+for problem in problems:
+    print('PROBLEM', problem)
+print('upgrade check: %d problems' % len(problems))
+sys.exit(1 if problems else 0)
+'''
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--from', dest='ref')
+    parser.add_argument('--database', default='i25_upgrade_check')
+    parser.add_argument('--keep', action='store_true')
+    args = parser.parse_args(argv)
+    ref = args.ref or subprocess.run(['git', 'merge-base', 'HEAD', 'main'],
+        capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
+    tmp = tempfile.mkdtemp(prefix='pharma-upgrade-')
+    archive = subprocess.run(['git', 'archive', ref, 'addons', 'scripts'],
+        capture_output=True, cwd=ROOT, check=True).stdout
+    subprocess.run(['tar', '-x', '-C', tmp], input=archive, check=True)
+    print('upgrade from %s (%s)' % (ref, tmp), flush=True)
+    # as deploy/init_db.py: the admin's sessions plan without nested loops
+    # (the foreign keys' introspection, 5 s a table otherwise)
+    env = dict(os.environ, TRYTOND_DATABASE__URI=URI, PYTHONOPTIMIZE='1',
+        PGOPTIONS='-c enable_nestloop=off')
+    env.pop('TRYTOND_CONFIG', None)
+    conf = os.path.join(tmp, 'trytond.conf')
+    with open(conf, 'w') as f:
+        f.write('[database]\npath = %s\n' % os.path.join(tmp, 'filestore'))
+    env['TRYTOND_CONFIG'] = conf
+    import psycopg
+    with psycopg.connect(URI.rstrip('/') + '/postgres',
+            autocommit=True) as conn:
+        conn.execute('DROP DATABASE IF EXISTS "%s"' % args.database)
+    status = 1
+    try:
+        subprocess.run([PYTHON, '-c', OLD, os.path.join(tmp, 'addons'),
+                args.database, tmp], env=env, check=True)
+        admin = [os.path.join(ROOT, '.venv', 'bin', 'trytond-admin'),
+            '-c', conf, '-d', args.database]
+        print('trytond-admin --all with this checkout', flush=True)
+        subprocess.run(admin + ['--all', '-l', 'zh_CN'], env=env,
+            check=True)
+        sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+        import demo
+        new = sorted(set(demo.pharma_modules()) - set(
+                m for m in os.listdir(os.path.join(tmp, 'addons'))))
+        if new:
+            print('activating the new modules %s' % new, flush=True)
+            subprocess.run(admin + ['-u', *new, '--activate-dependencies',
+                    '-l', 'zh_CN'], env=env, check=True)
+        status = subprocess.run([PYTHON, '-c', CHECK, args.database, ROOT],
+            env=env).returncode
+    finally:
+        if not args.keep:
+            with psycopg.connect(URI.rstrip('/') + '/postgres',
+                    autocommit=True) as conn:
+                conn.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                    % args.database)
+    return status
+
+
+if __name__ == '__main__':
+    sys.exit(main())
