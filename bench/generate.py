@@ -158,6 +158,7 @@ def generate(args):
         def resume(transaction):
             create_facts(pool, scale, rng, company_id, today, master_ids)
         demo.in_transaction(name, 0, resume, context=context)
+        analyze(name)
         progress('done: database %r' % name)
         return
 
@@ -181,7 +182,24 @@ def generate(args):
     def check(transaction):
         check_sample(pool, rng)
     demo.in_transaction(name, 0, check, context=context)
+    analyze(name)
     progress('done: database %r' % name)
+
+
+def analyze(name):
+    """Refresh the planner's statistics after the bulk load (autovacuum
+    comes later): without them a rep's calls list took 750 ms instead of
+    70 ms at small scale"""
+    from trytond import backend
+    if backend.name != 'postgresql':
+        return
+    progress('ANALYZE')
+    database = backend.Database(name).connect()
+    connection = database.get_connection(autocommit=True)
+    try:
+        connection.cursor().execute('ANALYZE')
+    finally:
+        database.put_connection(connection)
 
 
 def create_master(pool, scale, rng, company_id, today):

@@ -296,6 +296,10 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
                 # reports and the list: company rule, date range and order
                 Index(t, (t.company, Index.Range()), (t.date, Index.Range()),
                     (t.id, Index.Range())),
+                # the list's first page in its order: the company rule is
+                # "company = ANY(...)", which PostgreSQL (before 17) cannot
+                # read in index order from the (company, date, id) index
+                Index(t, (t.date, Index.Range()), (t.id, Index.Range())),
                 Index(t, (t.weekly_plan, Index.Range())),
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state == 'planned'),
