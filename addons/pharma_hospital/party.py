@@ -266,11 +266,15 @@ class Party(metaclass=PoolMeta):
                 Index(t, (t.department, Index.Range())),
                 Index(t, (t.territory, Index.Range())),
                 Index(t, (t.name_key, Index.Equality())),
-                Index(t, (t.pinyin, Index.Similarity())),
-                Index(t, (t.pinyin_initials, Index.Similarity())),
-                # the name search's LIKE '%...%' (a trigram index on
-                # PostgreSQL with pg_trgm, for 3 characters or more)
-                Index(t, (t.pharma_search, Index.Similarity())),
+                # the ILIKE/LIKE of the searches on these optional Char
+                # columns is on COALESCE(column, '') (as party's name
+                # index): trigram indexes on PostgreSQL with pg_trgm, for
+                # patterns of 3 characters or more
+                Index(t, (Coalesce(t.pinyin, ''), Index.Similarity())),
+                Index(t, (Coalesce(t.pinyin_initials, ''),
+                        Index.Similarity())),
+                Index(t, (Coalesce(t.pharma_search, ''),
+                        Index.Similarity())),
                 # the doctors list: its type, in its order
                 Index(t, (t.pharma_type, Index.Equality()),
                     (t.name, Index.Range()), (t.id, Index.Range()),
