@@ -279,7 +279,10 @@ class Bench:
             except Exception as exc:
                 PLANS.append((title, ['(no plan: %s)' % exc]))
                 return
-            PLANS.append((title, [r[0] for r in cursor.fetchall()]))
+            PLANS.append((title, [
+                        r[0] if len(r[0]) <= 400
+                        else '%s ... (%d characters)' % (r[0][:300], len(r[0]))
+                        for r in cursor.fetchall()]))
 
     def orm_query(self, login, model, domain, limit=None, order=None,
             context=None):
