@@ -112,7 +112,34 @@ class CallAbstract(ModelSQL, ModelView):
 
     @classmethod
     def _where(cls, tables):
-        return _calls_where(tables['call'], cls._states())
+        where = _calls_where(tables['call'], cls._states())
+        rule = cls._rule_where(tables['call'])
+        if rule is not None:
+            where &= rule
+        return where
+
+    @classmethod
+    def _rule_where(cls, call):
+        """The report's read rules applied to the calls it groups, or None.
+
+        The rules of the call reports are on company and employee, which
+        are columns of the calls too: applied to the calls, the database
+        groups only the calls of the rows the user may read, where the
+        rules on the report's rows apply after grouping every call of the
+        period (a manager's year: 100,000 calls sorted and grouped, then a
+        third of the groups dropped). The rules still apply to the rows."""
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        Call = pool.get('pharma.call')
+        domain = Rule.domain_get(cls.__name__, mode='read')
+        if not domain or not _on_fields(domain, {'company', 'employee'}):
+            return None
+        tables = {None: (call, None)}
+        tables, expression = Call.search_domain(
+            domain, active_test=False, tables=tables)
+        if len(tables) > 1:
+            return None
+        return expression
 
 
 class CallRepDay(BatchExportMixin, ReportQueryMixin, CallAbstract):
@@ -454,6 +481,15 @@ def _product_calls():
         return None
     line = CallProduct.__table__()
     return line.select(line.call, where=line.product == product)
+
+
+def _on_fields(domain, names):
+    "Whether every clause of domain is on a field (or path) of names"
+    if isinstance(domain, (list, tuple)) and domain and isinstance(
+            domain[0], str) and domain[0] not in ('AND', 'OR'):
+        return domain[0].split('.')[0] in names
+    return all(_on_fields(d, names) for d in domain
+        if not isinstance(d, str))
 
 
 def _calls_where(call, states=('done',)):

@@ -3,6 +3,7 @@ import contextlib
 import datetime
 import json
 from decimal import Decimal
+from unittest.mock import patch
 
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
@@ -579,6 +580,44 @@ class PharmaCallsTestCase(
                 self.assertEqual(RepDay.export_data(rows, columns),
                     super(BatchExportMixin, RepDay).export_data(
                         rows, columns))
+
+    @with_transaction()
+    def test_report_rules_on_calls(self):
+        "The call reports group only the calls of the rows the user reads"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        RepDay = pool.get('pharma.call.report.rep_day')
+        Coverage = pool.get('pharma.call.report.coverage')
+        data = self._setup()
+        with set_company(data['company']):
+            calls = [self._call(data), self._call(data, party='d1'),
+                self._call(data, login='rep2', party='d2')]
+            Call.do(calls)
+            context = {'from_date': data['today'],
+                'to_date': data['today']}
+
+            def rows(Report, login, pushdown=True):
+                with self._as(data, login), \
+                        Transaction().set_context(context):
+                    if pushdown:
+                        self.assertIsNotNone(
+                            Report._rule_where(Call.__table__()))
+                    records = Report.search([])
+                    return sorted((r.employee.id, r.calls)
+                        for r in Report.browse(records))
+
+            def without_pushdown(Report, login):
+                with patch.object(Report, '_rule_where',
+                        return_value=None):
+                    return rows(Report, login, pushdown=False)
+            for Report in [RepDay, Coverage]:
+                self.assertEqual(rows(Report, 'rep1'),
+                    [(data['rep1'].id, 2)])
+                self.assertEqual(rows(Report, 'manager1'), sorted(
+                        [(data['rep1'].id, 2), (data['rep2'].id, 1)]))
+                for login in ['rep1', 'manager1']:
+                    self.assertEqual(rows(Report, login),
+                        without_pushdown(Report, login))
 
     @with_transaction()
     def test_report_company_day(self):
