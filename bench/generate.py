@@ -114,9 +114,15 @@ def generate(args):
         progress('creating database %r' % name)
         demo.create_database(name)
     modules = demo.pharma_modules()
-    progress('activating %s (a few minutes on a new database)'
-        % ', '.join(modules))
-    pool = demo.activate(name, modules)
+    if demo.initialised(name) and set(modules) <= demo.activated_modules(
+            name):
+        progress('modules already activated')
+        pool = Pool(name)
+        pool.init()
+    else:
+        progress('activating %s (a few minutes on a new database)'
+            % ', '.join(modules))
+        pool = demo.activate(name, modules)
 
     def setup(transaction):
         company = demo.get_company(pool)
@@ -132,12 +138,29 @@ def generate(args):
     def check_empty(transaction):
         Party = pool.get('party.party')
         return not Party.search([('pharma_type', '=', 'doctor')], limit=1)
-    if not demo.in_transaction(name, 0, check_empty):
-        progress('the database already has doctors: nothing generated')
-        return
     context = {'company': company_id, '_skip_warnings': True,
         'language': 'en'}
     today = datetime.date.today()
+    if not demo.in_transaction(name, 0, check_empty):
+        def has_calls(transaction):
+            return bool(pool.get('pharma.call').search([], limit=1))
+        if demo.in_transaction(name, 0, has_calls):
+            progress('the database already has doctors: nothing generated')
+            return
+        # the master data was committed but the facts were not (a failed
+        # run): generate the facts on it
+        progress('master data found without calls: generating the facts')
+
+        def load(transaction):
+            return load_master(pool)
+        master_ids = demo.in_transaction(name, 0, load, context=context)
+
+        def resume(transaction):
+            create_facts(pool, scale, rng, company_id, today, master_ids)
+        demo.in_transaction(name, 0, resume, context=context)
+        analyze(name)
+        progress('done: database %r' % name)
+        return
 
     def master(transaction):
         return create_master(pool, scale, rng, company_id, today)
@@ -159,7 +182,24 @@ def generate(args):
     def check(transaction):
         check_sample(pool, rng)
     demo.in_transaction(name, 0, check, context=context)
+    analyze(name)
     progress('done: database %r' % name)
+
+
+def analyze(name):
+    """Refresh the planner's statistics after the bulk load (autovacuum
+    comes later): without them a rep's calls list took 750 ms instead of
+    70 ms at small scale"""
+    from trytond import backend
+    if backend.name != 'postgresql':
+        return
+    progress('ANALYZE')
+    database = backend.Database(name).connect()
+    connection = database.get_connection(autocommit=True)
+    try:
+        connection.cursor().execute('ANALYZE')
+    finally:
+        database.put_connection(connection)
 
 
 def create_master(pool, scale, rng, company_id, today):
@@ -217,6 +257,39 @@ def create_master(pool, scale, rng, company_id, today):
     return hospitals, departments_of
 
 
+def load_master(pool):
+    "The ids create_master and create_staff return, read back"
+    from trytond.transaction import Transaction
+    Party = pool.get('party.party')
+    Coverage = pool.get('pharma.coverage')
+    Product = pool.get('product.product')
+    party = Party.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*party.select(party.id, party.pharma_type, party.hospital,
+            party.department, where=party.pharma_type.in_(
+                ['hospital', 'doctor']), order_by=[party.id.asc]))
+    hospitals, doctors, doctor_hospital = [], [], {}
+    for id_, type_, hospital, department in cursor:
+        if type_ == 'hospital':
+            hospitals.append(id_)
+        else:
+            doctors.append(id_)
+            doctor_hospital[id_] = (hospital, department)
+    coverage = Coverage.__table__()
+    cursor.execute(*coverage.select(coverage.party, coverage.employee,
+            where=coverage.party.in_(party.select(party.id,
+                    where=party.pharma_type == 'doctor'))))
+    rep_of = dict(cursor)
+    reps = sorted(set(rep_of.values()))
+    return {
+        'hospitals': hospitals, 'doctors': doctors,
+        'doctor_hospital': doctor_hospital, 'reps': reps,
+        'rep_of': rep_of,
+        'products': [p.id for p in Product.search([],
+                order=[('id', 'ASC')])],
+        }
+
+
 def create_staff(pool, scale, rng, company_id, today, hospitals, doctors,
         doctor_hospital):
     "Representatives, products and coverage"
@@ -268,13 +341,58 @@ def create_staff(pool, scale, rng, company_id, today, hospitals, doctors,
         rep_of[doctor] = rep
         rows.append({'company': company_id, 'employee': rep,
                 'party': doctor, 'role': 'primary', 'start_date': start})
+    # a rep also covers the hospitals of the doctors they cover: the
+    # client shows the call's hospital and department, which a rep may
+    # read only through the hospital's coverage (or territory)
+    pairs = sorted({(rep_of[d], doctor_hospital[d][0]) for d in doctors})
+    rows.extend({'company': company_id, 'employee': rep, 'party': hospital,
+            'role': 'primary' if n == 0 else 'secondary',
+            'start_date': start}
+        for n, (rep, hospital) in enumerate(pairs))
     bulk_insert(Coverage, rows,
         progress=counter('coverage', len(rows)))
+    create_bench_users(pool, company_id, reps)
     return {
         'hospitals': hospitals, 'doctors': doctors,
         'doctor_hospital': doctor_hospital, 'reps': rep_ids,
         'rep_of': rep_of, 'products': products,
         }
+
+
+# the load test's users: rep1, rep2 (demo) and these generated reps
+BENCH_REPS = 15
+
+
+def bench_login(index):
+    return 'benchrep%02d' % index
+
+
+def create_bench_users(pool, company_id, reps):
+    """Logins for generated reps (bench/load.py logs in as 20 distinct
+    users): benchrep01... for the reps after rep1 and rep2, supervised by
+    manager1, with the demo's password scheme"""
+    import demo
+    User = pool.get('res.user')
+    Employee = pool.get('company.employee')
+    Lang = pool.get('ir.lang')
+    progress('bench users')
+    manager, = User.search([('login', '=', 'manager1')])
+    rep1, = User.search([('login', '=', 'rep1')])
+    generated = [r for r in reps[2:2 + BENCH_REPS]]
+    if manager.employee:
+        Employee.write(generated, {'supervisor': manager.employee.id})
+    zh_cn, = Lang.search([('code', '=', 'zh_CN')])
+    User.create([{
+                'login': bench_login(i + 1),
+                'name': '%s (医药代表)' % e.party.name,
+                'password': demo.password(bench_login(i + 1)),
+                'language': zh_cn.id,
+                'companies': [('add', [company_id])],
+                'company': company_id,
+                'employees': [('add', [e.id])],
+                'employee': e.id,
+                'groups': [('add', [g.id for g in rep1.groups])],
+                } for i, e in enumerate(generated)])
 
 
 def doctor_rows(scale, rng, hospitals, departments_of):
@@ -441,7 +559,9 @@ def create_facts(pool, scale, rng, company_id, today, ids):
     progress('distributors')
     distributors = [d.id for d in Party.create([{
                     'name': '医药商业公司%02d' % i,
-                    'pharma_type': 'distributor'} for i in range(20)])]
+                    'pharma_type': 'distributor',
+                    'addresses': [('create', [{'city': '上海市'}])],
+                    } for i in range(20)])]
     names = {p.id: p.name for p in Party.browse(ids['hospitals'])}
     products = ids['products']
     day0 = today - datetime.timedelta(days=365)
@@ -467,13 +587,209 @@ def create_facts(pool, scale, rng, company_id, today, ids):
                 }
     progress('sales flow (bulk)')
     bulk_insert(Flow, flows(), progress=counter('flow lines', scale['flow']))
+    months = sorted({(day0 + datetime.timedelta(days=d)).replace(day=1)
+            for d in range(0, 366, 28)})
+    create_channel(pool, rng, company_id, today, distributors, products,
+        months)
+    create_market(pool, rng, company_id, today, ids, products, months)
+
+
+def add_month(month, n=1):
+    month = month.replace(day=1)
+    year, index = divmod(month.month - 1 + n, 12)
+    return month.replace(year=month.year + year, month=index + 1)
+
+
+def create_channel(pool, rng, company_id, today, distributors, products,
+        months):
+    """What the reconciliation reads besides the flow: the distributors'
+    inventory snapshots (two a month, the report takes the last) and our
+    sell-in, done customer shipments with their stock moves"""
+    from bulk import bulk_insert
+    Inventory = pool.get('pharma.inventory.line')
+    Location = pool.get('stock.location')
+    Shipment = pool.get('stock.shipment.out')
+    Move = pool.get('stock.move')
+    Product = pool.get('product.product')
+
+    def inventory():
+        for month in months:
+            following = add_month(month)
+            for distributor in distributors:
+                for product in products:
+                    for day in (14, following.replace(day=1)
+                            - datetime.timedelta(days=1)):
+                        if isinstance(day, int):
+                            day = month.replace(day=day)
+                        yield {
+                            'company': company_id,
+                            'distributor': distributor,
+                            'date': day,
+                            'month': month,
+                            'next_month': following,
+                            'product': product,
+                            'product_name': 'P%d' % product,
+                            'quantity': rng.randrange(0, 500),
+                            }
+    progress('distributor inventory (bulk)')
+    bulk_insert(Inventory, inventory())
+
+    warehouse, = Location.search([('type', '=', 'warehouse')], limit=1)
+    customer, = Location.search([('type', '=', 'customer')], limit=1)
+    unit = {p.id: p.default_uom.id for p in Product.browse(products)}
+    Party = pool.get('party.party')
+    address = {p.id: p.addresses[0].id for p in Party.browse(distributors)}
+    shipments = []
+    for month in months:
+        if month > today:
+            continue
+        for distributor in distributors:
+            date = month + datetime.timedelta(days=rng.randrange(28))
+            shipments.append({
+                    'company': company_id,
+                    'customer': distributor,
+                    'delivery_address': address[distributor],
+                    'warehouse': warehouse.id,
+                    'warehouse_output': warehouse.output_location.id,
+                    'warehouse_storage': warehouse.storage_location.id,
+                    'state': 'done',
+                    'planned_date': date,
+                    'effective_date': date,
+                    'number': 'BENCH-%s-%d' % (month.strftime('%Y%m'),
+                        distributor),
+                    })
+    progress('customer shipments and stock moves (bulk)')
+    shipment_ids = bulk_insert(Shipment, shipments)
+
+    def moves():
+        for shipment_id, shipment in zip(shipment_ids, shipments):
+            for product in products:
+                quantity = float(rng.randrange(10, 400))
+                yield {
+                    'company': company_id,
+                    'product': product,
+                    'unit': unit[product],
+                    'quantity': quantity,
+                    'internal_quantity': quantity,
+                    'from_location': warehouse.output_location.id,
+                    'to_location': customer.id,
+                    'shipment': 'stock.shipment.out,%d' % shipment_id,
+                    'state': 'done',
+                    'planned_date': shipment['effective_date'],
+                    'effective_date': shipment['effective_date'],
+                    }
+    bulk_insert(Move, moves())
+
+
+def create_market(pool, rng, company_id, today, ids, products, months):
+    """What the market share reads besides our flow: competitors and
+    their products, market data per hospital and molecule, volume
+    observations of reps, and awarded tenders with committed volumes
+    (competitors' wins)"""
+    from bulk import bulk_insert
+    try:
+        Competitor = pool.get('pharma.competitor')
+        MarketData = pool.get('pharma.market.data')
+    except KeyError:
+        return
+    Party = pool.get('party.party')
+    CompetitorProduct = pool.get('pharma.competitor.product')
+    Observation = pool.get('pharma.competitor.observation')
+    progress('competitors')
+    parties = Party.create([{'name': '竞品药业%02d' % i,
+                'pharma_type': 'manufacturer'} for i in range(5)])
+    competitors = Competitor.create([{'party': p.id} for p in parties])
+    cproducts = CompetitorProduct.create([{
+                'competitor': competitors[i % len(competitors)].id,
+                'brand': '竞品%s' % generic,
+                'generic_name': generic,
+                'pack_size': 28,
+                } for i, generic in enumerate(GENERICS)])
+    hospitals = ids['hospitals']
+    recent = [m for m in months if m <= today][-3:]
+
+    def market():
+        for month in recent:
+            for hospital in hospitals:
+                for n, cp in enumerate(cproducts):
+                    if (hospital + n) % 3:
+                        continue
+                    units = float(rng.randrange(100, 5000))
+                    yield {
+                        'company': company_id, 'month': month,
+                        'hospital': hospital,
+                        'generic_name': cp.generic_name,
+                        'manufacturer': cp.competitor.party.id,
+                        'competitor_product': cp.id,
+                        'units': units,
+                        'amount': Decimal(int(units)) * 3,
+                        'source': 'IQVIA',
+                        }
+    progress('market data (bulk)')
+    bulk_insert(MarketData, market())
+
+    reps = ids['reps']
+
+    def observations():
+        for month in recent:
+            for hospital in hospitals:
+                for n, cp in enumerate(cproducts):
+                    # the hospitals and molecules market data leaves out
+                    if not (hospital + n) % 3 or (hospital + n) % 3 == 2:
+                        continue
+                    yield {
+                        'company': company_id,
+                        'date': month + datetime.timedelta(
+                            days=rng.randrange(27)),
+                        'competitor': cp.competitor.id,
+                        'competitor_product': cp.id,
+                        'hospital': hospital,
+                        'kind': 'volume',
+                        'volume': float(rng.randrange(5, 200)),
+                        'source': 'call',
+                        'observer': reps[hospital % len(reps)],
+                        }
+    progress('competitor observations (bulk)')
+    bulk_insert(Observation, observations())
+
+    try:
+        Tender = pool.get('pharma.tender')
+    except KeyError:
+        return
+    Line = pool.get('pharma.tender.line')
+    Volume = pool.get('pharma.tender.line.volume')
+    progress('awarded tenders (bulk)')
+    start = recent[0] if recent else today.replace(day=1)
+    tenders = bulk_insert(Tender, [{
+                'name': '集采%d' % i, 'company': company_id,
+                'tender_type': Tender.tender_type.selection[0][0],
+                'state': 'awarded',
+                'award_date': start - datetime.timedelta(days=30),
+                'validity_start': start,
+                'validity_end': add_month(start, 24)
+                - datetime.timedelta(days=1),
+                } for i in range(3)])
+    lines = bulk_insert(Line, [{
+                'tender': tenders[n % len(tenders)],
+                'generic_name': cp.generic_name,
+                'competitor_product': cp.id,
+                'winning_company': cp.competitor.party.id,
+                'winning_price': Decimal('1.5'),
+                } for n, cp in enumerate(cproducts)])
+    bulk_insert(Volume, [{
+                'line': line, 'hospital': hospital,
+                'committed_volume': float(rng.randrange(100, 2000)),
+                } for n, line in enumerate(lines)
+            for hospital in hospitals if (hospital + n) % 3 == 2])
 
 
 def check_sample(pool, rng):
     "Read and validate a sample of the bulk rows through the ORM"
     progress('checking a sample through the ORM')
     for model in ['pharma.call', 'pharma.coverage',
-            'pharma.hospital.department', 'pharma.flow.line']:
+            'pharma.hospital.department', 'pharma.flow.line',
+            'pharma.inventory.line', 'stock.move', 'pharma.market.data',
+            'pharma.competitor.observation', 'pharma.tender.line.volume']:
         try:
             Model = pool.get(model)
         except KeyError:

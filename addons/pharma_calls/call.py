@@ -12,6 +12,7 @@ from trytond.model import (
     Index, ModelSQL, ModelView, Workflow, fields)
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.pharma_hospital.company_time import local_day, utc_start
+from trytond.modules.pharma_hospital.export import BatchExportMixin
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond import backend
@@ -190,7 +191,7 @@ class CallAlert:
             Notification.save(notifications)
 
 
-class Call(CallAlert, Workflow, ModelSQL, ModelView):
+class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
     "Call"
     __name__ = 'pharma.call'
     _states = {
@@ -293,7 +294,12 @@ class Call(CallAlert, Workflow, ModelSQL, ModelView):
                 Index(t, (t.party, Index.Range()), (t.date, Index.Range())),
                 Index(t, (t.employee, Index.Range()), (t.date, Index.Range())),
                 # reports and the list: company rule, date range and order
-                Index(t, (t.company, Index.Range()), (t.date, Index.Range())),
+                Index(t, (t.company, Index.Range()), (t.date, Index.Range()),
+                    (t.id, Index.Range())),
+                # the list's first page in its order: the company rule is
+                # "company = ANY(...)", which PostgreSQL (before 17) cannot
+                # read in index order from the (company, date, id) index
+                Index(t, (t.date, Index.Range()), (t.id, Index.Range())),
                 Index(t, (t.weekly_plan, Index.Range())),
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state == 'planned'),

@@ -5,6 +5,7 @@ from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.modules.pharma_hospital.export import BatchExportMixin
 from trytond.modules.pharma_hospital.tools import normalize_name, normalize_text
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -66,7 +67,7 @@ class _LineMixin:
         return Transaction().context.get('company')
 
 
-class FlowLine(_LineMixin, ModelSQL, ModelView):
+class FlowLine(BatchExportMixin, _LineMixin, ModelSQL, ModelView):
     __name__ = 'pharma.flow.line'
     customer_name = fields.Char(
         "Customer as Written", required=True, readonly=True)
@@ -97,6 +98,9 @@ class FlowLine(_LineMixin, ModelSQL, ModelView):
                 # list (company rule, date order)
                 Index(t, (t.company, Index.Range()), (t.date, Index.Range())),
                 Index(t, (t.company, Index.Range()), (t.month, Index.Range())),
+                # the list's first page in its order (date DESC) under the
+                # company rule "company = ANY(...)"
+                Index(t, (t.date, Index.Range()), (t.id, Index.Range())),
                 })
 
     def get_channel_breach(self, name):
@@ -139,6 +143,9 @@ class InventoryLine(_LineMixin, ModelSQL, ModelView):
                 Index(t, (t.distributor, Index.Range()),
                     (t.month, Index.Range())),
                 Index(t, (t.product, Index.Range())),
+                # the reconciliation's last snapshots of the months asked
+                Index(t, (t.company, Index.Range()), (t.month, Index.Range()),
+                    (t.distributor, Index.Range())),
                 })
 
 

@@ -21,6 +21,83 @@ def _company():
     return Transaction().context.get('company', -1)
 
 
+def _next_month(date):
+    return (date.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _previous_month(date):
+    return (date.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+def _month_bounds():
+    """The first and last month the search or read asks for (see
+    MonthRestrictionMixin), or (None, None)"""
+    return Transaction().context.get('_pharma_report_months') or (None, None)
+
+
+def _month_where(column, shift=0):
+    "column between the months asked for (shifted by shift months)"
+    first, last = _month_bounds()
+    where = Literal(True)
+    move = {-1: _previous_month, 1: _next_month}.get(shift, lambda d: d)
+    if first:
+        where &= column >= move(first)
+    if last:
+        where &= column <= move(last)
+    return where
+
+
+class MonthRestrictionMixin:
+    """A report grouped by month whose search on month restricts its
+    sources to those months (with date ranges their indexes use) instead
+    of grouping every month and filtering the groups"""
+    __slots__ = ()
+
+    @classmethod
+    def _domain_months(cls, domain):
+        "(first, last) month of the top-level month clauses of domain"
+        first = last = None
+        if domain and isinstance(domain[0], str) and domain[0] != 'AND':
+            return None, None
+        for clause in domain or []:
+            if (not isinstance(clause, (list, tuple)) or len(clause) != 3
+                    or clause[0] != 'month'):
+                continue
+            _, operator, value = clause
+            values = None
+            if operator == '=' and isinstance(value, datetime.date):
+                values = [value, value]
+            elif operator == 'in' and value and all(
+                    isinstance(v, datetime.date) for v in value):
+                values = [min(value), max(value)]
+            elif operator in ('>=', '>') and isinstance(
+                    value, datetime.date):
+                values = [value, None]
+            elif operator in ('<=', '<') and isinstance(
+                    value, datetime.date):
+                values = [None, value]
+            if values is None:
+                continue
+            if values[0]:
+                start = values[0].replace(day=1)
+                first = max(first, start) if first else start
+            if values[1]:
+                last = min(last, values[1]) if last else values[1]
+        return first, last
+
+    @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        first, last = cls._domain_months(domain)
+        if first or last:
+            with Transaction().set_context(
+                    _pharma_report_months=(first, last)):
+                return super().search(domain, offset=offset, limit=limit,
+                    order=order, count=count, query=query)
+        return super().search(domain, offset=offset, limit=limit,
+            order=order, count=count, query=query)
+
+
 def _shipped_moves(month_field):
     """The done moves of customer shipments of the company (our sell-in):
     (move, shipment, join, where, month) to select from"""
@@ -36,11 +113,21 @@ def _shipped_moves(month_field):
     where = ((move.company == _company()) & (move.state == 'done')
         & move.to_location.in_(location.select(
                 location.id, where=location.type == 'customer')))
+    # the months asked for as a date range on the expression of stock's
+    # (company, COALESCE(effective_date, planned_date), state) index: a
+    # filter on the DATE_TRUNC of the month cannot use an index
+    date = Coalesce(move.effective_date, move.planned_date)
+    first, last = _month_bounds()
+    if first:
+        where &= date >= first
+    if last:
+        where &= date < _next_month(last)
     month = month_field.sql_cast(DateTrunc('month', move.effective_date))
     return move, shipment, join, where, month
 
 
-class ChannelReconciliation(ReportQueryMixin, ModelSQL, ModelView):
+class ChannelReconciliation(
+        MonthRestrictionMixin, ReportQueryMixin, ModelSQL, ModelView):
     "Sell-in, sell-out and reported inventory per distributor and month"
     __name__ = 'pharma.channel.reconciliation'
     company = fields.Many2One('company.company', "Company", readonly=True)
@@ -94,15 +181,20 @@ class ChannelReconciliation(ReportQueryMixin, ModelSQL, ModelView):
             flow.quantity.as_('sell_out'), zero.as_('closing'),
             Literal(0).as_('opening_count'),
             Literal(0).as_('closing_count'),
-            where=(flow.company == company) & (flow.product != Null))
+            where=(flow.company == company) & (flow.product != Null)
+            & _month_where(flow.month))
 
-        # the last snapshot of each month
+        # the last snapshot of each month (of the months asked for: the
+        # snapshots that close them and those that open them, taken in
+        # the previous month)
         for index, month_column in [(1, 'month'), (2, 'next_month')]:
             inventory = Inventory.__table__()
             last = Inventory.__table__()
+            shift = 0 if index == 1 else -1
             last_date = last.select(
                 last.distributor, last.month, Max(last.date).as_('date'),
-                where=last.company == company,
+                where=(last.company == company)
+                & _month_where(last.month, shift),
                 group_by=[last.distributor, last.month])
             join = inventory.join(last_date, condition=(
                     (inventory.distributor == last_date.distributor)
@@ -121,7 +213,8 @@ class ChannelReconciliation(ReportQueryMixin, ModelSQL, ModelView):
                 Literal(1 if index == 2 else 0).as_('opening_count'),
                 Literal(1 if index == 1 else 0).as_('closing_count'),
                 where=(inventory.company == company)
-                & (inventory.product != Null))
+                & (inventory.product != Null)
+                & _month_where(inventory.month, shift))
 
         move, shipment, join, where, month = _shipped_moves(cls.month)
         yield join.select(
@@ -185,7 +278,8 @@ class ChannelReconciliation(ReportQueryMixin, ModelSQL, ModelView):
                 months.update(d and d.replace(day=1) for d, in cursor)
         if not months or None in months:
             return None
-        return None, [('month', 'in', sorted(months))]
+        return ({'_pharma_report_months': (min(months), max(months))},
+            [('month', 'in', sorted(months))])
 
     @classmethod
     def get_flags(cls, records, names):

@@ -265,8 +265,19 @@ class Party(metaclass=PoolMeta):
                 Index(t, (t.department, Index.Range())),
                 Index(t, (t.territory, Index.Range())),
                 Index(t, (t.name_key, Index.Equality())),
-                Index(t, (t.pinyin, Index.Similarity())),
-                Index(t, (t.pinyin_initials, Index.Similarity())),
+                # the ILIKE/LIKE of the searches on these optional Char
+                # columns is on COALESCE(column, '') (as party's name
+                # index): trigram indexes on PostgreSQL with pg_trgm, for
+                # patterns of 3 characters or more
+                Index(t, (Coalesce(t.pinyin, ''), Index.Similarity())),
+                Index(t, (Coalesce(t.pinyin_initials, ''),
+                        Index.Similarity())),
+                Index(t, (Coalesce(t.pharma_search, ''),
+                        Index.Similarity())),
+                # the doctors list: its type, in its order
+                Index(t, (t.pharma_type, Index.Equality()),
+                    (t.name, Index.Range()), (t.id, Index.Range()),
+                    where=t.pharma_type != Null),
                 })
 
     @classmethod
@@ -376,6 +387,9 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def __register__(cls, module):
+        # before the indexes are created: the Similarity indexes of party
+        # and of the suite become trigram indexes
+        create_trigram_extension()
         table_h = cls.__table_handler__(module)
         filled = table_h.column_exist('pharma_search')
         super().__register__(module)
@@ -604,6 +618,33 @@ class Party(metaclass=PoolMeta):
         default.setdefault('hospital_doctors', None)
         default.setdefault('departments', None)
         return super().copy(parties, default=default)
+
+
+def create_trigram_extension():
+    """Create PostgreSQL's pg_trgm extension when the server has it and
+    the database does not (it is a trusted extension since PostgreSQL 13:
+    the database's owner may create it), so that the Similarity indexes
+    are trigram indexes; elsewhere, or without the right, nothing"""
+    transaction = Transaction()
+    database = transaction.database
+    if backend.name != 'postgresql' or database.has_extension('pg_trgm'):
+        return
+    cursor = transaction.connection.cursor()
+    cursor.execute("SELECT 1 FROM pg_available_extensions "
+        "WHERE name = 'pg_trgm'")
+    if not cursor.fetchone():
+        return
+    cursor.execute('SAVEPOINT pharma_trgm')
+    try:
+        cursor.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+    except Exception:
+        cursor.execute('ROLLBACK TO SAVEPOINT pharma_trgm')
+        return
+    cursor.execute('RELEASE SAVEPOINT pharma_trgm')
+    # has_extension caches its answer per database and asks on another
+    # connection, which does not see the extension before the commit:
+    # the indexes created in this transaction may use it
+    database._extensions[database.name]['pg_trgm'] = True
 
 
 # pharma_search: lower(code) CODE_END lower(name) NAME_END pinyin variants

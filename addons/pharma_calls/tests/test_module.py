@@ -3,6 +3,7 @@ import contextlib
 import datetime
 import json
 from decimal import Decimal
+from unittest.mock import patch
 
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
@@ -544,6 +545,81 @@ class PharmaCallsTestCase(
                 self.assertEqual(RepDay.search([]), [])
 
     @with_transaction()
+    def test_export_by_batches(self):
+        "The calls list and KPI export by batches gives Tryton's rows"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        RepDay = pool.get('pharma.call.report.rep_day')
+        from trytond.modules.pharma_hospital.export import (
+            BatchExportMixin, is_batch_exportable)
+        data = self._setup()
+        with set_company(data['company']):
+            calls = [self._call(data), self._call(data),
+                self._call(data, login='rep2', party='d2')]
+            Call.do(calls[:2])
+            other = calls[2]
+            columns = ['date', 'employee/rec_name', 'party/rec_name',
+                'hospital/rec_name', 'department/rec_name', 'call_type',
+                'followup_date', 'state', 'party/name', 'employee']
+            self.assertTrue(is_batch_exportable(Call, columns))
+            self.assertFalse(is_batch_exportable(Call, ['products/product']))
+            with self._as(data, 'rep1'):
+                calls = Call.search([])
+                self.assertEqual(len(calls), 2)
+                self.assertEqual(
+                    Call.export_data(calls, columns, header=True),
+                    super(BatchExportMixin, Call).export_data(
+                        calls, columns, header=True))
+                # the rules still apply: rep2's call is refused
+                with self.assertRaises(AccessError):
+                    Call.export_data([Call(other.id)], columns)
+            with Transaction().set_context(
+                    from_date=data['today'], to_date=data['today']):
+                rows = RepDay.search([])
+                columns = ['date', 'employee/rec_name', 'calls', 'doctors']
+                self.assertEqual(RepDay.export_data(rows, columns),
+                    super(BatchExportMixin, RepDay).export_data(
+                        rows, columns))
+
+    @with_transaction()
+    def test_report_rules_on_calls(self):
+        "The call reports group only the calls of the rows the user reads"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        RepDay = pool.get('pharma.call.report.rep_day')
+        Coverage = pool.get('pharma.call.report.coverage')
+        data = self._setup()
+        with set_company(data['company']):
+            calls = [self._call(data), self._call(data, party='d1'),
+                self._call(data, login='rep2', party='d2')]
+            Call.do(calls)
+            context = {'from_date': data['today'],
+                'to_date': data['today']}
+
+            def rows(Report, login, pushdown=True):
+                with self._as(data, login), \
+                        Transaction().set_context(context):
+                    if pushdown:
+                        self.assertIsNotNone(
+                            Report._rule_where(Call.__table__()))
+                    records = Report.search([])
+                    return sorted((r.employee.id, r.calls)
+                        for r in Report.browse(records))
+
+            def without_pushdown(Report, login):
+                with patch.object(Report, '_rule_where',
+                        return_value=None):
+                    return rows(Report, login, pushdown=False)
+            for Report in [RepDay, Coverage]:
+                self.assertEqual(rows(Report, 'rep1'),
+                    [(data['rep1'].id, 2)])
+                self.assertEqual(rows(Report, 'manager1'), sorted(
+                        [(data['rep1'].id, 2), (data['rep2'].id, 1)]))
+                for login in ['rep1', 'manager1']:
+                    self.assertEqual(rows(Report, login),
+                        without_pushdown(Report, login))
+
+    @with_transaction()
     def test_report_company_day(self):
         "The call reports count days in the company's timezone, not UTC"
         pool = Pool()
@@ -962,6 +1038,17 @@ class PharmaCallsTestCase(
                     from_date=today.replace(day=1), to_date=today):
                 coverage = {r.party: r for r in Coverage.search([])}
                 self.assertEqual(coverage[d1].target, 6)
+                # the report's target (in SQL) is get_frequency's, VIP
+                # frequency first
+                Party.write([d1], {'vip': True, 'vip_frequency': 5})
+                coverage = {r.party: r for r in Coverage.search([])}
+                self.assertEqual(
+                    {p: (r.target, r.attainment)
+                        for p, r in coverage.items()},
+                    {p: (config.get_frequency(p),
+                            r.calls / config.get_frequency(p))
+                        for p, r in coverage.items()})
+                self.assertEqual(coverage[d1].target, 5)
 
             # a rep reads the lines of the doctors they see
             with self._as(data, 'rep1'):
