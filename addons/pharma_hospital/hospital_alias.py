@@ -135,5 +135,8 @@ class Party(metaclass=PoolMeta):
                 and not any(c in operand.strip('%') for c in '%_\\')):
             query = Alias.hospitals_matching(operand)
             if query is not None:
-                return ['OR', domain, ('id', 'in', query)]
+                clause = ('id', 'in', query)
+                if domain and domain[0] == 'OR':
+                    return list(domain) + [clause]
+                return ['OR', domain, clause]
         return domain

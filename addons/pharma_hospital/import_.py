@@ -378,9 +378,15 @@ class ImportKindMixin:
         "[(label, value as stored)] of a row, for the preview"
         result = []
         for field in cls.import_fields():
-            if field.name in row.values and row.values[field.name] is not None:
-                result.append((field.aliases[0] if field.aliases
-                        else field.string, _text(row.values[field.name])))
+            value = row.values.get(field.name)
+            if value is None:
+                continue
+            if field.type == 'selection':
+                value = _selection_label(field.selection or [], value)
+            elif field.type == 'boolean':
+                value = '是' if value else '否'
+            result.append((field.aliases[0] if field.aliases
+                    else field.string, _text(value)))
         return result
 
     @classmethod
@@ -686,8 +692,12 @@ class ImportEngine(Model):
     def _finish_log(cls, job):
         pool = Pool()
         Log = pool.get('pharma.import.log')
+        values = job.counts()
+        texts = cls.preview_texts(job)
+        values.update({k: texts[k] or None
+                for k in ['columns', 'skipped_rows', 'plans']})
         with Transaction().set_context(_check_access=False):
-            Log.write([job.log], job.counts())
+            Log.write([job.log], values)
 
     @classmethod
     def error_report(cls, job):
@@ -2020,6 +2030,10 @@ class ImportLog(ModelSQL, ModelView):
     refused = fields.Integer("Refused", readonly=True)
     skipped = fields.Integer("Skipped", readonly=True,
         help="Totals, notes and blank rows of the file.")
+    columns = fields.Text("Columns", readonly=True,
+        help="Which column was read as what, and which were ignored.")
+    skipped_rows = fields.Text("Skipped Rows", readonly=True)
+    plans = fields.Text("Also Created", readonly=True)
     changes = fields.One2Many('pharma.import.log.change', 'log', "Changes",
         readonly=True)
 

@@ -845,15 +845,15 @@ def skip_reason(values, layout, fields, after_summary=False):
         and f.name in layout.columns]
     present = {i for i, _ in texts}
     missing = [n for n in required if layout.columns[n] not in present]
-    if len(texts) == 1 or not (present & mapped):
-        text = unicodedata.normalize('NFKC', texts[0][1]).lower()
-        if _NOTE.match(text):
-            return 'note'
-        if not (present & mapped):
-            # only columns that no field reads
-            return 'note'
-        if after_summary and missing:
-            return 'note'
+    text = unicodedata.normalize('NFKC', texts[0][1]).lower()
+    if _NOTE.match(text) and (len(texts) == 1 or missing):
+        return 'note'
+    if not (present & mapped):
+        # only columns that no field reads
+        return 'note'
+    if after_summary and missing:
+        # below the grand total, what is incomplete is no row
+        return 'note'
     return None
 
 

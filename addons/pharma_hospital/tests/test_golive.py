@@ -214,6 +214,10 @@ class GoLiveTestCase(unittest.TestCase):
         job = self._run('hospitals', data, options=['create_territories'])
         self.assertEqual(job.errors, [])
         self.assertEqual(job.log.skipped, job.skipped)
+        # the result keeps what the preview showed
+        self.assertIn("院长电话", job.log.columns)
+        self.assertIn("浙江省 / 温州市 / 瓯海区", job.log.plans)
+        self.assertIn("合计", job.log.skipped_rows)
         territories = Territory.search([], order=[('id', 'ASC')])
         self.assertEqual(sorted((t.level, t.rec_name) for t in territories),
             sorted([
