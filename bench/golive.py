@@ -382,6 +382,30 @@ def main():
             distributor=name, expect=count))
     loading = time.monotonic() - load_started
 
+    def concurrent():
+        """Two imports of the same distributor and month at once: the
+        second is refused while the first has not committed"""
+        name, path, count = files['flows'][1 % len(files['flows'])]
+        with transaction() as first:
+            Engine = pool.get('pharma.import.engine')
+            Party = pool.get('party.party')
+            party, = Party.search([('name', '=', name)])
+            with first.set_context(pharma_import_distributor=party.id):
+                Engine.run('flow', path, filename='first.xlsx')
+                with first.new_transaction() as second:
+                    try:
+                        Engine.run('flow', path, filename='second.xlsx')
+                        result = 'NOT refused'
+                        problems.append(
+                            'a concurrent import was not refused')
+                    except Exception as exception:
+                        result = 'refused: %s' % getattr(
+                            exception, 'message', exception)
+                    second.rollback()
+            first.commit()
+        return result
+    step("6 same month twice at once", concurrent)
+
     with Transaction().start(options.database, 0, readonly=True):
         cursor = Transaction().connection.cursor()
 

@@ -219,8 +219,7 @@ class FlowGoLiveTestCase(unittest.TestCase):
                 job = self._run('flow', data,
                     distributor=pool.get('party.party')(ids[1]))
                 self.assertEqual(job.errors, [])
-                with Transaction().new_transaction(
-                        context={'company': ids[0]}) as second:
+                with first.new_transaction() as second:
                     with self.assertRaises(Exception) as cm:
                         self._run('flow', data,
                             distributor=pool.get('party.party')(ids[1]))
