@@ -477,6 +477,9 @@ class Matcher:
         pool = Pool()
         if kind == 'product':
             Product = pool.get('product.product')
+            known = self._other_alias(kind, key, distributor)
+            if known:
+                return known
             name_key, pack = split_product_key(key)
             self.products()
             packs = self._product_names.get(name_key, {})
@@ -502,6 +505,9 @@ class Matcher:
                     'pharma_distributor.msg_suggestion_similar_name',
                     score='%.2f' % difflib.SequenceMatcher(
                         None, name_key, match[0]).ratio())
+        known = self._other_alias(kind, key, distributor)
+        if known:
+            return known
         kind_ = customer_type(name or key)
         types = CUSTOMER_KIND_TYPES.get(kind_, CUSTOMER_TYPES)
         matcher = self._party_matcher(types)
@@ -520,6 +526,29 @@ class Matcher:
             reasons.append(gettext(
                     'pharma_distributor.msg_suggestion_same_city'))
         return id_, label, '；'.join(reasons)
+
+    def _other_alias(self, kind, key, distributor):
+        """(target, label, reason) of the same name confirmed for another
+        distributor, or None"""
+        pool = Pool()
+        Alias = pool.get('pharma.flow.alias')
+        with Transaction().set_context(_check_access=False):
+            aliases = Alias.search([
+                    ('company', '=', self.company),
+                    ('kind', '=', kind),
+                    ('name_key', '=', key),
+                    ('confirmed', '=', True),
+                    ('distributor', '!=', distributor),
+                    ], limit=1)
+            if not aliases:
+                return None
+            alias, = aliases
+            target = alias.party if kind == 'customer' else alias.product
+            if not target:
+                return None
+            return target.id, target.rec_name, gettext(
+                'pharma_distributor.msg_suggestion_alias',
+                distributor=alias.distributor.rec_name)
 
     def _city(self, distributor):
         "The city-level territory of the distributor (or None)"

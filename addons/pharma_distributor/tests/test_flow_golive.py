@@ -166,6 +166,17 @@ class FlowGoLiveTestCase(unittest.TestCase):
             self.assertIn('0.', queue["温州人民医院"].suggestion_reason)
             self.assertEqual(queue["大参林药房(温州店)"].party, pharmacy)
             self.assertFalse(queue["大参林药房(温州店)"].confirmed)
+            # confirmed once, it is suggested to the other distributors
+            Alias.confirm([queue["大参林药房(温州店)"]])
+            Party = pool.get('party.party')
+            second, = Party.create([{'name': "瑞安医药有限公司",
+                        'pharma_type': 'distributor'}])
+            job = self._run('flow', flow_file(rows[1:], totals=False),
+                distributor=second)
+            self.assertEqual(job.errors, [])
+            alias, = Alias.search([('distributor', '=', second.id)])
+            self.assertEqual(alias.party, pharmacy)
+            self.assertIn(DISTRIBUTOR, alias.suggestion_reason)
 
     @with_transaction()
     def test_reimport_replaces_only_the_file_lines(self):
