@@ -11,7 +11,7 @@ from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Model, ModelSQL, ModelView, fields)
-from trytond.model import fields as fields_
+from trytond.model import fields as model_fields
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.tools import grouped_slice
@@ -2097,7 +2097,7 @@ class ImportWizard(Wizard):
         values = self.start._default_values if self.start else {}
         return {k: v for k, v in values.items()
             if k in fields and v is not None
-            and not isinstance(self.start._fields[k], fields_.Function)}
+            and not isinstance(self.start._fields[k], model_fields.Function)}
 
     def _options(self):
         options = []
