@@ -85,10 +85,14 @@ class MarketDataImport(ImportKindMixin, Model):
     @classmethod
     def validate_rows(cls, rows, job):
         hospitals, makers, ours = cls._index(job)
+        # the short and old names of hospitals (瑞金医院)
+        aliases = Pool().get('pharma.hospital.alias').resolve(
+            {normalize_name(r.values.get('hospital'), 'hospital')
+                for r in rows})
         for row in rows:
             values = row.values
-            hospital = hospitals.get(
-                normalize_name(values.get('hospital'), 'hospital'))
+            key = normalize_name(values.get('hospital'), 'hospital')
+            hospital = hospitals.get(key) or aliases.get(key)
             if hospital is None:
                 job.error(row, 'hospital', gettext(
                         'pharma_competitor.msg_market_unknown_hospital',

@@ -1,11 +1,14 @@
 # This file is part of the pharma suite. See README.md for license terms.
 import difflib
+import zlib
 
-from sql import Null
+from sql import Null, Select
+from sql.functions import CurrentTimestamp
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.modules.pharma_hospital.export import BatchExportMixin
+from trytond.modules.pharma_hospital.import_engine import normalize_pack
 from trytond.modules.pharma_hospital.tools import normalize_name, normalize_text
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -32,8 +35,60 @@ def customer_key(name):
     return normalize_name(name) or None
 
 
-def product_key(name):
-    return normalize_text(name) or None
+def product_key(name, pack=None):
+    """The product as a distributor writes it: the name and, when the file
+    has a 规格 column, the pack (20mg×7片 and 20mg*7s are the same)"""
+    key = normalize_text(name)
+    if not key:
+        return None
+    pack = normalize_pack(pack) if pack else ''
+    return key + PACK_SEPARATOR + pack if pack else key
+
+
+PACK_SEPARATOR = '|'
+
+
+def split_product_key(key):
+    "(name key, pack key or '')"
+    name, _, pack = (key or '').partition(PACK_SEPARATOR)
+    return name, pack
+
+
+def product_pack(template):
+    "The pack key of a product template (strength × pack size)"
+    strength = getattr(template, 'strength', None) or ''
+    size = getattr(template, 'pack_size', None)
+    if not strength and not size:
+        return ''
+    text = strength
+    if size:
+        text += '*%s' % size
+    return normalize_pack(text)
+
+
+def customer_type(name):
+    """What a customer name written by a distributor is: 'hospital',
+    'pharmacy' or 'distributor' (None when the name does not say)"""
+    text = normalize_text(name)
+    for kind, words in CUSTOMER_WORDS:
+        if any(w in text for w in words):
+            return kind
+    return None
+
+
+CUSTOMER_WORDS = [
+    ('pharmacy', ['药房', '药店', '大药房', '药堂', '连锁', '药号',
+            'pharmacy']),
+    ('hospital', ['医院', '卫生院', '卫生服务中心', '卫生服务站', '诊所',
+            '门诊部', '保健院', '卫生室', '医疗中心', 'hospital', 'clinic']),
+    ('distributor', ['医药', '药业', '商贸', '公司', '有限', '集团',
+            '供应链', '物流']),
+    ]
+CUSTOMER_KIND_TYPES = {
+    'hospital': ['hospital'],
+    'pharmacy': ['pharmacy'],
+    'distributor': ['distributor', 'agent'],
+    }
 
 
 class _LineMixin:
@@ -48,6 +103,8 @@ class _LineMixin:
     month = fields.Date("Month", required=True, readonly=True,
         help="The first day of the month of the date.")
     product_name = fields.Char("Product as Written", readonly=True)
+    pack = fields.Char("Pack as Written", readonly=True,
+        help="The 规格 of the file (e.g. 20mg×7片).")
     product_key = fields.Char("Product Key", readonly=True)
     product = fields.Many2One(
         'product.product', "Product", readonly=True,
@@ -182,6 +239,9 @@ class FlowAlias(ModelSQL, ModelView):
     suggestion = fields.Char("Suggestion", readonly=True,
         help="A similar name found; it is never linked without a "
         "confirmation.")
+    suggestion_reason = fields.Char("Why", readonly=True,
+        help="Why the suggestion was made: alias, name similarity, same "
+        "city, same drug in another pack.")
     confirmed = fields.Boolean("Confirmed", readonly=True)
     confirmed_by = fields.Many2One('res.user', "Confirmed By", readonly=True)
     lines = fields.Function(fields.Integer("Flow Lines"), 'get_lines')
@@ -278,12 +338,16 @@ class FlowAlias(ModelSQL, ModelView):
 
 class Matcher:
     """Resolve the names written by a distributor: confirmed alias, then
-    exact normalised name; similar names are only suggestions"""
+    exact normalised name (and pack); similar names are only suggestions,
+    of the kind the name says (a pharmacy for a pharmacy), with a reason"""
 
     def __init__(self, company):
         self.company = company
         self._customers = None
         self._products = None
+        self._product_names = None
+        self._hospital_aliases = None
+        self._similar = {}
 
     def customers(self):
         pool = Pool()
@@ -300,21 +364,60 @@ class Matcher:
                 self._customers.setdefault(party.name_key, party.id)
         return self._customers
 
+    def hospital_aliases(self, keys):
+        "{key: hospital id} of the confirmed hospital aliases among keys"
+        pool = Pool()
+        Alias = pool.get('pharma.hospital.alias')
+        return Alias.resolve(keys)
+
     def products(self):
+        """{name key: id} of the products whose name is unique or who have
+        no pack, and {name key|pack key: id}"""
         pool = Pool()
         Product = pool.get('product.product')
         if self._products is None:
             self._products = {}
             # bypass: flow import matches products among every product
+            by_name = {}
             with Transaction().set_context(_check_access=False):
                 products = Product.search([])
             for product in products:
-                for name in [product.code, product.template.name,
-                        getattr(product.template, 'generic_name', None)]:
-                    key = product_key(name)
-                    if key:
-                        self._products.setdefault(key, product.id)
+                pack = product_pack(product.template)
+                names = {product_key(n) for n in [product.template.name,
+                        getattr(product.template, 'generic_name', None)]}
+                names.discard(None)
+                for name in names:
+                    by_name.setdefault(name, {}).setdefault(
+                        pack, product.id)
+                code = product_key(product.code)
+                if code:
+                    self._products.setdefault(code, product.id)
+            for name, packs in by_name.items():
+                ids = set(packs.values())
+                if len(ids) == 1:
+                    # one product of that name: the name alone finds it
+                    self._products.setdefault(name, ids.pop())
+                for pack, id_ in packs.items():
+                    if pack:
+                        self._products.setdefault(
+                            name + PACK_SEPARATOR + pack, id_)
+            self._product_names = by_name
         return self._products
+
+    def product(self, key):
+        "The product of a key: exact name and pack, never another pack"
+        products = self.products()
+        if key in products:
+            return products[key]
+        name, pack = split_product_key(key)
+        if not pack:
+            return None
+        if name in products:
+            # The product is known by code or has no pack to compare
+            packs = self._product_names.get(name, {})
+            if set(packs) == {''}:
+                return products[name]
+        return None
 
     def aliases(self, distributors, kind, keys):
         "{(distributor, key): (alias id, target id or None)}"
@@ -346,7 +449,12 @@ class Matcher:
         """{(distributor, key): target id or None}, and the set of
         (distributor, key) without a known alias nor exact match"""
         aliases = self.aliases(distributors, kind, keys)
-        exact = self.customers() if kind == 'customer' else self.products()
+        if kind == 'customer':
+            exact = self.customers()
+            hospital_aliases = self.hospital_aliases(keys)
+        else:
+            exact = None
+            hospital_aliases = {}
         result, unknown = {}, set()
         for distributor in distributors:
             for key in keys:
@@ -354,39 +462,127 @@ class Matcher:
                     continue
                 alias = aliases.get((distributor, key))
                 if alias and alias[1]:
-                    result[(distributor, key)] = alias[1]
-                elif key in exact:
-                    result[(distributor, key)] = exact[key]
+                    target = alias[1]
+                elif kind == 'customer':
+                    target = exact.get(key) or hospital_aliases.get(key)
                 else:
-                    result[(distributor, key)] = None
-                    if not alias:
-                        unknown.add((distributor, key))
+                    target = self.product(key)
+                result[(distributor, key)] = target
+                if target is None and not alias:
+                    unknown.add((distributor, key))
         return result, unknown
 
-    def suggest(self, kind, key):
-        candidates = self.customers() if kind == 'customer' else (
-            self.products())
-        match = difflib.get_close_matches(key, list(candidates), n=1,
-            cutoff=0.6)
-        return match[0] if match else None
+    def _party_matcher(self, types):
+        from trytond.modules.pharma_hospital.import_ import PartyMatcher
+        key = tuple(types)
+        if key not in self._similar:
+            with Transaction().set_context(_check_access=False):
+                self._similar[key] = PartyMatcher(types)
+        return self._similar[key]
 
-    def suggestion_label(self, kind, key):
+    def suggest(self, kind, key, name=None, distributor=None):
+        """(target id, label, reason) of the best candidate, or
+        (None, None, None): a customer of the kind its name says, a
+        product of the same name in another pack (never linked)"""
         pool = Pool()
-        match = self.suggest(kind, key)
-        if not match:
-            return None, None
-        candidates = self.customers() if kind == 'customer' else (
-            self.products())
-        Model = pool.get('party.party' if kind == 'customer'
-            else 'product.product')
-        # bypass: the matched record's name for the import report
+        if kind == 'product':
+            Product = pool.get('product.product')
+            known = self._other_alias(kind, key, distributor)
+            if known:
+                return known
+            name_key, pack = split_product_key(key)
+            self.products()
+            packs = self._product_names.get(name_key, {})
+            if packs:
+                # the drug is known, not this pack: never the nearest pack
+                with Transaction().set_context(_check_access=False):
+                    others = '、'.join(sorted(
+                            '%s %s' % (Product(i).rec_name, p)
+                            for p, i in packs.items()))
+                return None, others, gettext(
+                    'pharma_distributor.msg_suggestion_other_pack')
+            names = list(self._product_names)
+            match = difflib.get_close_matches(name_key, names, n=1,
+                cutoff=0.6)
+            if not match:
+                return None, None, None
+            ids = set(self._product_names[match[0]].values())
+            if len(ids) != 1 or pack:
+                return None, None, None
+            id_ = ids.pop()
+            with Transaction().set_context(_check_access=False):
+                return id_, Product(id_).rec_name, gettext(
+                    'pharma_distributor.msg_suggestion_similar_name',
+                    score='%.2f' % difflib.SequenceMatcher(
+                        None, name_key, match[0]).ratio())
+        known = self._other_alias(kind, key, distributor)
+        if known:
+            return known
+        kind_ = customer_type(name or key)
+        types = CUSTOMER_KIND_TYPES.get(kind_, CUSTOMER_TYPES)
+        matcher = self._party_matcher(types)
+        city = self._city(distributor)
+        candidates = matcher.candidates(name or key, n=3, cutoff=0.6)
+        if not candidates:
+            return None, None, None
+        # the same city first among close scores
+        best = max(candidates, key=lambda c: (
+                round(c[0], 1), city is not None
+                and matcher.city(c[1]) == city))
+        score, id_, label = best
+        reasons = [gettext('pharma_distributor.msg_suggestion_similar_name',
+                score='%.2f' % score)]
+        if city is not None and matcher.city(id_) == city:
+            reasons.append(gettext(
+                    'pharma_distributor.msg_suggestion_same_city'))
+        return id_, label, '；'.join(reasons)
+
+    def _other_alias(self, kind, key, distributor):
+        """(target, label, reason) of the same name confirmed for another
+        distributor, or None"""
+        pool = Pool()
+        Alias = pool.get('pharma.flow.alias')
         with Transaction().set_context(_check_access=False):
-            record = Model(candidates[match])
-            return record.rec_name, record.id
+            aliases = Alias.search([
+                    ('company', '=', self.company),
+                    ('kind', '=', kind),
+                    ('name_key', '=', key),
+                    ('confirmed', '=', True),
+                    ('distributor', '!=', distributor),
+                    ], limit=1)
+            if not aliases:
+                return None
+            alias, = aliases
+            target = alias.party if kind == 'customer' else alias.product
+            if not target:
+                return None
+            return target.id, target.rec_name, gettext(
+                'pharma_distributor.msg_suggestion_alias',
+                distributor=alias.distributor.rec_name)
+
+    def _city(self, distributor):
+        "The city-level territory of the distributor (or None)"
+        pool = Pool()
+        Party = pool.get('party.party')
+        if not distributor:
+            return None
+        with Transaction().set_context(_check_access=False):
+            party = Party(distributor)
+            territory = getattr(party, 'territory', None)
+            return territory.get_city().id if territory and (
+                territory.get_city()) else None
+
+    def suggestion_label(self, kind, key, name=None, distributor=None):
+        "(label, target id, reason)"
+        target, label, reason = self.suggest(
+            kind, key, name=name, distributor=distributor)
+        return label, target, reason
 
 
 def replace_months(Model, company, months, log):
-    "Delete what earlier imports wrote for these (distributor, month)"
+    """Delete what earlier imports of the distributor's files wrote for
+    these (distributor, month): the lines of other sources (entered or
+    created without an import) stay"""
     pool = Pool()
     ModelAccess = pool.get('ir.model.access')
     ModelAccess.check(Model.__name__, 'delete')
@@ -395,7 +591,90 @@ def replace_months(Model, company, months, log):
     for distributor, month in months:
         where = ((table.company == company)
             & (table.distributor == distributor)
-            & (table.month == month))
+            & (table.month == month)
+            & (table.import_batch != Null))
         if log:
-            where &= ((table.import_batch != log) | (table.import_batch == Null))
+            where &= (table.import_batch != log)
         cursor.execute(*table.delete(where=where))
+
+
+class FlowMonth(ModelSQL):
+    """A month of a distributor loaded by an import: the row an import
+    locks so that two imports of the same distributor and month never
+    both commit (the second is refused)"""
+    __name__ = 'pharma.flow.month'
+    company = fields.Many2One('company.company', "Company", required=True)
+    distributor = fields.Many2One('party.party', "Distributor",
+        required=True, ondelete='CASCADE',
+        context={'company': Eval('company', -1)}, depends={'company'})
+    kind = fields.Char("Kind", required=True)
+    month = fields.Date("Month", required=True)
+    import_batch = fields.Many2One('pharma.import.log', "Import Batch",
+        ondelete='SET NULL')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('month_uniq', Unique(t, t.company, t.distributor, t.kind,
+                    t.month), 'pharma_distributor.msg_flow_month_busy'),
+            ]
+
+    @classmethod
+    def lock_months(cls, company, kind, months, log):
+        """Take the months of the import, or refuse when another import
+        of the same distributor and month runs or committed meanwhile:
+        the row of each month is locked (FOR UPDATE NOWAIT on PostgreSQL;
+        SQLite writes one transaction at a time)"""
+        from trytond import backend
+        from trytond.modules.pharma_hospital.import_ import ImportFileError
+        Party = Pool().get('party.party')
+        table = cls.__table__()
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        for distributor, month in sorted(months):
+            # an advisory lock (PostgreSQL) refuses at once a second import
+            # that runs (its insert would wait for the first's commit)
+            key = zlib.crc32(('pharma.flow.month:%s:%s:%s:%s' % (
+                        company, distributor, kind, month)).encode())
+            cursor.execute(*Select([transaction.database.lock_id(key)]))
+            locked, = cursor.fetchone()
+            if not locked:
+                with transaction.set_context(_check_access=False):
+                    name = Party(distributor).rec_name
+                raise ImportFileError(gettext(
+                        'pharma_distributor.msg_flow_month_busy',
+                        distributor=name, month=month.strftime('%Y-%m')))
+            where = ((table.company == company)
+                & (table.distributor == distributor)
+                & (table.kind == kind) & (table.month == month))
+            try:
+                query = table.select(table.id, where=where)
+                if backend.name == 'postgresql':
+                    from sql import For
+                    query.for_ = For('UPDATE', nowait=True)
+                cursor.execute(*query)
+                found = cursor.fetchone()
+                if found:
+                    cursor.execute(*table.update(
+                            [table.import_batch, table.write_date,
+                                table.write_uid],
+                            [log, CurrentTimestamp(),
+                                transaction.user or None],
+                            where=table.id == found[0]))
+                else:
+                    cursor.execute(*table.insert(
+                            [table.company, table.distributor, table.kind,
+                                table.month, table.import_batch,
+                                table.create_date, table.create_uid],
+                            [[company, distributor, kind, month, log,
+                                    CurrentTimestamp(),
+                                    transaction.user or None]]))
+            except (backend.DatabaseOperationalError,
+                    backend.DatabaseIntegrityError):
+                with transaction.set_context(_check_access=False):
+                    name = Party(distributor).rec_name
+                raise ImportFileError(gettext(
+                        'pharma_distributor.msg_flow_month_busy',
+                        distributor=name, month=month.strftime('%Y-%m')))

@@ -37,6 +37,8 @@ def _product_fields():
         ImportField('product_name', "Product", required=True, aliases=[
                 '产品名称', '品名', '药品名称', '产品', '商品名称', '通用名',
                 'Product']),
+        ImportField('pack', "Pack", aliases=['规格', '规格型号', '包装规格',
+                '品规', '药品规格', '产品规格', 'Specification', 'Pack']),
         ImportField('lot', "Batch", aliases=['批号', '批次', '生产批号',
                 'Batch', 'Lot']),
         ImportField('expiry', "Expiry", type='date', aliases=['有效期',
@@ -128,7 +130,8 @@ class _KindMixin(ImportKindMixin):
             if row.values.get('quantity') is None:
                 continue
             row.data['distributor'] = distributor
-            row.data['product_key'] = product_key(row.values['product_name'])
+            row.data['product_key'] = product_key(
+                row.values['product_name'], row.values.get('pack'))
             row.action = 'create'
         cls._validate_more(rows, job)
 
@@ -151,23 +154,29 @@ class _KindMixin(ImportKindMixin):
         created = job.cache('pharma_aliases_%s' % kind, set)
         to_create = []
         raw = {}
-        field = 'customer_name' if kind == 'customer' else 'product_name'
         for row in rows:
+            if kind == 'customer':
+                name = row.values['customer_name']
+            else:
+                name = ' '.join(filter(None, [row.values['product_name'],
+                            row.values.get('pack')]))
             raw.setdefault(
-                (row.data['distributor'], row.data[key_name]),
-                row.values[field])
+                (row.data['distributor'], row.data[key_name]), name)
         for distributor, key in sorted(unknown):
             if (distributor, key) in created:
                 continue
             created.add((distributor, key))
-            label, target = matcher.suggestion_label(kind, key)
+            name = raw[(distributor, key)]
+            label, target, reason = matcher.suggestion_label(
+                kind, key, name=name, distributor=distributor)
             values = {
                 'company': job.context['company'],
                 'distributor': distributor,
                 'kind': kind,
-                'name': raw[(distributor, key)],
+                'name': name,
                 'name_key': key,
                 'suggestion': label,
+                'suggestion_reason': reason,
                 'confirmed': False,
                 }
             if target:
@@ -183,10 +192,15 @@ class _KindMixin(ImportKindMixin):
     def _replace(cls, rows, job):
         pool = Pool()
         Line = pool.get(cls._line_model)
+        Month = pool.get('pharma.flow.month')
         done = job.cache('pharma_replaced_months', set)
         months = {(r.data['distributor'], first_day(r.values['date']))
             for r in rows} - done
         if months:
+            # serialised per distributor and month: a second import of the
+            # same month is refused while the first runs
+            Month.lock_months(job.context['company'], job.code, months,
+                job.log.id if job.log else None)
             replace_months(Line, job.context['company'], months,
                 job.log.id if job.log else None)
             done |= months
@@ -200,6 +214,17 @@ class FlowImport(_KindMixin, Model):
     @classmethod
     def kind_string(cls, label):
         return gettext('pharma_distributor.msg_import_kind_flow')
+
+    @classmethod
+    def template_rows(cls):
+        import datetime
+        return [{
+                'date': datetime.date(2024, 1, 5),
+                'customer_name': '温州市人民医院',
+                'product_name': '阿托伐他汀钙片', 'pack': '20mg×7片',
+                'lot': '240101', 'quantity': 100, 'unit': '盒',
+                'unit_price': 35.5,
+                }]
 
     @classmethod
     def import_fields(cls):
@@ -238,7 +263,7 @@ class FlowImport(_KindMixin, Model):
             values.append((
                     v['date'], first_day(v['date']), row.data['distributor'],
                     v['customer_name'], row.data['customer_key'],
-                    row.data['customer'], v['product_name'],
+                    row.data['customer'], v['product_name'], v.get('pack'),
                     row.data['product_key'], row.data['product'],
                     v.get('lot'), v.get('expiry'), float(v['quantity']),
                     v.get('unit'), v.get('unit_price'), amount,
@@ -246,7 +271,8 @@ class FlowImport(_KindMixin, Model):
                     job.log.id if job.log else None))
         bulk_insert('pharma.flow.line', [
                 'date', 'month', 'distributor', 'customer_name',
-                'customer_key', 'customer', 'product_name', 'product_key',
+                'customer_key', 'customer', 'product_name', 'pack',
+                'product_key',
                 'product', 'lot', 'expiry', 'quantity', 'unit', 'unit_price',
                 'amount', 'source_file', 'source_row', 'import_batch'],
             values)
@@ -255,7 +281,7 @@ class FlowImport(_KindMixin, Model):
     def export_values(cls, records):
         for r in records:
             yield [r.date, r.distributor.rec_name, r.customer_name,
-                r.product_name, r.lot, r.expiry, r.quantity, r.unit,
+                r.product_name, r.pack, r.lot, r.expiry, r.quantity, r.unit,
                 r.unit_price, r.amount]
 
 
@@ -267,6 +293,16 @@ class InventoryImport(_KindMixin, Model):
     @classmethod
     def kind_string(cls, label):
         return gettext('pharma_distributor.msg_import_kind_inventory')
+
+    @classmethod
+    def template_rows(cls):
+        import datetime
+        return [{
+                'date': datetime.date(2024, 1, 31),
+                'product_name': '阿托伐他汀钙片', 'pack': '20mg×7片',
+                'lot': '240101', 'expiry': datetime.date(2026, 1, 1),
+                'quantity': 500, 'unit': '盒',
+                }]
 
     @classmethod
     def import_fields(cls):
@@ -286,21 +322,21 @@ class InventoryImport(_KindMixin, Model):
             values.append((
                     v['date'], first_day(v['date']), next_month(v['date']),
                     row.data['distributor'],
-                    v['product_name'], row.data['product_key'],
+                    v['product_name'], v.get('pack'), row.data['product_key'],
                     row.data['product'], v.get('lot'), v.get('expiry'),
                     float(v['quantity']), v.get('unit'), job.filename,
                     row.row, job.log.id if job.log else None))
         bulk_insert('pharma.inventory.line', [
                 'date', 'month', 'next_month', 'distributor', 'product_name',
-                'product_key', 'product', 'lot', 'expiry', 'quantity',
+                'pack', 'product_key', 'product', 'lot', 'expiry', 'quantity',
                 'unit', 'source_file', 'source_row', 'import_batch'],
             values)
 
     @classmethod
     def export_values(cls, records):
         for r in records:
-            yield [r.date, r.distributor.rec_name, r.product_name, r.lot,
-                r.expiry, r.quantity, r.unit]
+            yield [r.date, r.distributor.rec_name, r.product_name, r.pack,
+                r.lot, r.expiry, r.quantity, r.unit]
 
 
 class ImportTemplate(metaclass=PoolMeta):

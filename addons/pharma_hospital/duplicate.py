@@ -1,5 +1,7 @@
 # This file is part of the pharma suite. See README.md for license terms.
 from sql import Cast, Literal, Null
+from sql.functions import CharLength
+from sql.operators import Concat, Like
 from sql.aggregate import Min
 from sql.conditionals import Case
 
@@ -11,7 +13,8 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import DuplicateWarning
-from .tools import normalize_name
+from .party import NAME_END, VARIANT_END
+from .tools import normalize_name, pinyin_keys
 
 KINDS = [
     ('hospital', "Hospital"),
@@ -90,7 +93,49 @@ class Party(metaclass=PoolMeta):
                         if (cls._is_duplicate(values, party)
                                 and party not in duplicates):
                             duplicates.append(party)
+            for (pharma_type, key), values_list in keys.items():
+                if pharma_type != 'hospital':
+                    continue
+                for values in values_list:
+                    for party in cls._similar_hospitals(values, key):
+                        if (party not in duplicates and cls._same_city(
+                                    cls._values_location(values),
+                                    party._location())):
+                            duplicates.append(party)
         return duplicates
+
+    @classmethod
+    def _similar_hospitals(cls, values, key):
+        """The hospitals a new hospital's name is likely another name of,
+        as the import matches them: a confirmed alias, a short name
+        contained in the full one (瑞金医院 / 上海交通大学医学院附属瑞金医院)
+        or the same pinyin"""
+        pool = Pool()
+        Alias = pool.get('pharma.hospital.alias')
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        ids = set(Alias.resolve([key]).values())
+        where = Literal(False)
+        if len(key) >= 2 and not any(c in key for c in '%_\\'):
+            where |= Like(table.name_key, '%' + key + '%')
+            where |= Like(Literal(key),
+                Concat(Concat('%', table.name_key), '%'))
+        full, _ = pinyin_keys(values['name'])
+        first = full.split(' ')[0] if full else ''
+        if first:
+            # the same pinyin, or the pinyin of the short name ending the
+            # full name's (瑞锦医院 / …附属瑞金医院)
+            where |= Like(table.pharma_search,
+                '%' + NAME_END + '%' + first + VARIANT_END + '%')
+        cursor.execute(*table.select(table.id,
+                where=(table.pharma_type == 'hospital')
+                & (table.active == Literal(True))
+                & (table.name_key != Null)
+                & (CharLength(table.name_key) >= 2)
+                & where,
+                limit=20))
+        ids.update(i for i, in cursor)
+        return cls.browse(sorted(ids))
 
     @classmethod
     def _is_duplicate(cls, values, party):

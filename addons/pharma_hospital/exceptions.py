@@ -45,3 +45,7 @@ class ChangeRequestError(UserError):
 
 class ListingError(ValidationError):
     pass
+
+
+class HospitalAliasError(ValidationError):
+    pass

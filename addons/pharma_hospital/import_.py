@@ -1,6 +1,8 @@
 # This file is part of the pharma suite. See README.md for license terms.
 "Import engine (Tryton side): kinds, templates, logs, wizard, export"
 import datetime
+import re
+import unicodedata
 from decimal import Decimal
 from itertools import islice
 
@@ -9,6 +11,7 @@ from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Model, ModelSQL, ModelView, fields)
+from trytond.model import fields as model_fields
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.tools import grouped_slice
@@ -20,6 +23,7 @@ from .import_engine import FileRefused
 from .tools import normalize_city, normalize_name, normalize_text
 
 BATCH_SIZE = 1000
+SAMPLE_ROWS = 10
 MAX_REPORTED_ERRORS = 100000
 
 
@@ -126,6 +130,18 @@ class ImportJob:
         self._progress = progress
         self.created = self.updated = self.unchanged = self.refused = 0
         self.rows = 0
+        # rows that are not rows of the table (totals, notes, blank
+        # separators): [{sheet, row, reason, value}], reported
+        self.skipped = 0
+        self.skipped_rows = []
+        # what the import would create besides its rows (territories,
+        # departments): {key: [labels]} in the order found
+        self.plans = {}
+        # the first rows as they will be stored: [(sheet, row, action,
+        # [(label, value)])]
+        self.samples = []
+        # aliases a clerk may confirm: {name: (hospital id, hospital name)}
+        self.suggested_aliases = {}
         self.errors = []
         self.error_count = 0
         # the keys of the rows, compact (8-byte digests), see KeySet
@@ -235,6 +251,60 @@ class ImportJob:
             'refused': self.refused,
             }
 
+    def counts(self):
+        "summary() with the skipped rows"
+        counts = self.summary()
+        counts['skipped'] = self.skipped
+        return counts
+
+    def skip(self, sheet, row, reason, value=''):
+        "A row that is not a row of the table: skipped and reported"
+        if self.phase != 'validate':
+            return
+        self.skipped += 1
+        if len(self.skipped_rows) < MAX_REPORTED_ERRORS:
+            self.skipped_rows.append({
+                    'sheet': sheet, 'row': row, 'reason': reason,
+                    'value': value,
+                    })
+
+    def plan(self, key, label, ident=None):
+        """Something the import creates besides its rows (key:
+        'territories', 'departments'…), listed in the preview; ident
+        tells when two labels are the same thing (浙江 and 浙江省)"""
+        if self.phase != 'validate':
+            return
+        labels = self.plans.setdefault(key, {})
+        labels.setdefault(ident if ident is not None else label, label)
+
+    def planned(self, key):
+        return list(self.plans.get(key, {}).values())
+
+    def suggest_alias(self, name, hospital):
+        "A name of the file that likely is hospital (a party)"
+        if self.phase != 'validate':
+            return
+        self.suggested_aliases.setdefault(
+            name, (hospital.id, hospital.rec_name))
+
+    def ignored(self):
+        "[(sheet, column letter, header)] of the columns no field reads"
+        return [(l.sheet, c, h) for l in self.layouts for c, h in l.ignored]
+
+    def mapping(self):
+        "[(sheet, column letter, header, field label)] of the read columns"
+        labels = {f.name: f.aliases[0] if f.aliases else f.string
+            for f in self.Kind.import_fields()}
+        result = []
+        for layout in self.layouts:
+            for name, index in sorted(
+                    layout.columns.items(), key=lambda i: i[1]):
+                result.append((layout.sheet,
+                        import_engine.column_letter(index),
+                        layout.headers.get(name, ''),
+                        self.Kind.field_string(name, labels.get(name, name))))
+        return result
+
 
 def _in_max():
     "Values per IN clause: one query per batch of 1000 rows"
@@ -301,6 +371,32 @@ class ImportKindMixin:
         return []
 
     @classmethod
+    def field_string(cls, name, label):
+        "The translated label of an import field (the label by default)"
+        return label
+
+    @classmethod
+    def sample_values(cls, row):
+        "[(label, value as stored)] of a row, for the preview"
+        result = []
+        for field in cls.import_fields():
+            value = row.values.get(field.name)
+            if value is None:
+                continue
+            if field.type == 'selection':
+                value = _selection_label(field.selection or [], value)
+            elif field.type == 'boolean':
+                value = '是' if value else '否'
+            result.append((field.aliases[0] if field.aliases
+                    else field.string, _text(value)))
+        return result
+
+    @classmethod
+    def template_rows(cls):
+        "Example rows of the downloadable template (values per field)"
+        return []
+
+    @classmethod
     def validate_rows(cls, rows, job):
         raise NotImplementedError
 
@@ -347,6 +443,8 @@ class ImportEngine(Model):
         return [
             ('hospitals', 'pharma.import.hospital', "Hospitals"),
             ('doctors', 'pharma.import.doctor', "Doctors"),
+            ('hospital-aliases', 'pharma.import.hospital.alias',
+                "Hospital Aliases"),
             ]
 
     @classmethod
@@ -469,6 +567,7 @@ class ImportEngine(Model):
             job.layouts = [l for l, _ in layouts]
             for index, (layout, rows) in enumerate(layouts):
                 names = import_engine.value_names(layout, fields_, constants)
+                rows = cls._table_rows(job, layout, fields_, rows)
                 while True:
                     batch = []
                     for number, values in islice(rows, size):
@@ -500,6 +599,28 @@ class ImportEngine(Model):
                             [_outcome(r) for r in batch])
 
     @classmethod
+    def _table_rows(cls, job, layout, fields_, rows):
+        """The rows of the table: totals and subtotals (合计/总计/小计),
+        notes and blank separators are skipped and reported"""
+        previous = layout.header_row
+        after_summary = False
+        for number, values in rows:
+            if number > previous + 1:
+                for blank in range(previous + 1, number):
+                    job.skip(layout.sheet, blank, 'blank')
+            previous = number
+            reason = import_engine.skip_reason(
+                values, layout, fields_, after_summary=after_summary)
+            if reason:
+                if reason == 'summary':
+                    after_summary = True
+                job.skip(layout.sheet, number, reason, ' '.join(
+                        import_engine.clean_text(v) for v in values
+                        if not import_engine.is_blank(v))[:200])
+                continue
+            yield number, values
+
+    @classmethod
     def _write_pass(cls, job):
         """Write the rows kept by the validation pass: validated again
         (Kind.revalidate) or with the outcome of their validation"""
@@ -521,6 +642,10 @@ class ImportEngine(Model):
         if valid and validate:
             Kind.validate_rows(valid, job)
         good = [r for r in valid if not r.errors]
+        if job.phase == 'validate' and len(job.samples) < SAMPLE_ROWS:
+            for row in good[:SAMPLE_ROWS - len(job.samples)]:
+                job.samples.append((row.sheet, row.row, row.action,
+                        Kind.sample_values(row)))
         for row in batch:
             if row.errors:
                 if job.phase == 'validate':
@@ -573,8 +698,12 @@ class ImportEngine(Model):
         Log = pool.get('pharma.import.log')
         # bypass: the import log is written by the import only (read-only to
         # users)
+        values = job.counts()
+        texts = cls.preview_texts(job)
+        values.update({k: texts[k] or None
+                for k in ['columns', 'skipped_rows', 'plans']})
         with Transaction().set_context(_check_access=False):
-            Log.write([job.log], job.summary())
+            Log.write([job.log], values)
 
     @classmethod
     def error_report(cls, job):
@@ -585,6 +714,58 @@ class ImportEngine(Model):
                 [e['sheet'], e['row'], e['column'], e['header'],
                     e['value'], e['message']] for e in job.errors),
             sheet_title='Errors')
+
+    @classmethod
+    def preview_texts(cls, job):
+        "The texts of the preview: columns, plans, first rows, skipped"
+        columns = [gettext('pharma_hospital.msg_import_preview_column',
+                sheet=sheet, column=column, header=header, field=field)
+            for sheet, column, header, field in job.mapping()]
+        columns += [gettext('pharma_hospital.msg_import_preview_ignored',
+                sheet=sheet, column=column, header=header)
+            for sheet, column, header in job.ignored()]
+        plans = []
+        for key in job.plans:
+            labels = job.planned(key)
+            plans.append(gettext(
+                    'pharma_hospital.msg_import_preview_plan_%s' % key,
+                    count=len(labels)))
+            plans.extend('  ' + label for label in labels[:200])
+        samples = []
+        actions = {
+            'create': gettext('pharma_hospital.msg_import_action_create'),
+            'update': gettext('pharma_hospital.msg_import_action_update'),
+            }
+        unchanged = gettext('pharma_hospital.msg_import_action_unchanged')
+        for sheet, row, action, values in job.samples:
+            samples.append('%s!%s [%s] %s' % (sheet, row,
+                    actions.get(action, unchanged),
+                    '；'.join('%s=%s' % (k, v) for k, v in values)))
+        reasons = {r: gettext('pharma_hospital.msg_import_skipped_%s' % r)
+            for r in ['blank', 'summary', 'note']}
+        skipped = ['%s!%s %s %s' % (s['sheet'], s['row'],
+                reasons.get(s['reason'], s['reason']), s['value'])
+            for s in job.skipped_rows[:200]]
+        return {
+            'columns': '\n'.join(columns),
+            'plans': '\n'.join(plans),
+            'samples': '\n'.join(samples),
+            'skipped_rows': '\n'.join(skipped),
+            }
+
+    @classmethod
+    def template_xlsx(cls, kind):
+        """An empty file of kind to fill in: the header row the importer
+        reads (every column it knows, required ones marked *) and the
+        kind's example rows"""
+        Kind = cls.get_kind(kind)
+        fields_ = Kind.import_fields()
+        headers = [(f.aliases[0] if f.aliases else f.string)
+            + ('*' if f.required else '') for f in fields_]
+        rows = []
+        for example in Kind.template_rows():
+            rows.append([example.get(f.name) for f in fields_])
+        return import_engine.write_xlsx(headers, rows, sheet_title=kind)
 
     @classmethod
     def export_xlsx(cls, kind, records):
@@ -627,10 +808,14 @@ OWNERSHIP_SELECTION = [
 LEVEL_SELECTION = [('A', ['A级', 'A类']), ('B', ['B级', 'B类']),
     ('C', ['C级', 'C类'])]
 TITLE_SELECTION = [
-    ('chief', ['主任医师', 'Chief Physician']),
-    ('associate_chief', ['副主任医师', 'Associate Chief Physician']),
-    ('attending', ['主治医师', 'Attending Physician']),
-    ('resident', ['住院医师', 'Resident Physician', '医师']),
+    ('chief', ['主任医师', 'Chief Physician', '主任医生', '主任中医师',
+            '正高', '正高级', '教授', '主任医师教授']),
+    ('associate_chief', ['副主任医师', 'Associate Chief Physician',
+            '副主任医生', '副主任中医师', '副高', '副高级', '副教授']),
+    ('attending', ['主治医师', 'Attending Physician', '主治医生', '主治',
+            '主治中医师', '中级']),
+    ('resident', ['住院医师', 'Resident Physician', '医师', '住院医生',
+            '住院', '初级', '医士', '中医师']),
     ('pharmacist', ['药师', '主管药师', 'Pharmacist']),
     ('chief_pharmacist', ['主任药师', '副主任药师', 'Chief Pharmacist']),
     ('nurse', ['护士', '护师', '主管护师', 'Nurse']),
@@ -682,6 +867,37 @@ def valid_code(type_, code):
         except ImportError:
             return True
     return True
+
+
+_PHONE_NOISE = re.compile(r'[\s\-–—()（）.·/]')
+
+
+def clean_phone(value, mobile=False):
+    """The number without spaces, dashes, brackets nor +86/0086 (None when
+    it is not a phone number): '+86 138-1234-5678' -> '13812345678'"""
+    text = unicodedata.normalize('NFKC', str(value or '')).strip()
+    if not text:
+        return None
+    text = _PHONE_NOISE.sub('', text)
+    extension = ''
+    match = re.match(r'^(.*?)(?:转|ext\.?|x|分机)(\d{1,6})$', text, re.I)
+    if match and not mobile:
+        text, extension = match.group(1), match.group(2)
+    if text.startswith('+86'):
+        text = text[3:]
+    elif text.startswith('0086'):
+        text = text[4:]
+    elif text.startswith('86') and len(text) == 13:
+        text = text[2:]
+    if not text.isdigit():
+        return None
+    if mobile:
+        return text if re.fullmatch(r'1[3-9]\d{9}', text) else None
+    if re.fullmatch(r'1[3-9]\d{9}', text):
+        return text
+    if not 7 <= len(text) <= 12:
+        return None
+    return text + ('-' + extension if extension else '')
 
 
 class TerritoryIndex:
@@ -737,6 +953,190 @@ class TerritoryIndex:
     def find_district(self, city_id, district):
         return self.districts.get((city_id, normalize_city(district)), [])
 
+    def find_province(self, province):
+        return self.provinces.get(normalize_city(province), [])
+
+    def find_city_in(self, province_id, city):
+        "The cities named city under province_id (None: anywhere)"
+        ids = self.cities.get(normalize_city(city), [])
+        if province_id is None:
+            return ids
+        return [i for i in ids if self.province_of(i) == province_id]
+
+    def locate(self, province, city, district):
+        """(territory id or None, [(level, name)] of the path to create),
+        or raise KeyError((field, message id, value)) when the file names
+        a territory that does not exist or is ambiguous"""
+        path, parent = [], None
+        if province:
+            ids = self.find_province(province)
+            if len(ids) > 1:
+                raise KeyError(('province', 'ambiguous_city', province))
+            if ids:
+                parent = ids[0]
+            else:
+                path.append(('province', province))
+        if city:
+            if path:
+                ids = []
+            elif parent:
+                ids = self.find_city_in(parent, city)
+            else:
+                ids = self.find_city(city)
+            if len(ids) > 1:
+                raise KeyError(('city', 'ambiguous_city', city))
+            if ids:
+                parent = ids[0]
+            else:
+                path.append(('city', city))
+        if district:
+            if not city and not path and parent is None:
+                raise KeyError(('district', 'unknown_city', district))
+            ids = [] if path else self.find_district(parent, district)
+            if len(ids) > 1:
+                raise KeyError(('district', 'ambiguous_city', district))
+            if ids:
+                parent = ids[0]
+            else:
+                path.append(('district', district))
+        return parent, path
+
+    def create_path(self, parent, path):
+        "Create the territories of path under parent; return the last id"
+        pool = Pool()
+        Territory = pool.get('pharma.territory')
+        for level, name in path:
+            key = normalize_city(name)
+            if level == 'province':
+                found = self.provinces.get(key, [])
+            elif level == 'city':
+                found = self.find_city_in(
+                    self.province_of(parent) if parent else None, name)
+                if parent is None:
+                    found = [i for i in found if not self.parent.get(i)]
+            else:
+                found = self.districts.get((parent, key), [])
+            if found:
+                parent = found[0]
+                continue
+            territory, = Territory.create([{
+                        'name': name, 'level': level, 'parent': parent,
+                        }])
+            self.by_id[territory.id] = territory
+            self.parent[territory.id] = parent
+            self.level[territory.id] = level
+            if level == 'province':
+                self.provinces.setdefault(key, []).append(territory.id)
+            elif level == 'city':
+                self.cities.setdefault(key, []).append(territory.id)
+            else:
+                self.districts.setdefault((parent, key), []).append(
+                    territory.id)
+            parent = territory.id
+        return parent
+
+    def label(self, parent, path):
+        "浙江省 / 温州市 / 鹿城区 of a path to create under parent"
+        names = []
+        territory = parent
+        seen = 0
+        while territory and seen < 10:
+            names.insert(0, self.by_id[territory].name)
+            territory = self.parent.get(territory)
+            seen += 1
+        return names, [n for _, n in path]
+
+
+class PartyMatcher:
+    """The parties of some pharma types (hospitals; pharmacies;
+    distributors and agents) for the names a file writes that resolve to
+    none: the closest ones, by the normalised name and its pinyin, for
+    the refusal messages and the suggestions of the match queue"""
+    MAX_NAMES = 500
+
+    def __init__(self, types, index=None):
+        pool = Pool()
+        Party = pool.get('party.party')
+        self.types = list(types)
+        self.index = index
+        self.hospitals = []
+        self.by_char = {}
+        self.cities = {}
+        self._cache = {}
+        for party in Party.search_read([
+                    ('pharma_type', 'in', self.types),
+                    ('name_key', '!=', None),
+                    ], fields_names=['name', 'name_key', 'territory']):
+            key = party['name_key']
+            position = len(self.hospitals)
+            city = self._city_of(party['territory'])
+            self.cities[party['id']] = city
+            self.hospitals.append((key, _pinyin(key), party['id'],
+                    party['name'], city))
+            for char in set(key):
+                self.by_char.setdefault(char, []).append(position)
+
+    def _city_of(self, territory):
+        if not territory:
+            return None
+        if self.index is None:
+            self.index = TerritoryIndex()
+        return self.index.city_of(territory)
+
+    def city(self, party_id):
+        "The city-level territory of a party of the matcher"
+        return self.cities.get(party_id)
+
+    def candidates(self, name, city=None, n=3, cutoff=0.5):
+        """[(score, id, name)] of the parties most like name, best first;
+        with city, those of another city are left out"""
+        key = normalize_name(name, 'hospital')
+        cache_key = (key, city, n, cutoff)
+        if cache_key in self._cache:
+            return self._cache[cache_key]
+        if len(self._cache) >= self.MAX_NAMES:
+            return []
+        counts = {}
+        for char in set(key):
+            for position in self.by_char.get(char, ()):
+                counts[position] = counts.get(position, 0) + 1
+        need = min(2, len(set(key)))
+        choices = []
+        for position, count in counts.items():
+            if count < need:
+                continue
+            other, other_pinyin, id_, other_name, other_city = (
+                self.hospitals[position])
+            if city and other_city and city != other_city:
+                continue
+            choices.append((other, other_pinyin, (id_, other_name)))
+        result = [(score, id_, other_name)
+            for score, (id_, other_name) in import_engine.closest(
+                key, choices, n=n, cutoff=cutoff, key_pinyin=_pinyin(key))]
+        self._cache[cache_key] = result
+        return result
+
+
+class HospitalMatcher(PartyMatcher):
+    "The hospitals for the names that resolve to none"
+
+    def __init__(self, index=None):
+        super().__init__(['hospital'], index=index)
+
+
+def _pinyin(key):
+    from .tools import pinyin_keys
+    full, _ = pinyin_keys(key)
+    return full.split(' ')[0] if full else ''
+
+
+# The similarity above which a new hospital looks like an existing one
+SIMILAR = 0.85
+
+
+def _names(candidates):
+    return '、'.join(name for _, _, name in candidates)
+
 
 class HospitalImport(ImportKindMixin, Model):
     "Hospitals: key = official code, else normalised name + city"
@@ -787,11 +1187,27 @@ class HospitalImport(ImportKindMixin, Model):
             ImportField('key_level', "Key Level", type='selection',
                 selection=LEVEL_SELECTION, aliases=['重点级别',
                     '客户级别']),
+            ImportField('force', "Create Anyway", type='boolean',
+                aliases=['强制新建', '确认新建', '确认为新医院', 'Force']),
             ]
 
     @classmethod
     def import_key(cls):
         return ['uscc', 'licence', 'nhsa', 'name', 'city']
+
+    @classmethod
+    def import_options(cls):
+        return [('create_territories', gettext(
+                    'pharma_hospital.msg_import_option_create_territories'))]
+
+    @classmethod
+    def template_rows(cls):
+        return [{
+                'name': '温州市人民医院', 'province': '浙江省',
+                'city': '温州市', 'district': '鹿城区', 'grade': '三级甲等',
+                'hospital_type': '综合医院', 'ownership': '公立',
+                'beds': 1200,
+                }]
 
     _fields_map = {
         'name': 'name',
@@ -810,31 +1226,48 @@ class HospitalImport(ImportKindMixin, Model):
         pool = Pool()
         Party = pool.get('party.party')
         Identifier = pool.get('party.identifier')
+        Alias = pool.get('pharma.hospital.alias')
         index = job.cache('territories', TerritoryIndex)
+        create_territories = job.option('create_territories')
         codes = {}
         for row in rows:
             values = row.values
             city_id = None
-            if values.get('city'):
-                ids = index.find_city(values['city'], values.get('province'))
-                if len(ids) != 1:
-                    job.error(row, 'city', gettext(
-                            'pharma_hospital.msg_import_unknown_city'
-                            if not ids else
-                            'pharma_hospital.msg_import_ambiguous_city',
-                            value=values['city']))
+            row.data['territory_path'] = None
+            if (values.get('province') or values.get('city')
+                    or values.get('district')):
+                try:
+                    territory, path = index.locate(values.get('province'),
+                        values.get('city'), values.get('district'))
+                except KeyError as exception:
+                    field, code, value = exception.args[0]
+                    job.error(row, field, gettext(
+                            'pharma_hospital.msg_import_%s' % code,
+                            value=value))
                     continue
-                city_id = ids[0]
-                territory = city_id
-                if values.get('district'):
-                    districts = index.find_district(
-                        city_id, values['district'])
-                    if len(districts) != 1:
-                        job.error(row, 'district', gettext(
-                                'pharma_hospital.msg_import_unknown_city',
-                                value=values['district']))
-                        continue
-                    territory = districts[0]
+                if path and not create_territories:
+                    level, value = path[0]
+                    job.error(row, level, gettext(
+                            'pharma_hospital.msg_import_unknown_territory',
+                            value=value))
+                    continue
+                if path:
+                    above, names = index.label(territory, path)
+                    # the names as first written (浙江省, then 浙江)
+                    seen = job.cache('territory_names', dict)
+                    for i in range(len(names)):
+                        ident = (territory,) + tuple(
+                            normalize_city(n) for n in names[:i + 1])
+                        names[i] = seen.setdefault(ident, names[i])
+                        job.plan('territories',
+                            ' / '.join(above + names[:i + 1]), ident)
+                    row.data['territory_path'] = (territory, path)
+                    # a city to create is a city of its own for the key
+                    city_id = ('new',) + tuple(
+                        normalize_city(n) for _, n in path)
+                    territory = None
+                else:
+                    city_id = index.city_of(territory)
                 values['territory'] = territory
             row.data['city'] = city_id
             row.data['name_key'] = normalize_name(values['name'], 'hospital')
@@ -864,6 +1297,7 @@ class HospitalImport(ImportKindMixin, Model):
                         identifier.party)
         by_name, by_name_only = {}, {}
         keys = list({r.data['name_key'] for r in rows})
+        aliases = Alias.resolve(keys)
         for sub in grouped_slice(keys, _in_max()):
             for party in Party.search([
                         ('pharma_type', '=', 'hospital'),
@@ -898,6 +1332,24 @@ class HospitalImport(ImportKindMixin, Model):
                             value=row.values['name']))
                     continue
                 record = candidates[0] if candidates else None
+            row.data['by_alias'] = False
+            if record is None and row.data['name_key'] in aliases:
+                record = Party(aliases[row.data['name_key']])
+                row.data['by_alias'] = True
+            if (record is None and job.phase == 'validate'
+                    and not row.values.get('force')):
+                matcher = job.cache('hospital_matcher',
+                    lambda: HospitalMatcher(index))
+                city = row.data['city'] if isinstance(
+                    row.data['city'], int) else None
+                similar = [c for c in matcher.candidates(
+                        row.values['name'], city=city) if c[0] >= SIMILAR]
+                if similar:
+                    job.error(row, 'name', gettext(
+                            'pharma_hospital.msg_import_similar_hospital',
+                            value=row.values['name'],
+                            candidates=_names(similar)))
+                    continue
             if row.data['codes']:
                 key = ('code',) + tuple(row.data['codes'][0][:2])
             else:
@@ -908,7 +1360,15 @@ class HospitalImport(ImportKindMixin, Model):
                 row.action = 'create'
                 continue
             row.record = record
-            changes = cls._compare(record, row.values, cls._fields_map)
+            fields_map = dict(cls._fields_map)
+            if row.data['by_alias']:
+                # the file writes another name of the hospital: keep its
+                # name
+                fields_map.pop('name')
+            changes = cls._compare(record, row.values, fields_map)
+            if row.data['territory_path']:
+                changes['territory'] = (
+                    record.territory.id if record.territory else None, None)
             existing = {i.type: i for i in record.identifiers}
             for type_, compact, code in row.data['codes']:
                 identifier = existing.get(type_)
@@ -931,6 +1391,14 @@ class HospitalImport(ImportKindMixin, Model):
         pool = Pool()
         Party = pool.get('party.party')
         Identifier = pool.get('party.identifier')
+        index = job.cache('territories', TerritoryIndex)
+        for row in rows:
+            if row.data.get('territory_path'):
+                parent, path = row.data['territory_path']
+                territory = index.create_path(parent, path)
+                row.values['territory'] = territory
+                if row.action == 'update':
+                    row.changes['territory'] = (None, territory)
         to_create = []
         for row in rows:
             if row.action != 'create':
@@ -1034,18 +1502,32 @@ class DoctorImport(ImportKindMixin, Model):
             ImportField('department', "Department",
                 aliases=['科室', '科室名称', '所在科室', 'Dept']),
             ImportField('title', "Title", type='selection',
-                selection=TITLE_SELECTION, aliases=['职称', 'Title']),
+                selection=TITLE_SELECTION, aliases=['职称', '技术职称',
+                    '专业技术职称', '医师职称', '医生职称', '职称级别',
+                    'Title']),
             ImportField('position', "Position", type='selection',
-                selection=POSITION_SELECTION, aliases=['职务', 'Position']),
+                selection=POSITION_SELECTION, aliases=['职务', '行政职务',
+                    'Position']),
             ImportField('tier', "Doctor Tier", type='selection',
                 selection=LEVEL_SELECTION,
-                aliases=['医生分级', '分级', '医生级别', 'Tier']),
+                aliases=['医生分级', '分级', '医生级别', '级别', '客户分级',
+                    '客户等级', '医生等级', '等级', 'Tier']),
             ImportField('kol_level', "KOL Level", type='selection',
                 selection=KOL_SELECTION, aliases=['KOL级别', 'KOL']),
             ImportField('prescription_right', "Prescription Right",
                 type='boolean', aliases=['处方权', 'Prescription']),
             ImportField('vip', "VIP", type='boolean', aliases=['VIP客户',
                     '重点医生']),
+            ImportField('mobile', "Mobile", aliases=['手机', '手机号',
+                    '手机号码', '移动电话', '联系手机', 'Mobile']),
+            ImportField('phone', "Office Phone", aliases=['办公电话',
+                    '科室电话', '电话', '座机', '固定电话', '联系电话',
+                    'Phone']),
+            ImportField('first_visit_date', "First Visit", type='date',
+                aliases=['首次拜访日期', '首次拜访', '首访日期', '首次拜访时间',
+                    '初次拜访日期', 'First Visit']),
+            ImportField('force', "Create Hospital Anyway", type='boolean',
+                aliases=['强制新建医院', '强制新建', '确认新建', 'Force']),
             ]
 
     @classmethod
@@ -1059,6 +1541,7 @@ class DoctorImport(ImportKindMixin, Model):
 
     _fields_map = {
         'name': 'name',
+        'first_visit_date': 'first_visit_date',
         'title': 'doctor_title',
         'position': 'doctor_position',
         'tier': 'doctor_tier',
@@ -1073,6 +1556,7 @@ class DoctorImport(ImportKindMixin, Model):
         Party = pool.get('party.party')
         Identifier = pool.get('party.identifier')
         Department = pool.get('pharma.hospital.department')
+        ContactMechanism = pool.get('party.contact_mechanism')
         hospital_keys = {normalize_name(r.values['hospital'], 'hospital')
             for r in rows}
         codes = {compact_code('', r.values['hospital_code'])
@@ -1093,9 +1577,13 @@ class DoctorImport(ImportKindMixin, Model):
                         ], fields_names=['name_key']):
                 by_name.setdefault(party['name_key'], []).append(party['id'])
         create_missing = job.option('create_missing_hospitals')
+        Alias = pool.get('pharma.hospital.alias')
+        aliases = Alias.resolve(hospital_keys)
         for row in rows:
             hospital_key = normalize_name(row.values['hospital'], 'hospital')
             row.data['hospital_key'] = hospital_key
+            if not cls._check_phones(row, job):
+                continue
             hospital = None
             code = row.values.get('hospital_code')
             if code:
@@ -1108,10 +1596,10 @@ class DoctorImport(ImportKindMixin, Model):
                             value=row.values['hospital']))
                     continue
                 hospital = candidates[0] if candidates else None
-            if hospital is None and not create_missing:
-                job.error(row, 'hospital', gettext(
-                        'pharma_hospital.msg_import_unknown_hospital',
-                        value=row.values['hospital'], row=row.row))
+            if hospital is None:
+                hospital = aliases.get(hospital_key)
+            if hospital is None and not cls._check_new_hospital(
+                    row, job, create_missing):
                 continue
             row.data['hospital'] = hospital
             row.data['name_key'] = normalize_name(
@@ -1142,6 +1630,17 @@ class DoctorImport(ImportKindMixin, Model):
                     key = (doctor.name_key, doctor.hospital.id,
                         doctor.department.id if doctor.department else None)
                     doctors.setdefault(key, []).append(doctor)
+        phones = {}
+        doctor_ids = [d.id for ds in doctors.values() for d in ds]
+        for sub in grouped_slice(doctor_ids, _in_max()):
+            for mechanism in ContactMechanism.search([
+                        ('party', 'in', list(sub)),
+                        ('type', 'in', ['mobile', 'phone']),
+                        ]):
+                phones.setdefault(mechanism.party.id, set()).add(
+                    (mechanism.type, clean_phone(mechanism.value,
+                            mobile=mechanism.type == 'mobile')
+                        or mechanism.value))
         for row in rows:
             hospital = row.data['hospital']
             dept_key = row.data['department_key']
@@ -1151,6 +1650,10 @@ class DoctorImport(ImportKindMixin, Model):
             department = departments.get((hospital, dept_key)) if (
                 hospital and dept_key) else None
             row.data['department'] = department
+            if dept_key and department is None:
+                job.plan('departments', '%s / %s' % (
+                        row.values['hospital'], row.values['department']),
+                    (hospital or row.data['hospital_key'], dept_key))
             if hospital is None or (dept_key and department is None):
                 row.action = 'create'
                 continue
@@ -1162,13 +1665,66 @@ class DoctorImport(ImportKindMixin, Model):
             record = candidates[0]
             row.record = record
             row.changes = cls._compare(record, row.values, cls._fields_map)
+            known = phones.get(record.id, set())
+            for name in ['mobile', 'phone']:
+                value = row.values.get(name)
+                if value and (name, value) not in known:
+                    row.changes[name] = (None, value)
             row.action = 'update' if row.changes else 'unchanged'
+
+    @classmethod
+    def _check_phones(cls, row, job):
+        "Clean the phone numbers of row; refuse those that are not"
+        for name, mobile in [('mobile', True), ('phone', False)]:
+            value = row.values.get(name)
+            if not value:
+                continue
+            cleaned = clean_phone(value, mobile=mobile)
+            if cleaned is None:
+                job.error(row, name, gettext(
+                        'pharma_hospital.msg_import_invalid_mobile'
+                        if mobile else
+                        'pharma_hospital.msg_import_invalid_phone',
+                        value=value))
+                return False
+            row.values[name] = cleaned
+        return True
+
+    @classmethod
+    def _check_new_hospital(cls, row, job, create_missing):
+        """A hospital name that resolves to none: refused with the closest
+        hospitals named, or (create_missing) created unless it looks like
+        an existing one and the row does not force it"""
+        name = row.values['hospital']
+        matcher = job.cache('hospital_matcher', lambda: HospitalMatcher(
+                job.cache('territories', TerritoryIndex)))
+        candidates = matcher.candidates(name)
+        similar = [c for c in candidates if c[0] >= SIMILAR]
+        if similar:
+            job.suggest_alias(name, Pool().get('party.party')(similar[0][1]))
+        if create_missing and (row.values.get('force') or not similar):
+            job.plan('hospitals', name, row.data['hospital_key'])
+            return True
+        if create_missing:
+            job.error(row, 'hospital', gettext(
+                    'pharma_hospital.msg_import_similar_hospital',
+                    value=name, candidates=_names(similar)))
+        elif candidates:
+            job.error(row, 'hospital', gettext(
+                    'pharma_hospital.msg_import_unknown_hospital_candidates',
+                    value=name, candidates=_names(candidates)))
+        else:
+            job.error(row, 'hospital', gettext(
+                    'pharma_hospital.msg_import_unknown_hospital',
+                    value=name, row=row.row))
+        return False
 
     @classmethod
     def write(cls, rows, job):
         pool = Pool()
         Party = pool.get('party.party')
         Department = pool.get('pharma.hospital.department')
+        ContactMechanism = pool.get('party.contact_mechanism')
         # The rows come with the outcome of the validation pass
         # (revalidate is False): the hospitals and departments that earlier
         # batches of this import created are taken from the job
@@ -1223,18 +1779,30 @@ class DoctorImport(ImportKindMixin, Model):
                     'department': row.data['department'],
                     'customer_source': 'import',
                     })
+            mechanisms = [{'type': n, 'value': row.values[n]}
+                for n in ['mobile', 'phone'] if row.values.get(n)]
+            if mechanisms:
+                values['contact_mechanisms'] = [('create', mechanisms)]
             to_create.append(values)
         if to_create:
             Party.create(to_create)
-        args = []
+        args, mechanisms = [], []
         for row in rows:
             if row.action != 'update':
                 continue
-            args.extend([[row.record],
-                    {a: n for a, (o, n) in row.changes.items()}])
+            values = {a: n for a, (o, n) in row.changes.items()
+                if a not in ('mobile', 'phone')}
+            if values:
+                args.extend([[row.record], values])
+            for name in ['mobile', 'phone']:
+                if name in row.changes:
+                    mechanisms.append({'party': row.record.id,
+                            'type': name, 'value': row.changes[name][1]})
             job.log_change(row.record, 'update', row.changes)
         if args:
             Party.write(*args)
+        if mechanisms:
+            ContactMechanism.create(mechanisms)
 
     @classmethod
     def export_values(cls, records):
@@ -1255,7 +1823,154 @@ class DoctorImport(ImportKindMixin, Model):
                     if party.kol_level else None,
                     '是' if party.prescription_right else '否',
                     '是' if party.vip else '否',
+                    cls._mechanism(party, 'mobile'),
+                    cls._mechanism(party, 'phone'),
+                    party.first_visit_date,
+                    None,
                     ]
+
+    @staticmethod
+    def _mechanism(party, type_):
+        for mechanism in party.contact_mechanisms:
+            if mechanism.type == type_:
+                return mechanism.value
+
+
+class HospitalAliasImport(ImportKindMixin, Model):
+    """Hospital aliases (an administrator's list): key = the alias's
+    normalised name"""
+    __name__ = 'pharma.import.hospital.alias'
+
+    @classmethod
+    def kind_string(cls, label):
+        return gettext('pharma_hospital.msg_import_kind_hospital_aliases')
+
+    @classmethod
+    def import_fields(cls):
+        return [
+            ImportField('alias', "Alias", required=True, aliases=[
+                    '别名', '简称', '医院简称', '曾用名', '常用名', '俗称',
+                    'Alias']),
+            ImportField('hospital', "Hospital", required=True, aliases=[
+                    '医院全称', '医院名称', '标准名称', '医院', '规范名称',
+                    'Hospital']),
+            ImportField('hospital_code', "Hospital Code", aliases=[
+                    '医院编码', '医院代码', '统一社会信用代码',
+                    '医疗机构执业许可证登记号', 'Hospital Code']),
+            ]
+
+    @classmethod
+    def import_key(cls):
+        return ['alias']
+
+    @classmethod
+    def template_rows(cls):
+        return [{'alias': '瑞金医院',
+                'hospital': '上海交通大学医学院附属瑞金医院'}]
+
+    @classmethod
+    def validate_rows(cls, rows, job):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Identifier = pool.get('party.identifier')
+        Alias = pool.get('pharma.hospital.alias')
+        keys = {normalize_name(r.values['hospital'], 'hospital')
+            for r in rows}
+        alias_keys = {normalize_name(r.values['alias'], 'hospital')
+            for r in rows}
+        by_name = {}
+        for sub in grouped_slice(list(keys | alias_keys), _in_max()):
+            for party in Party.search_read([
+                        ('pharma_type', '=', 'hospital'),
+                        ('name_key', 'in', list(sub)),
+                        ], fields_names=['name_key', 'rec_name']):
+                by_name.setdefault(party['name_key'], []).append(
+                    (party['id'], party['rec_name']))
+        codes = {compact_code('', r.values['hospital_code'])
+            for r in rows if r.values.get('hospital_code')}
+        by_code = {}
+        for sub in grouped_slice(list(codes), _in_max()):
+            for identifier in Identifier.search([
+                        ('code_compact', 'in', list(sub)),
+                        ('party.pharma_type', '=', 'hospital'),
+                        ]):
+                by_code[normalize_text(identifier.code_compact).upper()] = (
+                    identifier.party.id)
+        existing = {}
+        for sub in grouped_slice(list(alias_keys), _in_max()):
+            for alias in Alias.search([('name_key', 'in', list(sub))]):
+                existing[alias.name_key] = alias
+        for row in rows:
+            alias_key = normalize_name(row.values['alias'], 'hospital')
+            row.data['alias_key'] = alias_key
+            if not job.check_duplicate(row, alias_key):
+                continue
+            hospital = None
+            code = row.values.get('hospital_code')
+            if code:
+                hospital = by_code.get(compact_code('', code))
+            if hospital is None:
+                found = by_name.get(
+                    normalize_name(row.values['hospital'], 'hospital'), [])
+                if len(found) > 1:
+                    job.error(row, 'hospital', gettext(
+                            'pharma_hospital.msg_import_ambiguous_hospital',
+                            value=row.values['hospital']))
+                    continue
+                hospital = found[0][0] if found else None
+            if hospital is None:
+                matcher = job.cache('hospital_matcher', lambda: (
+                        HospitalMatcher(job.cache(
+                                'territories', TerritoryIndex))))
+                candidates = matcher.candidates(row.values['hospital'])
+                job.error(row, 'hospital', gettext(
+                        'pharma_hospital.msg_import_unknown_hospital_candidates'
+                        if candidates else
+                        'pharma_hospital.msg_import_unknown_hospital',
+                        value=row.values['hospital'], row=row.row,
+                        candidates=_names(candidates)))
+                continue
+            others = [n for i, n in by_name.get(alias_key, [])
+                if i != hospital]
+            if others:
+                job.error(row, 'alias', gettext(
+                        'pharma_hospital.msg_hospital_alias_other',
+                        alias=row.values['alias'], hospital=others[0]))
+                continue
+            row.data['hospital'] = hospital
+            alias = existing.get(alias_key)
+            if alias is None:
+                row.action = 'create'
+            elif alias.hospital.id == hospital:
+                row.action = 'unchanged'
+            else:
+                row.record = alias
+                row.changes = {'hospital': (alias.hospital.id, hospital)}
+                row.action = 'update'
+
+    @classmethod
+    def write(cls, rows, job):
+        pool = Pool()
+        Alias = pool.get('pharma.hospital.alias')
+        to_create = [{'name': r.values['alias'],
+                'hospital': r.data['hospital'], 'source': 'import'}
+            for r in rows if r.action == 'create']
+        if to_create:
+            Alias.create(to_create)
+        args = []
+        for row in rows:
+            if row.action == 'update':
+                args.extend([[row.record], {
+                            'hospital': row.data['hospital'],
+                            'source': 'import'}])
+                job.log_change(row.record, 'update', row.changes)
+        if args:
+            Alias.write(*args)
+
+    @classmethod
+    def export_values(cls, records):
+        for alias in records:
+            yield [alias.name, alias.hospital.name, None]
 
 
 class ImportTemplate(DeactivableMixin, ModelSQL, ModelView):
@@ -1319,6 +2034,12 @@ class ImportLog(ModelSQL, ModelView):
     updated = fields.Integer("Updated", readonly=True)
     unchanged = fields.Integer("Unchanged", readonly=True)
     refused = fields.Integer("Refused", readonly=True)
+    skipped = fields.Integer("Skipped", readonly=True,
+        help="Totals, notes and blank rows of the file.")
+    columns = fields.Text("Columns", readonly=True,
+        help="Which column was read as what, and which were ignored.")
+    skipped_rows = fields.Text("Skipped Rows", readonly=True)
+    plans = fields.Text("Also Created", readonly=True)
     changes = fields.One2Many('pharma.import.log.change', 'log', "Changes",
         readonly=True)
 
@@ -1372,16 +2093,29 @@ class ImportWizard(Wizard):
         'pharma_hospital.import_wizard_preview_view_form', [
             Button("Back", 'start', 'tryton-back'),
             Button("Import", 'import_', 'tryton-ok', default=True,
-                states={'readonly': Eval('refused', 0) > 0}),
+                states={'readonly': (Eval('refused', 0) > 0)
+                    & ~Eval('confirm_aliases', False)}),
             ])
     import_ = StateTransition()
+
+    def value_start(self, fields):
+        "Going back to the start keeps the file, the kind and the options"
+        values = self.start._default_values if self.start else {}
+        return {k: v for k, v in values.items()
+            if k in fields and v is not None
+            and not isinstance(self.start._fields[k], model_fields.Function)}
+
+    def _options(self):
+        options = []
+        for name in ['create_missing_hospitals', 'create_territories']:
+            if getattr(self.start, name, False):
+                options.append(name)
+        return options
 
     def _run(self, dry_run):
         pool = Pool()
         Engine = pool.get('pharma.import.engine')
-        options = []
-        if self.start.create_missing_hospitals:
-            options.append('create_missing_hospitals')
+        options = self._options()
         if not self.start.file:
             raise ImportFileError(gettext(
                     'pharma_hospital.msg_import_empty_file'))
@@ -1396,7 +2130,7 @@ class ImportWizard(Wizard):
         pool = Pool()
         Engine = pool.get('pharma.import.engine')
         job = self._run(dry_run=True)
-        values = job.summary()
+        values = job.counts()
         if job.error_count and not values['refused']:
             # the whole file is refused
             values['refused'] = 1
@@ -1406,9 +2140,29 @@ class ImportWizard(Wizard):
         if job.errors:
             values['report'] = Engine.error_report(job)
             values['report_name'] = 'import-errors.xlsx'
+        values.update(Engine.preview_texts(job))
+        values['aliases'] = '\n'.join('%s → %s' % (name, hospital)
+            for name, (_, hospital) in job.suggested_aliases.items())
         return values
 
+    def _confirm_aliases(self):
+        """Create the aliases the clerk confirmed in the preview, then run
+        the import again (its rows now resolve)"""
+        pool = Pool()
+        Engine = pool.get('pharma.import.engine')
+        Alias = pool.get('pharma.hospital.alias')
+        job = self._run(dry_run=True)
+        if job.suggested_aliases:
+            Alias.create([{
+                        'name': name, 'hospital': hospital,
+                        'source': 'confirmed',
+                        } for name, (hospital, _)
+                    in job.suggested_aliases.items()])
+        return Engine
+
     def transition_import_(self):
+        if getattr(self.preview, 'confirm_aliases', False):
+            self._confirm_aliases()
         job = self._run(dry_run=False)
         if job.error_count:
             raise ImportFileError(job.errors[0]['message'])
@@ -1448,6 +2202,15 @@ class ImportWizardStart(ModelView):
         states={'invisible': Eval('kind') != 'doctors'},
         help="Create the hospitals of the file that do not exist yet "
         "instead of refusing their rows.")
+    create_territories = fields.Boolean("Create Missing Territories",
+        states={'invisible': Eval('kind') != 'hospitals'},
+        help="Create the provinces, cities and districts the file names "
+        "that do not exist yet (listed in the preview) instead of "
+        "refusing their rows.")
+    blank = fields.Function(fields.Binary("Blank Template",
+            filename='blank_name'), 'on_change_with_blank')
+    blank_name = fields.Function(fields.Char("Blank Template Name"),
+        'on_change_with_blank_name')
     save_template = fields.Boolean("Save as Template")
     template_name = fields.Char("Template Name",
         states={
@@ -1460,6 +2223,18 @@ class ImportWizardStart(ModelView):
     @classmethod
     def get_kinds(cls):
         return Pool().get('pharma.import.engine').get_kinds()
+
+    @fields.depends('kind')
+    def on_change_with_blank(self, name=None):
+        "The file to fill in for the kind, with the headers it reads"
+        if self.kind:
+            return Pool().get('pharma.import.engine').template_xlsx(
+                self.kind)
+
+    @fields.depends('kind')
+    def on_change_with_blank_name(self, name=None):
+        if self.kind:
+            return '%s.xlsx' % self.kind
 
     @fields.depends('template', 'sheet', 'header_row')
     def on_change_template(self):
@@ -1474,10 +2249,27 @@ class ImportWizardPreview(ModelView):
     updated = fields.Integer("To Update", readonly=True)
     unchanged = fields.Integer("Unchanged", readonly=True)
     refused = fields.Integer("Refused", readonly=True)
+    skipped = fields.Integer("Skipped", readonly=True,
+        help="Totals, notes and blank rows of the file.")
     errors = fields.Text("Errors", readonly=True)
     report = fields.Binary("Error Report", filename='report_name',
         readonly=True)
     report_name = fields.Char("Report Name", readonly=True)
+    columns = fields.Text("Columns", readonly=True,
+        help="Which column is read as what, and which are ignored.")
+    plans = fields.Text("Also Created", readonly=True,
+        help="The territories, departments and hospitals the import "
+        "creates.")
+    samples = fields.Text("First Rows", readonly=True,
+        help="The first rows as they will be stored.")
+    skipped_rows = fields.Text("Skipped Rows", readonly=True)
+    aliases = fields.Text("Suggested Aliases", readonly=True,
+        help="Names of the file that are likely other names of existing "
+        "hospitals.")
+    confirm_aliases = fields.Boolean("Confirm the Suggested Aliases",
+        states={'invisible': ~Eval('aliases')},
+        help="Record each suggested alias, then import: the rows "
+        "written with these names go to those hospitals.")
 
 
 class PartyExport(Wizard):

@@ -85,6 +85,9 @@ _DATE_PATTERNS = [
     re.compile(r'^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t].*)?$'),
     re.compile(r'^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?(?:\s.*)?$'),
     re.compile(r'^(\d{4})(\d{2})(\d{2})$'),
+    # a month without its day (首次拜访: 2024年1月, 2024-01): its first day
+    re.compile(r'^(\d{4})年(\d{1,2})月?$'),
+    re.compile(r'^(\d{4})[-/.](\d{1,2})$'),
     ]
 
 
@@ -106,8 +109,11 @@ def to_date(value):
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
+            parts = list(map(int, match.groups()))
+            if len(parts) == 2:
+                parts.append(1)
             try:
-                return datetime.date(*map(int, match.groups()))
+                return datetime.date(*parts)
             except ValueError:
                 raise CellError('invalid_date')
     if re.fullmatch(r'\d+(\.0+)?', text):
@@ -680,11 +686,14 @@ class Field:
 class Layout:
     "Where the data is: sheet, header row, column index of each field"
 
-    def __init__(self, sheet, header_row, columns, headers):
+    def __init__(self, sheet, header_row, columns, headers, ignored=None):
         self.sheet = sheet
         self.header_row = header_row
         self.columns = columns  # field name -> column index
         self.headers = headers  # field name -> header text found
+        # [(column letter, header text)] of the header's columns that no
+        # field reads: reported, never dropped silently
+        self.ignored = ignored or []
 
     def column(self, name):
         index = self.columns.get(name)
@@ -781,6 +790,12 @@ def find_layout(reader, sheet, fields, header_row=None, mapping=None,
     if best is None:
         raise FileRefused('empty_sheet', sheet=sheet)
     _, index, columns, headers, missing = best
+    ignored = []
+    used = set(columns.values())
+    for col, value in enumerate(head[index][1]):
+        text = clean_text(value)
+        if text and col not in used:
+            ignored.append((column_letter(col), text))
     if not columns:
         missing = [f for f in fields
             if f.required and f.name not in (constants or {})]
@@ -788,13 +803,123 @@ def find_layout(reader, sheet, fields, header_row=None, mapping=None,
         raise FileRefused('missing_column', sheet=sheet,
             columns=', '.join(
                 (f.aliases[0] if f.aliases else f.string) for f in missing))
-    layout = Layout(sheet, head[index][0], columns, headers)
+    layout = Layout(sheet, head[index][0], columns, headers, ignored)
 
     def remaining():
         for number, values in head[index + 1:]:
             yield number, values
         yield from rows
     return layout, remaining()
+
+
+# ---------------------------------------------------------------- skipped rows
+
+_SUMMARY = re.compile(
+    r'^(总合计|合计|总计|小计|累计|本页合计|本月合计|本期合计|共计|汇总'
+    r'|grandtotal|subtotal|total|sum)(\W.*)?$')
+_NOTE = re.compile(
+    r'^(?:(?:注|备注|说明|附注|注意|单位|日期|来源|note|remark|source)\s*[:：]'
+    r'|(?:制表|制单|审核|复核|打印|填表|填报|数据来源|联系人|联系电话|签字'
+    r'|签名|盖章|printed|prepared)'
+    r'|[*※#＊])')
+
+
+def skip_reason(values, layout, fields, after_summary=False):
+    """Why a data row is not a row of the table, or None:
+    'summary' (合计/总计/小计…, often a formula), 'note' (a remark below
+    or inside the table: 注：…, 制表人…, 数据来源…)"""
+    texts = [(i, clean_text(v)) for i, v in enumerate(values)
+        if not is_blank(v)]
+    if not texts:
+        return 'blank'
+    mapped = set(layout.columns.values())
+    for index, text in texts:
+        if isinstance(values[index], (int, float, Decimal)) and not (
+                isinstance(values[index], bool)):
+            continue
+        norm = unicodedata.normalize('NFKC', text).lower().replace(' ', '')
+        norm = norm.replace('\u3000', '')
+        if _SUMMARY.match(norm):
+            return 'summary'
+    required = [f.name for f in fields if f.required
+        and f.name in layout.columns]
+    present = {i for i, _ in texts}
+    missing = [n for n in required if layout.columns[n] not in present]
+    text = unicodedata.normalize('NFKC', texts[0][1]).lower()
+    if _NOTE.match(text) and (len(texts) == 1 or missing):
+        return 'note'
+    if not (present & mapped):
+        # only columns that no field reads
+        return 'note'
+    if after_summary and missing:
+        # below the grand total, what is incomplete is no row
+        return 'note'
+    return None
+
+
+# ---------------------------------------------------------------- packs
+
+_PACK_TIMES = re.compile(r'[×xX*✕✖＊·•]')
+_PACK_COUNT_UNIT = re.compile(
+    r'(\d)(片|粒|丸|袋|支|瓶|贴|枚|板|包|粒装|片装|s|t|tab|tabs|caps|cap'
+    r'|pcs|pc)(?=\*|$)')
+_PACK_CONTAINER = re.compile(r'/(盒|瓶|袋|板|支|包|箱|box|bottle)$')
+
+
+def normalize_pack(value):
+    """20mg×7片, 20mg*7片, 20mgx7片, 20mg*7s, ２０ｍｇ＊７片 and 20 mg * 7片/盒
+    are the same pack: '20mg*7'"""
+    text = unicodedata.normalize('NFKC', clean_text(value)).lower()
+    if not text:
+        return ''
+    text = re.sub(r'\s+', '', text)
+    text = _PACK_CONTAINER.sub('', text)
+    text = re.sub(r'(?<=[\d a-z%)])[×xX✕✖·•](?=\d)', '*', text)
+    text = _PACK_TIMES.sub('*', text)
+    text = _PACK_COUNT_UNIT.sub(r'\1', text)
+    text = text.replace('毫克', 'mg').replace('微克', 'μg').replace(
+        'ug', 'μg').replace('µg', 'μg').replace('毫升', 'ml').replace(
+        '克', 'g')
+    return text
+
+
+# ---------------------------------------------------------------- similarity
+
+def similarity(key, other, key_pinyin=None, other_pinyin=None):
+    """0..1: how much two normalised names look alike: a short name
+    contained in the long one (瑞金 in 上海交通大学医学院附属瑞金) is close,
+    and so is the same pinyin (仁济/仁齐)"""
+    import difflib
+    if not key or not other:
+        return 0.0
+    if key == other:
+        return 1.0
+    score = difflib.SequenceMatcher(None, key, other).ratio()
+    shorter, longer = sorted([key, other], key=len)
+    if len(shorter) >= 2 and shorter in longer:
+        score = max(score, 0.9)
+    if key_pinyin and other_pinyin:
+        if key_pinyin == other_pinyin:
+            score = max(score, 0.95)
+        else:
+            score = max(score, difflib.SequenceMatcher(
+                    None, key_pinyin, other_pinyin).ratio() - 0.1)
+            ps, pl = sorted([key_pinyin, other_pinyin], key=len)
+            if len(ps) >= 4 and ps in pl:
+                score = max(score, 0.85)
+    return score
+
+
+def closest(key, candidates, n=3, cutoff=0.6, key_pinyin=None):
+    """The n best of candidates [(key, pinyin, value)] with a similarity
+    to key of at least cutoff: [(score, value)], best first"""
+    import heapq
+    scored = []
+    for other, other_pinyin, value in candidates:
+        score = similarity(key, other, key_pinyin, other_pinyin)
+        if score >= cutoff:
+            scored.append((score, value))
+    return heapq.nlargest(n, scored, key=lambda s: s[0])
 
 
 def read_values(layout, fields, values, constants=None):

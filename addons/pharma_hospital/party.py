@@ -202,6 +202,8 @@ class Party(metaclass=PoolMeta):
     doctor_tier = fields.Selection(DOCTOR_TIERS, "Doctor Tier", sort=False,
         states=_doctor_states,
         help="A, B or C from the doctor's potential and support.")
+    first_visit_date = fields.Date("First Visit", states=_doctor_states,
+        help="The date of the first call on the doctor.")
     kol_level = fields.Selection(KOL_LEVELS, "KOL Level", sort=False,
         states=_doctor_states)
     societies = fields.Text("Academic Societies", states=_doctor_states)

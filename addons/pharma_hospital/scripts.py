@@ -1,9 +1,10 @@
 # This file is part of the pharma suite. See README.md for license terms.
 """Console scripts:
-pharma-import --config trytond.conf --database DB [--user LOGIN] KIND FILE
-    [--template NAME] [--sheet NAME] [--header-row N] [--option NAME]
-    [--dry-run]
-pharma-export --config trytond.conf --database DB [--user LOGIN] KIND FILE
+pharma-import -c trytond.conf [var/local.conf] -d DB [--user LOGIN] KIND FILE
+    [--template NAME] [--distributor NAME] [--sheet NAME] [--header-row N]
+    [--option NAME] [--create-missing-hospitals] [--create-territories]
+    [--dry-run] [--quiet]
+pharma-export -c trytond.conf [var/local.conf] -d DB [--user LOGIN] KIND FILE
 """
 import argparse
 import os
@@ -11,11 +12,41 @@ import sys
 import time
 
 
-def _parser(description):
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('-c', '--config', dest='config',
-        default=os.environ.get('TRYTOND_CONFIG'),
-        help="the trytond configuration file")
+CONFIG_SUFFIXES = ('.conf', '.cfg', '.ini')
+
+
+def _config_args(argv):
+    """-c trytond.conf var/local.conf (as trytond-admin takes them): the
+    files after -c up to the next option or the first that is not a
+    configuration file become repeated --config options"""
+    result, argv = [], list(argv)
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ('-c', '--config'):
+            i += 1
+            taken = 0
+            while i < len(argv) and not argv[i].startswith('-') and (
+                    not taken or argv[i].endswith(CONFIG_SUFFIXES)):
+                result += ['--config', argv[i]]
+                taken += 1
+                i += 1
+            if not taken:
+                result.append(arg)
+            continue
+        result.append(arg)
+        i += 1
+    return result
+
+
+def _parser(description, epilog=None):
+    parser = argparse.ArgumentParser(description=description, epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('-c', '--config', dest='config', action='append',
+        metavar='FILE',
+        help="a trytond configuration file; several may follow -c, read "
+        "in order, e.g. -c trytond.conf var/local.conf as make demo uses "
+        "(default: $TRYTOND_CONFIG)")
     parser.add_argument('-d', '--database', dest='database', required=True,
         help="the database name")
     parser.add_argument('-u', '--user', dest='user',
@@ -24,23 +55,75 @@ def _parser(description):
     return parser
 
 
+IMPORT_EPILOG = """\
+kinds (KIND):
+  hospitals         hospital list (province/city/district, grade, codes…)
+  hospital-aliases  short or old names of hospitals (别名, 医院全称)
+  doctors           doctor list (hospital, department, title, tier,
+                    mobile/office phone, first visit date…)
+  flow              a distributor's sales flow (流向), with --distributor
+  inventory         a distributor's channel inventory, with --distributor
+  tender-results, market-data: with their modules
+
+The layout is detected: the header row is found among the first 30 rows
+(titles and notes above it are skipped), merged headers are read, totals
+(合计/小计/总计), notes and blank rows are skipped and reported, and every
+column is either read or listed as ignored. A row that cannot be read is
+refused with its sheet, row, column and value; then nothing is written.
+
+examples (from the repository, with make demo's configuration):
+  .venv/bin/pharma-import -c trytond.conf var/local.conf -d demo \\
+      hospitals 医院.xlsx --create-territories --dry-run
+  .venv/bin/pharma-import -c trytond.conf var/local.conf -d demo \\
+      doctors 医生.xlsx
+  .venv/bin/pharma-import -c trytond.conf var/local.conf -d demo \\
+      flow 国药流向2024-01.xlsx --distributor 国药控股
+
+exit status: 0 written (or a clean --dry-run), 1 refused (nothing
+written), 2 usage error.
+"""
+
+
 def import_parser():
-    parser = _parser("Import a spreadsheet into the pharma suite")
+    parser = _parser("Import a spreadsheet into the pharma suite "
+        "(the same engine as the import wizard of the web client)",
+        epilog=IMPORT_EPILOG)
     parser.add_argument('kind', metavar='KIND',
-        help="hospitals, doctors, or a kind added by another module")
-    parser.add_argument('file', metavar='FILE', help=".xlsx, .xls or .csv")
-    parser.add_argument('--template', dest='template',
-        help="the name of a saved import template")
+        help="what the file holds: hospitals, hospital-aliases, doctors, "
+        "flow, inventory, or a kind added by another module (see below)")
+    parser.add_argument('file', metavar='FILE',
+        help="the .xlsx, .xls or .csv (UTF-8 or GB18030) file")
+    parser.add_argument('--template', dest='template', metavar='NAME',
+        help="a saved import template (column mapping, sheet, header row); "
+        "optional: without it the layout is detected")
+    parser.add_argument('--distributor', dest='distributor', metavar='NAME',
+        help="flow and inventory: the distributor (name or code) the file "
+        "comes from, so that it needs no distributor column; its saved "
+        "template is used when there is one")
     parser.add_argument('--sheet', dest='sheets', action='append',
-        help="a sheet to read (repeatable)")
-    parser.add_argument('--header-row', dest='header_row', type=int)
+        metavar='NAME', help="a sheet to read (repeatable; default: the "
+        "first sheet with a header)")
+    parser.add_argument('--header-row', dest='header_row', type=int,
+        metavar='N', help="the row number of the header (default: found "
+        "automatically)")
     parser.add_argument('--option', dest='options', action='append',
-        default=[], help="e.g. create_missing_hospitals")
+        default=[], metavar='NAME',
+        help="an option of the kind (repeatable), e.g. "
+        "create_missing_hospitals, create_territories")
     parser.add_argument('--create-missing-hospitals', dest='options',
-        action='append_const', const='create_missing_hospitals')
+        action='append_const', const='create_missing_hospitals',
+        help="doctors: create the hospitals that exist nowhere (a name "
+        "that looks like an existing hospital is still refused unless "
+        "its row says 是 in 强制新建医院)")
+    parser.add_argument('--create-territories', dest='options',
+        action='append_const', const='create_territories',
+        help="hospitals: create the provinces, cities and districts the "
+        "file names that do not exist yet")
     parser.add_argument('--dry-run', dest='dry_run', action='store_true',
-        help="validate and report, write nothing")
-    parser.add_argument('--quiet', dest='quiet', action='store_true')
+        help="validate and report (columns, counts, what would be "
+        "created, refused rows), write nothing")
+    parser.add_argument('--quiet', dest='quiet', action='store_true',
+        help="no progress lines on stderr")
     return parser
 
 
@@ -48,6 +131,8 @@ def _start(options):
     from trytond import config
     if options.config:
         config.update_etc(options.config)
+    elif os.environ.get('TRYTOND_CONFIG'):
+        config.update_etc(os.environ['TRYTOND_CONFIG'])
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     Pool.start()
@@ -77,7 +162,8 @@ def _start(options):
 def import_main(argv=None):
     "Entry point of pharma-import; returns (and exits with) 0 or 1"
     parser = import_parser()
-    options = parser.parse_args(argv)
+    options = parser.parse_args(
+        _config_args(sys.argv[1:] if argv is None else argv))
     status = run_import(options)
     if argv is None:
         sys.exit(status)
@@ -117,11 +203,25 @@ def run_import(options, out=None, err=None):
                     transaction.rollback()
                     return 1
                 template, = templates
-            job = Engine.run(options.kind, options.file,
-                filename=os.path.basename(options.file), template=template,
-                dry_run=options.dry_run, options=options.options,
-                progress=progress, sheets=options.sheets,
-                header_row=options.header_row)
+            context = {}
+            if getattr(options, 'distributor', None):
+                distributor = _find_distributor(pool, options.distributor)
+                if distributor is None:
+                    print("Unknown distributor: %s" % options.distributor,
+                        file=err)
+                    transaction.rollback()
+                    return 1
+                context['pharma_import_distributor'] = distributor.id
+                if template is None:
+                    template = Template.get_for_source(
+                        options.kind, distributor) if hasattr(
+                        Template, 'get_for_source') else None
+            with transaction.set_context(context):
+                job = Engine.run(options.kind, options.file,
+                    filename=os.path.basename(options.file),
+                    template=template, dry_run=options.dry_run,
+                    options=options.options, progress=progress,
+                    sheets=options.sheets, header_row=options.header_row)
         except UserError as exception:
             transaction.rollback()
             print(str(exception.message), file=err)
@@ -133,10 +233,25 @@ def run_import(options, out=None, err=None):
                 file=out)
         if job.error_count > 100:
             print('… %s more' % (job.error_count - 100), file=out)
+        for sheet, column, header, field in job.mapping():
+            print('%s!%s %s -> %s' % (sheet, column, header, field),
+                file=out)
+        for sheet, column, header in job.ignored():
+            print('ignored: %s!%s %s' % (sheet, column, header), file=out)
+        for key in job.plans:
+            labels = job.planned(key)
+            print('to create: %s %s: %s' % (len(labels), key,
+                    ', '.join(labels[:50])), file=out)
+        for name, (_, hospital) in job.suggested_aliases.items():
+            print('suggested alias: %s -> %s' % (name, hospital), file=out)
+        for skipped in job.skipped_rows[:100]:
+            print('skipped: %s!%s %s %s' % (skipped['sheet'],
+                    skipped['row'], skipped['reason'], skipped['value']),
+                file=out)
         summary = job.summary()
         print('created: %(created)s, updated: %(updated)s, '
-            'unchanged: %(unchanged)s, refused: %(refused)s' % summary,
-            file=out)
+            'unchanged: %(unchanged)s, refused: %(refused)s' % summary
+            + ', skipped: %s' % job.skipped, file=out)
         if job.error_count or options.dry_run:
             transaction.rollback()
             if job.error_count:
@@ -144,6 +259,22 @@ def run_import(options, out=None, err=None):
             return 1 if job.error_count else 0
         transaction.commit()
     return 0
+
+
+def _find_distributor(pool, name):
+    "The distributor or agent named (or coded) name"
+    from trytond.modules.pharma_hospital.tools import normalize_name
+    Party = pool.get('party.party')
+    if 'pharma_type' not in Party._fields:
+        return None
+    for domain in [[('code', '=', name)], [('name', '=', name)],
+            [('name_key', '=', normalize_name(name))],
+            [('name', 'ilike', '%' + name + '%')]]:
+        parties = Party.search(domain + [
+                ('pharma_type', 'in', ['distributor', 'agent'])], limit=2)
+        if len(parties) == 1:
+            return parties[0]
+    return None
 
 
 def export_parser():
@@ -155,7 +286,8 @@ def export_parser():
 
 def export_main(argv=None):
     "Entry point of pharma-export"
-    options = export_parser().parse_args(argv)
+    options = export_parser().parse_args(
+        _config_args(sys.argv[1:] if argv is None else argv))
     pool, user_id, context = _start(options)
     from trytond.transaction import Transaction
     types = {'hospitals': 'hospital', 'doctors': 'doctor'}

@@ -47,10 +47,22 @@ def normalize_name(value, kind=None):
     return value
 
 
+_AUTONOMOUS = re.compile(
+    r'^(.{2,}?)(?:(?:蒙古|回|藏|维吾尔|壮|朝鲜|土家|苗|彝|布依|侗|瑶|白|哈尼'
+    r'|傣|黎|傈僳|佤|拉祜|纳西|景颇|柯尔克孜|土|达斡尔|羌|撒拉|仫佬|毛南'
+    r'|仡佬|锡伯|普米|塔吉克|怒|鄂温克|保安|裕固|京|独龙|鄂伦春|赫哲'
+    r'|门巴|珞巴|基诺|哈萨克|畲|水|东乡|各)族|维吾尔)*自治(?:区|州|县|旗)$')
+
+
 def normalize_city(value):
-    "上海 and 上海市 are the same city"
+    """上海 and 上海市 are the same city; 广西 and 广西壮族自治区 the same
+    province, 延边 and 延边朝鲜族自治州 the same prefecture"""
     value = normalize_text(value)
-    for suffix in ('特别行政区', '自治州', '地区', '市', '省', '区', '县'):
+    match = _AUTONOMOUS.match(value)
+    if match:
+        return match.group(1)
+    for suffix in ('特别行政区', '自治州', '地区', '市', '省', '区', '县',
+            '盟'):
         if value.endswith(suffix) and len(value) > len(suffix):
             return value[:-len(suffix)]
     return value
