@@ -53,11 +53,27 @@ def _load(path):
     return body, compressed, etag
 
 
+def shell_version():
+    "A hash of the shell's files: the service worker's cache name"
+    digest = hashlib.sha256()
+    for root, _, names in sorted(os.walk(STATIC)):
+        for name in sorted(names):
+            if name == 'sw.js':
+                continue
+            digest.update(_load(os.path.join(root, name))[2].encode())
+    return digest.hexdigest()[:12]
+
+
 def _static(request, filename):
     path = safe_join(STATIC, filename)
     if not path or not os.path.isfile(path):
         abort(HTTPStatus.NOT_FOUND)
     body, compressed, etag = _load(path)
+    if filename == 'sw.js':
+        version = shell_version()
+        body = body.replace(b'__VERSION__', version.encode())
+        compressed = gzip.compress(body, 9, mtime=0)
+        etag = etag + version
     ext = os.path.splitext(path)[1]
     mimetype = TYPES.get(ext) or mimetypes.guess_type(path)[0] or (
         'application/octet-stream')

@@ -220,7 +220,11 @@ class Sync(Model):
                 ('party', 'in', doctor_ids),
                 ('id', 'not in', [c.id for c in planned]),
                 ], order=[('date', 'ASC')])
-        plan_data = [cls._plan_values(c) for c in planned + followups]
+        # only on the doctors (and hospitals) the phone has: a doctor no
+        # longer covered leaves with its plans
+        known = set(doctor_ids) | hospital_ids
+        plan_data = [cls._plan_values(c, employee)
+            for c in planned + followups if c.party.id in known]
 
         # The last calls per doctor: one window query, then read through
         # the rules
@@ -276,7 +280,7 @@ class Sync(Model):
         return result
 
     @classmethod
-    def _plan_values(cls, call):
+    def _plan_values(cls, call, employee=None):
         return {
             'id': call.id,
             'party': call.party.id,
@@ -289,7 +293,7 @@ class Sync(Model):
             'next_step': call.next_step or '',
             'products': [l.product.id for l in call.products],
             'version': version(call),
-            'own': call.employee == cls._employee(),
+            'own': call.employee == (employee or cls._employee()),
             }
 
     @classmethod
@@ -371,7 +375,9 @@ class Sync(Model):
         if not calls:
             return None
         call, = calls
-        if not call.entered_by or call.entered_by.id != Transaction().user:
+        # the phone's own call is one its user reads (as planned calls
+        # completed on the phone, entered by the manager)
+        if not Call.search([('id', '=', call.id)]):
             raise SyncError(gettext('pharma_field.msg_sync_client_id_taken'))
         return {
             'client_id': client_id,
@@ -458,6 +464,21 @@ class Sync(Model):
             # fixed changes once the call is done, as the log wizard does)
             plan_date = values.pop('date')
             plan_type = values.pop('call_type')
+            # the plan's product lines: kept (with the feedback), added or
+            # removed as the rep detailed them
+            existing = {l.product.id: l for l in planned.products}
+            actions = []
+            kept = [existing[p].id for p in product_ids if p in existing]
+            if kept and feedback:
+                actions.append(('write', kept, {'feedback': feedback}))
+            new = [l for l in lines if l['product'] not in existing]
+            if new:
+                actions.append(('create', new))
+            removed = [l.id for p, l in existing.items()
+                if p not in product_ids]
+            if removed:
+                actions.append(('delete', removed))
+            values['products'] = actions
             Call.write([planned], values)
             Call.do([planned])
             Call.write([planned], {'date': plan_date, 'call_type': plan_type})

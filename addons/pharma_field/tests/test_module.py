@@ -343,6 +343,10 @@ class PharmaFieldTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual([r['status'] for r in results],
             ['created', 'created'])
         self.assertEqual(results[0]['call'], planned.id)
+        # sent again: the completed plan (entered by another user) exists
+        with self._as(data, 'rep1'):
+            again = Sync.push([item1, item2])
+        self.assertEqual([r['status'] for r in again], ['exists', 'exists'])
         self.assertEqual(Call(planned.id).state, 'done')
         self.assertEqual(Call(cancelled.id).state, 'cancelled')
         self.assertEqual(len(self._calls(data, 'rep1')), 2)
