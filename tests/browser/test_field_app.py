@@ -323,8 +323,9 @@ class FieldAppTestCase(BrowserTestCase):
         page.route('**/field/api/push', cut)
         page.context.set_offline(False)
         page.wait_for_function('() => navigator.onLine')
-        page.evaluate('window.pharmaField.sync(true)')
-        page.wait_for_function('() => !window.pharmaField.state.syncing')
+        # coming online syncs by itself
+        page.wait_for_function('() => !window.pharmaField.state.syncing'
+            ' && document.querySelector("#net").textContent === "在线"')
         self.assertEqual(len(sent), 1)
         self.assertEqual(self.queue_length(page), 3)
         self.assertEqual(len(self.server_calls()), before + 3)
@@ -423,6 +424,7 @@ class FieldAppTestCase(BrowserTestCase):
         self.assertIn('超出', text)
         shot(page, '7_checkin_outside')
         page.click('#save')
+        page.wait_for_selector('#sheet', state='hidden')
         self.wait_synced(page)
         # inside, a phone call (no fix asked) and a face-to-face one
         page.context.set_geolocation({'latitude': HOSPITAL_WGS[0],
@@ -432,7 +434,17 @@ class FieldAppTestCase(BrowserTestCase):
             (document.querySelector('#checkin') || {}).textContent || '')''')
         self.assertNotIn('超出', page.inner_text('#checkin'))
         page.click('#save')
+        page.wait_for_selector('#sheet', state='hidden')
         self.wait_synced(page)
+        # the doctor's card: tier, department, the calls just logged
+        page.locator('#list .card .grow').first.click()
+        page.wait_for_selector('h2 >> text=最近拜访')
+        card = page.inner_text('main')
+        for text in ['心内科', '达格列净片', '已传递产品', '待跟进', '记录拜访']:
+            self.assertIn(text, card)
+        self.assertEqual(page.locator('.tier').first.inner_text(), 'A')
+        self.assert_chinese(page)
+        shot(page, '8_doctor_card')
         calls = self.server_calls()[before:]
         self.assertEqual(len(calls), 2)
         self.assertTrue(calls[0]['outside'])

@@ -362,7 +362,7 @@
         (p.next_step ? '<div class="sub">' + esc(p.next_step) + '</div>' : '') + '</div>').join('')
       : '<div class="card sub">暂无</div>');
     html += '<h2>最近拜访</h2>' + (calls.length ? calls.map((c) =>
-      '<div class="card"><div class="row"><div class="grow"><b>' + esc(fmtDate(c.date)) + '</b> ' + esc(TYPES[c.call_type] || '') +
+      '<div class="card"><div class="row"><div class="grow"><b>' + esc(fmtDate(c.date)) + '</b> ' + esc(fmtTime(c.date) + ' ' + (TYPES[c.call_type] || '')) +
       (c.employee ? ' · ' + esc(c.employee) : '') + '</div>' + (c.local ? '<span class="tag warn">待同步</span>' : '') + '</div>' +
       '<div>' + (c.products || []).map((p) => '<span class="tag">' + esc(shortProduct(p)) + '</span>').join('') + '</div>' +
       (c.feedback ? '<div class="sub">反馈：' + esc(c.feedback) + '</div>' : '') +

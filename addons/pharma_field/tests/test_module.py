@@ -153,6 +153,49 @@ class PharmaFieldTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(tree_datetime_without_widget(self.module), [])
 
     @with_transaction()
+    def test_import_coordinates(self):
+        """The hospital import reads 纬度, 经度 and 坐标系 (full-width digits,
+        a title row, 高德/百度 names); a latitude out of range or without
+        its longitude is refused with its row and column"""
+        import io
+        import openpyxl
+        pool = Pool()
+        Party = pool.get('party.party')
+        Engine = pool.get('pharma.import.engine')
+
+        def xlsx(rows):
+            workbook = openpyxl.Workbook()
+            for row in rows:
+                workbook.active.append(list(row))
+            workbook.active.merge_cells('A1:D1')
+            output = io.BytesIO()
+            workbook.save(output)
+            return output.getvalue()
+        head = ["医院坐标表"]
+        header = ["医院名称", "纬度", "经度", "坐标系"]
+        rows = [head, header,
+            ["坐标一院", "３１.２１１７６７", "121.469264", "高德"],
+            ["坐标二院", "31.2", "121.45", "百度地图"],
+            ["坐标三院", "31.2", "121.45", ""]]
+        job = Engine.run('hospitals', xlsx(rows), filename='test')
+        self.assertEqual(job.errors, [])
+        first, second, third = [Party.search([('name', '=', n)])[0]
+            for n in ["坐标一院", "坐标二院", "坐标三院"]]
+        self.assertEqual((first.latitude, first.longitude,
+                first.coordinate_system), (31.211767, 121.469264, 'gcj02'))
+        self.assertEqual(second.coordinate_system, 'bd09')
+        self.assertEqual(third.coordinate_system, 'gcj02')
+        bad = [head, header,
+            ["坐标四院", "91", "121.45", "GPS"],
+            ["坐标五院", "31.2", "", "WGS-84"]]
+        job = Engine.run('hospitals', xlsx(bad), filename='test')
+        self.assertEqual(job.refused, 2)
+        self.assertEqual([(e['row'], e['column']) for e in job.errors],
+            [(3, 'B'), (4, 'C')])
+        self.assertIn("91", job.errors[0]['message'])
+        self.assertFalse(Party.search([('name', '=', "坐标四院")]))
+
+    @with_transaction()
     def test_pull_only_readable(self):
         "rep1 downloads its covered doctors, never rep2's"
         data = self._setup()
