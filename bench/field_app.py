@@ -92,7 +92,7 @@ def setup(server, doctors):
         given = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂'
         hospitals = Party.create([{
                     'name': '基准医院%%03d' %% i, 'pharma_type': 'hospital',
-                    'latitude': 31.2 + i * 0.003, 'longitude': 121.45,
+                    'latitude': round(31.2 + i * 0.003, 6), 'longitude': 121.45,
                     'coordinate_system': 'gcj02',
                     } for i in range(40)])
         departments = Department.create([{

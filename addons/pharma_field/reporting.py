@@ -48,7 +48,7 @@ class CheckinWeek(ModelSQL, ModelView):
             call.company.as_('company'),
             call.employee.as_('employee'),
             call.checkin_week.as_('week'),
-            Count(Literal('*')).as_('calls'),
+            Count(call.id).as_('calls'),
             count(call.checkin_flagged).as_('flagged'),
             count(call.checkin_no_fix).as_('no_fix'),
             count(call.checkin_outside).as_('outside'),
