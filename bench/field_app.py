@@ -36,7 +36,8 @@ sys.path.insert(0, os.path.join(ROOT, 'tests', 'browser'))
 from helpers import (  # noqa: E402
     TrytonServer, launch_browser, password)
 
-SHELL = ['', 'app.js', 'app.css', 'manifest.webmanifest', 'sw.js',
+# index.html comes with app.css and app.js inlined
+SHELL = ['', 'manifest.webmanifest', 'sw.js',
     'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-512.png',
     'icons/apple-touch-icon.png']
 SLOW_4G = {
@@ -170,7 +171,7 @@ class Client:
             return raw, raw
 
     def rpc(self, method, params):
-        _, body = self.post('/', {'id': 1, 'method': method,
+        _, body = self.post('/rpc/', {'id': 1, 'method': method,
                 'params': params})
         payload = json.loads(body)
         if payload.get('error'):

@@ -64,11 +64,28 @@ def shell_version():
     return digest.hexdigest()[:12]
 
 
+def _index():
+    """index.html with app.css and app.js inlined: the first load of the
+    shell is one request (a phone on a weak network), the files stay
+    apart in the source"""
+    body = _load(os.path.join(STATIC, 'index.html'))[0]
+    css = _load(os.path.join(STATIC, 'app.css'))[0]
+    js = _load(os.path.join(STATIC, 'app.js'))[0]
+    body = body.replace(b'<link rel="stylesheet" href="app.css">',
+        b'<style>' + css + b'</style>')
+    body = body.replace(b'<script src="app.js" defer></script>',
+        b'<script>' + js + b'</script>')
+    etag = hashlib.sha256(body).hexdigest()[:16]
+    return body, gzip.compress(body, 9, mtime=0), etag
+
+
 def _static(request, filename):
     path = safe_join(STATIC, filename)
     if not path or not os.path.isfile(path):
         abort(HTTPStatus.NOT_FOUND)
     body, compressed, etag = _load(path)
+    if filename == 'index.html':
+        body, compressed, etag = _index()
     if filename == 'sw.js':
         version = shell_version()
         body = body.replace(b'__VERSION__', version.encode())

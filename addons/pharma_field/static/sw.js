@@ -5,7 +5,8 @@
 'use strict';
 const VERSION = '__VERSION__';
 const CACHE = 'pharma-field-' + VERSION;
-const SHELL = ['./', 'app.js', 'app.css', 'manifest.webmanifest',
+// index.html comes with app.css and app.js inlined by the server
+const SHELL = ['./', 'manifest.webmanifest',
   'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-512.png',
   'icons/apple-touch-icon.png'];
 
