@@ -123,14 +123,16 @@ class Call(metaclass=PoolMeta):
     # Check-in evidence
 
     @classmethod
-    def record_checkin(cls, call, fix, clock_offset, received=None):
+    def record_checkin(cls, call, fix, clock_offset, received=None,
+            config=None):
         """Record the check-in of a call synced from the phone:
         fix is None (no location) or a dict lat, lng (WGS-84), accuracy
         (m) and time (the phone's, naive UTC); clock_offset the seconds
         between the server's and the phone's clocks at the sync"""
         pool = Pool()
         Configuration = pool.get('pharma.configuration')
-        config = Configuration.get_config(call.company.id)
+        if config is None:
+            config = Configuration.get_config(call.company.id)
         received = received or datetime.datetime.now()
         day = local_day(call.date)
         values = {
@@ -172,16 +174,17 @@ class Call(metaclass=PoolMeta):
         with without_check_access():
             cls.write([call], values)
         if call.call_type in CHECKIN_TYPES and fix:
-            cls.check_travel(call)
+            cls.check_travel(call, config=config)
 
     @classmethod
-    def check_travel(cls, call):
+    def check_travel(cls, call, config=None):
         """Flag the later of two check-ins of the representative that are
         farther apart than the maximum speed allows (the neighbours in
         time of the call's check-in, on the same day or the day around)"""
         pool = Pool()
         Configuration = pool.get('pharma.configuration')
-        config = Configuration.get_config(call.company.id)
+        if config is None:
+            config = Configuration.get_config(call.company.id)
         speed = (config.checkin_max_speed or 120) / 3.6  # m/s
         margin = 2 * (config.checkin_radius or 500)
         when = call.checkin_phone_time or call.date

@@ -330,13 +330,16 @@ class Sync(Model):
         offset = (received - phone_now).total_seconds()
         cursor = transaction.connection.cursor()
         results = []
+        # read once for the queue, not per call
+        config = Pool().get('pharma.configuration').get_config(
+            cls._employee().company.id)
         for index, item in enumerate(items or []):
             if not isinstance(item, dict):
                 raise SyncError(gettext('pharma_field.msg_sync_bad_item',
                         index=index + 1))
             cursor.execute('SAVEPOINT pharma_field_item')
             try:
-                result = cls._push_one(item, offset, received)
+                result = cls._push_one(item, offset, received, config)
             except (UserError, UserWarning) as exception:
                 cursor.execute('ROLLBACK TO SAVEPOINT pharma_field_item')
                 cls._reset_cache()
@@ -386,7 +389,7 @@ class Sync(Model):
             }
 
     @classmethod
-    def _push_one(cls, item, clock_offset, received):
+    def _push_one(cls, item, clock_offset, received, config=None):
         """item: client_id, party, date (ISO UTC), call_type,
         joint_employee, products [ids], feedback, next_step,
         followup_date (ISO date), samples [{product, quantity}], plan
@@ -497,7 +500,8 @@ class Sync(Model):
             Call.do([call])
         fix = cls._fix(item.get('checkin'), clock_offset)
         call = Call(call.id)
-        Call.record_checkin(call, fix, clock_offset, received=received)
+        Call.record_checkin(call, fix, clock_offset, received=received,
+            config=config)
         return {
             'client_id': client_id,
             'status': 'created',
