@@ -476,6 +476,7 @@ class Matcher:
         from trytond.modules.pharma_hospital.import_ import PartyMatcher
         key = tuple(types)
         if key not in self._similar:
+            # bypass: the match queue compares names with every party of the master data
             with Transaction().set_context(_check_access=False):
                 self._similar[key] = PartyMatcher(types)
         return self._similar[key]
@@ -495,6 +496,7 @@ class Matcher:
             packs = self._product_names.get(name_key, {})
             if packs:
                 # the drug is known, not this pack: never the nearest pack
+                # bypass: the match report names the other packs of a known drug
                 with Transaction().set_context(_check_access=False):
                     others = '、'.join(sorted(
                             '%s %s' % (Product(i).rec_name, p)
@@ -510,6 +512,7 @@ class Matcher:
             if len(ids) != 1 or pack:
                 return None, None, None
             id_ = ids.pop()
+            # bypass: the match report names the suggested product
             with Transaction().set_context(_check_access=False):
                 return id_, Product(id_).rec_name, gettext(
                     'pharma_distributor.msg_suggestion_similar_name',
@@ -542,6 +545,7 @@ class Matcher:
         distributor, or None"""
         pool = Pool()
         Alias = pool.get('pharma.flow.alias')
+        # bypass: aliases confirmed for other distributors are reused by the matcher
         with Transaction().set_context(_check_access=False):
             aliases = Alias.search([
                     ('company', '=', self.company),
@@ -566,6 +570,7 @@ class Matcher:
         Party = pool.get('party.party')
         if not distributor:
             return None
+        # bypass: the distributor's city orders the suggestions
         with Transaction().set_context(_check_access=False):
             party = Party(distributor)
             territory = getattr(party, 'territory', None)
@@ -641,6 +646,7 @@ class FlowMonth(ModelSQL):
             cursor.execute(*Select([transaction.database.lock_id(key)]))
             locked, = cursor.fetchone()
             if not locked:
+                # bypass: the month lock row is the import's own bookkeeping
                 with transaction.set_context(_check_access=False):
                     name = Party(distributor).rec_name
                 raise ImportFileError(gettext(
@@ -673,6 +679,7 @@ class FlowMonth(ModelSQL):
                                     transaction.user or None]]))
             except (backend.DatabaseOperationalError,
                     backend.DatabaseIntegrityError):
+                # bypass: the month lock row is the import's own bookkeeping
                 with transaction.set_context(_check_access=False):
                     name = Party(distributor).rec_name
                 raise ImportFileError(gettext(

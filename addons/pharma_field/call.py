@@ -171,6 +171,7 @@ class Call(metaclass=PoolMeta):
                 else:
                     values['checkin_hospital_unknown'] = True
         values['checkin_flagged'] = any(values.get(f) for f in FLAG_FIELDS)
+        # bypass: the check-in evidence fields are written by the server only (readonly to users)
         with without_check_access():
             cls.write([call], values)
         if call.call_type in CHECKIN_TYPES and fix:
@@ -189,6 +190,7 @@ class Call(metaclass=PoolMeta):
         margin = 2 * (config.checkin_radius or 500)
         when = call.checkin_phone_time or call.date
         window = datetime.timedelta(hours=24)
+        # bypass: impossible travel compares with the rep's own earlier check-ins whoever may read them
         with without_check_access():
             others = cls.search([
                     ('employee', '=', call.employee.id),
@@ -217,6 +219,7 @@ class Call(metaclass=PoolMeta):
                 to_flag.append(second)
         to_flag = [c for c in to_flag if not c.checkin_travel]
         if to_flag:
+            # bypass: the travel flag is server-written evidence, readonly to users
             with without_check_access():
                 cls.write(to_flag, {
                         'checkin_travel': True,

@@ -80,6 +80,7 @@ class HospitalAlias(ModelSQL, ModelView):
         Party = pool.get('party.party')
         keys = {a.name_key: a for a in aliases if a.name_key}
         for sub in grouped_slice(list(keys), 500):
+            # bypass: the import resolves aliases against every hospital of the master data
             with Transaction().set_context(_check_access=False):
                 others = Party.search([
                         ('pharma_type', '=', 'hospital'),
