@@ -9,7 +9,7 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.pharma_hospital.company_time import company_timezone
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
@@ -147,13 +147,30 @@ class Call(metaclass=PoolMeta):
 
     @classmethod
     def set_reception_flags(cls, calls):
-        "Store the reception flag of calls (one UPDATE per flag)"
+        """Store the reception flag of calls: one query for the hospitals
+        with rules, one UPDATE per flag"""
+        pool = Pool()
+        Party = pool.get('party.party')
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         by_flag = defaultdict(list)
         with Transaction().set_context(_check_access=False):
-            for call in cls.browse(calls):
-                flag = call._reception_flag()
+            calls = cls.browse(calls)
+            hospitals = list({c.hospital.id for c in calls if c.hospital})
+            ruled = set()
+            for sub in grouped_slice(hospitals, MAX_IDS):
+                ruled.update(p.id for p in Party.search([
+                            ('id', 'in', list(sub)),
+                            ['OR',
+                                ('reception_rules', '!=', None),
+                                ('reception_appointment', '=', True),
+                                ],
+                            ]))
+            for call in calls:
+                if call.hospital and call.hospital.id in ruled:
+                    flag = call._reception_flag()
+                else:
+                    flag = None
                 if flag != call.reception_flag:
                     by_flag[flag].append(call.id)
         transaction = Transaction()
