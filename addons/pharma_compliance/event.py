@@ -571,7 +571,8 @@ class EventEvidence(PackItemMixin, metaclass=PoolMeta):
                 start, end = event.hours
                 taken = _utc(fingerprint.exif_time, event.company) if (
                     fingerprint and fingerprint.exif_time) else None
-                if evidence.similar:
+                if not fingerprint or fingerprint.is_copy:
+                    # a copy of a picture that was evidence before
                     at_event = False
                 if not fingerprint:
                     at_event = False

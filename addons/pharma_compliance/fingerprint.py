@@ -53,6 +53,11 @@ class Fingerprint(ModelSQL, ModelView):
         where = self.event or self.call
         return '%s (%s)' % (self.name or '', where.rec_name if where else '')
 
+    @property
+    def is_copy(self):
+        "A similar picture was fingerprinted before this one"
+        return any(m.other.id < self.id for m in self.matches)
+
     def similar_text(self):
         return '; '.join(gettext(
                 'pharma_compliance.msg_similar_item',

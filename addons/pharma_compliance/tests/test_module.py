@@ -423,6 +423,10 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
                     ('event', '=', second.id)])
             self.assertEqual(len(found), len(copies) - 1)
             self.assertIn(first.rec_name, second.compliance_flags)
+            # only new.jpg counts as a photo of the second event; the
+            # originals still count for the first
+            self.assertEqual(second.pack_counts()['photo'], 1)
+            self.assertEqual(Event(first.id).pack_counts()['photo'], 5)
 
             # a call's picture
             call, = Call.create([{'party': data['d1'].id,
