@@ -10,7 +10,8 @@ import tempfile
 import zipfile
 
 from trytond.i18n import gettext
-from trytond.model import ModelView, fields
+from trytond.config import config
+from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
@@ -18,9 +19,23 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .event import selection_label
+from .exceptions import PackLockedError
 
 # events read per batch: the files of one batch are in memory at a time
 BATCH = 20
+# more events than this are exported by the worker (trytond-worker)
+INLINE_MAX = 100
+EXPORT_STATES = [
+    ('queued', "Queued"),
+    ('done', "Done"),
+    ('failed', "Failed"),
+    ]
+if config.getboolean('attachment', 'filestore', default=True):
+    file_id = 'file_id'
+    store_prefix = config.get('attachment', 'store_prefix', default=None)
+else:
+    file_id = None
+    store_prefix = None
 
 
 def _safe(text):
@@ -47,12 +62,7 @@ def export_inspection(from_date, to_date, fileobj, company=None):
     Approval = pool.get('pharma.event.pack.approval')
     if company is None:
         company = Transaction().context.get('company')
-    domain = [
-        ('company', '=', company),
-        ('date', '>=', utc_start(from_date, company)),
-        ('date', '<', utc_start(
-                to_date + datetime.timedelta(days=1), company)),
-        ]
+    domain = _domain(from_date, to_date, company)
     event_ids = [e.id for e in Event.search(
             domain, order=[('date', 'ASC'), ('id', 'ASC')])]
 
@@ -153,6 +163,104 @@ def export_inspection(from_date, to_date, fileobj, company=None):
     return len(event_ids)
 
 
+def _count_events(from_date, to_date, company):
+    Event = Pool().get('pharma.event')
+    return Event.search_count(_domain(from_date, to_date, company))
+
+
+def _domain(from_date, to_date, company):
+    return [
+        ('company', '=', company),
+        ('date', '>=', utc_start(from_date, company)),
+        ('date', '<', utc_start(
+                to_date + datetime.timedelta(days=1), company)),
+        ]
+
+
+class InspectionExport(ModelSQL, ModelView):
+    "An inspection archive made by the worker"
+    __name__ = 'pharma.inspection.export'
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True)
+    from_date = fields.Date("From Date", required=True, readonly=True)
+    to_date = fields.Date("To Date", required=True, readonly=True)
+    state = fields.Selection(
+        EXPORT_STATES, "State", required=True, readonly=True)
+    count = fields.Integer("Events", readonly=True)
+    file = fields.Binary("File", readonly=True, filename='filename',
+        file_id=file_id, store_prefix=store_prefix)
+    file_id = fields.Char("File ID", readonly=True)
+    filename = fields.Char("File Name", readonly=True)
+    requested_by = fields.Many2One('res.user', "Requested by", readonly=True)
+    done_date = fields.DateTime("Done on", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('id', 'DESC')]
+
+    @classmethod
+    def default_state(cls):
+        return 'queued'
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def request(cls, from_date, to_date):
+        "Queue the export of the period for the worker; return the record"
+        transaction = Transaction()
+        with transaction.set_context(_check_access=False):
+            export, = cls.create([{
+                        'from_date': from_date,
+                        'to_date': to_date,
+                        'requested_by': transaction.user or None,
+                        'filename': _filename(from_date, to_date),
+                        }])
+        cls.__queue__.run([export])
+        return export
+
+    @classmethod
+    def run(cls, exports):
+        "Write the archives (as the user who asked) and tell the user"
+        for export in exports:
+            if export.state != 'queued':
+                continue
+            user = export.requested_by.id if export.requested_by else 0
+            with Transaction().set_user(user), Transaction().set_context(
+                    company=export.company.id):
+                with tempfile.TemporaryFile() as fileobj:
+                    count = export_inspection(export.from_date,
+                        export.to_date, fileobj, company=export.company.id)
+                    fileobj.seek(0)
+                    data = fileobj.read()
+            with Transaction().set_context(_check_access=False):
+                cls.write([export], {
+                        'state': 'done', 'count': count, 'file': data,
+                        'done_date': datetime.datetime.now().replace(
+                            microsecond=0),
+                        })
+            if export.requested_by:
+                cls.notify_user([export], 'tryton-download',
+                    gettext('pharma_compliance.msg_export_done',
+                        count=count),
+                    export.filename, user=export.requested_by.id)
+
+    @classmethod
+    def check_modification(cls, mode, exports, values=None, external=False):
+        super().check_modification(
+            mode, exports, values=values, external=external)
+        if external and mode in {'create', 'write'}:
+            raise PackLockedError(gettext(
+                    'pharma_compliance.msg_export_wizard'))
+
+
+def _filename(from_date, to_date):
+    return 'inspection_%s_%s.zip' % (
+        from_date.strftime('%Y%m%d'), to_date.strftime('%Y%m%d'))
+
+
 class ExportStart(ModelView):
     __name__ = 'pharma.event.inspection_export.start'
     from_date = fields.Date("From Date", required=True)
@@ -174,6 +282,7 @@ class ExportResult(ModelView):
     file = fields.Binary("File", readonly=True, filename='filename')
     filename = fields.Char("File Name", readonly=True)
     count = fields.Integer("Events", readonly=True)
+    note = fields.Text("Note", readonly=True)
 
 
 class Export(Wizard):
@@ -190,14 +299,23 @@ class Export(Wizard):
             ])
 
     def transition_export(self):
+        Export = Pool().get('pharma.inspection.export')
+        start, end = self.start.from_date, self.start.to_date
+        company = Transaction().context.get('company')
+        count = _count_events(start, end, company)
+        self.result.filename = _filename(start, end)
+        self.result.count = count
+        if count > INLINE_MAX:
+            # a big period: the worker writes it, the user is notified
+            Export.request(start, end)
+            self.result.note = gettext(
+                'pharma_compliance.msg_export_queued', count=count)
+            return 'result'
         with tempfile.TemporaryFile() as fileobj:
-            self.result.count = export_inspection(
-                self.start.from_date, self.start.to_date, fileobj)
+            self.result.count = export_inspection(start, end, fileobj)
             fileobj.seek(0)
             self.result.file = fileobj.read()
-        self.result.filename = 'inspection_%s_%s.zip' % (
-            self.start.from_date.strftime('%Y%m%d'),
-            self.start.to_date.strftime('%Y%m%d'))
+        self.result.note = None
         return 'result'
 
     def default_result(self, fields):
@@ -205,6 +323,7 @@ class Export(Wizard):
             'file': self.result.file,
             'filename': self.result.filename,
             'count': self.result.count,
+            'note': self.result.note,
             }
 
 

@@ -59,13 +59,43 @@ class Fingerprint(ModelSQL, ModelView):
         return any(m.other.id < self.id for m in self.matches)
 
     def similar_text(self):
-        return '; '.join(gettext(
-                'pharma_compliance.msg_similar_item',
-                name=m.other.name or '',
-                where=(m.other.event or m.other.call).rec_name
-                if (m.other.event or m.other.call) else '',
-                distance=m.distance)
-            for m in self.matches)
+        """The similar pictures and where they are; an event or call the
+        user cannot read is named only by its kind"""
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        readable = {}
+        for Model in [pool.get('pharma.event'), pool.get('pharma.call')]:
+            records = {(m.other.event if Model.__name__ == 'pharma.event'
+                    else m.other.call) for m in self.matches}
+            ids = [r.id for r in records if r]
+            if not ids:
+                continue
+            if Transaction().user:
+                with Transaction().set_context(_check_access=True):
+                    if ModelAccess.check(
+                            Model.__name__, 'read', raise_exception=False):
+                        allowed = {r.id for r in Model.search(
+                                [('id', 'in', ids)])}
+                    else:
+                        allowed = set()
+            else:
+                allowed = set(ids)
+            readable[Model.__name__] = allowed
+        texts = []
+        for match in self.matches:
+            where = match.other.event or match.other.call
+            if where is None:
+                continue
+            if where.id in readable.get(where.__name__, ()):
+                name, place = match.other.name or '', where.rec_name
+            else:
+                name = ''
+                place = gettext('pharma_compliance.msg_similar_hidden_%s'
+                    % ('event' if where.__name__ == 'pharma.event'
+                        else 'call'))
+            texts.append(gettext('pharma_compliance.msg_similar_item',
+                    name=name, where=place, distance=match.distance))
+        return '; '.join(texts)
 
     @classmethod
     def index_evidences(cls, evidences):

@@ -438,6 +438,15 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
             Fingerprint = pool.get('pharma.evidence.fingerprint')
             call_print, = Fingerprint.search([('call', '=', call.id)])
             self.assertTrue(call_print.matches)
+        copied = [e for e in Event(first.id).evidences
+            if e.name == 'p12.jpg'][0]
+        with self.as_user(data, 'compliance1'):
+            self.assertIn(call.rec_name, Evidence(copied.id).similar)
+        # finance cannot read calls: the call is not named to them
+        with self.as_user(data, 'finance1'):
+            similar = Evidence(copied.id).similar
+            self.assertNotIn(call.rec_name, similar)
+            self.assertIn('a call you cannot see', similar)
 
         # another company's copy is not compared
         other = create_company(name="Other Pharma")
@@ -611,6 +620,19 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(rows[1][0], "心衰新进展")
         approvals = list(workbook[workbook.sheetnames[2]].values)
         self.assertEqual(len(approvals), 2)
+
+        # a big period goes to the worker: the archive is kept on a
+        # record and the user is told
+        Export = pool.get('pharma.inspection.export')
+        with set_company(data['company']):
+            export = Export.request(
+                datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
+            self.assertEqual(export.state, 'queued')
+            Export.run([export])
+        export = Export(export.id)
+        self.assertEqual((export.state, export.count), ('done', 1))
+        self.assertIn('index.xlsx',
+            zipfile.ZipFile(io.BytesIO(export.file)).namelist())
 
 
 del ModuleTestCase
