@@ -172,28 +172,30 @@ class Fingerprint(ModelSQL, ModelView):
         if not vlist:
             return []
         records = cls.create(vlist)
+        Hash.create([{
+                    'fingerprint': record.id,
+                    'company': record.company.id,
+                    'variant': i,
+                    'hash': hashing.to_hex(value),
+                    'band0': bands[0],
+                    'band1': bands[1],
+                    'band2': bands[2],
+                    'band3': bands[3],
+                    }
+                for record, values in zip(records, found)
+                for i, value in enumerate(values)
+                for bands in [hashing.bands(value)]])
+        batch = {r.id for r in records}
         matches = []
         for record, values in zip(records, found):
             for other, distance in cls.find_similar(
                     record.company.id, values, exclude=record):
                 matches.append({'fingerprint': record.id,
                         'other': other, 'distance': distance})
-                matches.append({'fingerprint': other,
-                        'other': record.id, 'distance': distance})
-        hlist = [{
-                'fingerprint': record.id,
-                'company': record.company.id,
-                'variant': i,
-                'hash': hashing.to_hex(value),
-                'band0': bands[0],
-                'band1': bands[1],
-                'band2': bands[2],
-                'band3': bands[3],
-                }
-            for record, values in zip(records, found)
-            for i, value in enumerate(values)
-            for bands in [hashing.bands(value)]]
-        Hash.create(hlist)
+                if other not in batch:
+                    # the pictures of the batch find each other
+                    matches.append({'fingerprint': other,
+                            'other': record.id, 'distance': distance})
         if matches:
             Match.create(matches)
         return records

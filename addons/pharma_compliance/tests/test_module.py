@@ -9,6 +9,8 @@ from decimal import Decimal
 from trytond.exceptions import UserError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
+from trytond.modules.pharma_hospital.tests.checks import (
+    tree_datetime_without_widget)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -428,6 +430,15 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(second.pack_counts()['photo'], 1)
             self.assertEqual(Event(first.id).pack_counts()['photo'], 5)
 
+            # a picture and its copy created together find each other
+            pair = Evidence.create([{'event': second.id, 'kind': 'photo',
+                        'name': 'pair%s.jpg' % i, 'file': data}
+                    for i, data in enumerate([images.photo(77),
+                            images.TRANSFORMS['cropped_5'](
+                                images.photo(77))])])
+            self.assertEqual([e.reused for e in Evidence.browse(pair)],
+                [True, True])
+
             # a call's picture
             call, = Call.create([{'party': data['d1'].id,
                         'date': EVENT_DATE, 'employee': data['rep1'].id}])
@@ -633,6 +644,11 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual((export.state, export.count), ('done', 1))
         self.assertIn('index.xlsx',
             zipfile.ZipFile(io.BytesIO(export.file)).namelist())
+
+    @with_transaction()
+    def test_tree_datetime_widget(self):
+        "The web client opens the lists: DateTime columns have a widget"
+        self.assertEqual(tree_datetime_without_widget(self.module), [])
 
 
 del ModuleTestCase
