@@ -13,7 +13,8 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from .exceptions import PackError, PackLockedError, SpeakerFeeError
+from .exceptions import (
+    PackError, PackFlagsWarning, PackLockedError, SpeakerFeeError)
 
 MAX_IDS = backend.MAX_QUERY_PARAMS // 10
 ITEMS = [
@@ -159,6 +160,11 @@ class Event(metaclass=PoolMeta):
         fields.Boolean("Flagged"), 'get_pack')
     payments = fields.One2Many(
         'pharma.event.payment', 'event', "Payments")
+    organiser_registration = fields.Function(
+        fields.Char("Organiser Registration Number",
+            help="The filing number (备案号) of the representative who "
+            "organises the event."),
+        'on_change_with_organiser_registration')
     del _pack_states
 
     @classmethod
@@ -170,6 +176,11 @@ class Event(metaclass=PoolMeta):
                         | ~Eval('state').in_(['approved', 'done'])),
                     'depends': ['pack_state', 'state'],
                     },
+                })
+        cls.evidences.states = dict(cls.evidences.states or {})
+        cls.evidences.states['readonly'] = (
+            Eval('pack_state') == 'approved')
+        cls._buttons.update({
                 'new_pack_version': {
                     'invisible': ((Eval('pack_state') != 'approved')
                         | (Eval('state') != 'approved')),
@@ -180,6 +191,11 @@ class Event(metaclass=PoolMeta):
     @classmethod
     def default_pack_state(cls):
         return 'draft'
+
+    @fields.depends('organiser')
+    def on_change_with_organiser_registration(self, name=None):
+        if self.organiser:
+            return self.organiser.rep_registration_number
 
     @classmethod
     def default_pack_version(cls):
@@ -293,6 +309,7 @@ class Event(metaclass=PoolMeta):
         pool = Pool()
         Approval = pool.get('pharma.event.pack.approval')
         Item = pool.get('pharma.event.requirement')
+        Warning = pool.get('res.user.warning')
         for event in events:
             if event.pack_state == 'approved':
                 continue
@@ -309,6 +326,15 @@ class Event(metaclass=PoolMeta):
         events = [e for e in events if e.pack_state != 'approved']
         if not events:
             return
+        flagged = [e for e in events if e.pack_flags()]
+        if flagged:
+            key = Warning.format('pharma_compliance.pack_flags', flagged)
+            if Warning.check(key):
+                raise PackFlagsWarning(key, gettext(
+                        'pharma_compliance.msg_pack_flags_warning',
+                        events=', '.join(e.rec_name for e in flagged),
+                        flags='\n'.join(
+                            f for e in flagged for f in e.pack_flags())))
         Approval.record(events, 'approved')
         with Transaction().set_context(_pharma_pack=True):
             cls.write(events, {'pack_state': 'approved'})

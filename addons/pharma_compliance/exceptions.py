@@ -19,5 +19,5 @@ class PaymentError(ValidationError):
     pass
 
 
-class ReceptionWarning(UserWarning):
+class PackFlagsWarning(UserWarning):
     pass

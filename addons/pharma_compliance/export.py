@@ -10,7 +10,7 @@ import tempfile
 import zipfile
 
 from trytond.i18n import gettext
-from trytond.config import config
+from trytond import config
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.pool import Pool
@@ -76,7 +76,7 @@ def export_inspection(from_date, to_date, fileobj, company=None):
     sheets = {}
     headers = {
         'events': (Event, ['topic', 'event_type', 'date', 'end_date',
-                'place', 'organiser', 'state', 'pack_state',
+                'place', 'organiser', 'organiser_registration', 'state', 'pack_state',
                 'pack_version', 'attendance_count', 'slides_version',
                 'pack_missing', 'compliance_flags']),
         'evidence': (Evidence, ['event', 'kind', 'name', 'sha256',

@@ -6,7 +6,7 @@ import random
 import zipfile
 from decimal import Decimal
 
-from trytond.exceptions import UserError
+from trytond.exceptions import UserError, UserWarning
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.pharma_hospital.tests.checks import (
@@ -206,6 +206,27 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         with self.as_user(data, 'rep1'):
             Event.do([Event(event.id)])
         self.assertEqual(Event(event.id).state, 'done')
+
+    @with_transaction()
+    def test_approve_flagged_pack(self):
+        "Compliance is warned of the flags of a complete pack"
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        SignIn = pool.get('pharma.event.sign_in')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            self._complete_pack(data, event)
+            SignIn.create([{'event': event.id, 'name': "迟到",
+                        'time': EVENT_END + datetime.timedelta(hours=3)}])
+        with self.as_user(data, 'compliance1'):
+            with self.assertRaisesRegex(UserWarning, 'flagged'):
+                Event.approve_pack([Event(event.id)])
+            with Transaction().set_context(_skip_warnings=True):
+                Event.approve_pack([Event(event.id)])
+        self.assertEqual(Event(event.id).pack_state, 'approved')
+        self.assertEqual(
+            Event(event.id).organiser_registration, 'BA-rep1')
 
     @with_transaction()
     def test_approved_pack_locked(self):
