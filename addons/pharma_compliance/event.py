@@ -820,7 +820,8 @@ class EventSpeaker(metaclass=PoolMeta):
         super().validate_fields(speakers, field_names)
         if field_names and not (field_names & {'fee', 'tier', 'party'}):
             return
-        cls.check_fee(speakers)
+        # a fee without tier is refused when it is approved for payment
+        cls.check_fee([s for s in speakers if s.tier])
 
     @classmethod
     def check_fee(cls, speakers, amounts=None):

@@ -345,6 +345,18 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         with self.as_user(data, 'finance1'):
             with self.assertRaisesRegex(UserError, 'more than the fee'):
                 Payment.approve([Payment(over.id)])
+        # a fee without tier (entered before the rules) is not paid
+        Speaker = pool.get('pharma.event.speaker')
+        untiered, = Speaker.create([{'event': event.id,
+                    'party': data['d2'].id, 'fee': Decimal(500)}])
+        with self.as_user(data, 'rep1'):
+            unpaid, = Payment.create([{
+                        'event': event.id, 'kind': 'speaker_fee',
+                        'speaker': untiered.id, 'payee': data['h1'].id,
+                        'amount': Decimal(500)}])
+        with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(UserError, 'no speaker tier'):
+                Payment.approve([Payment(unpaid.id)])
 
     @with_transaction()
     def test_speaker_fee_rules(self):
@@ -359,9 +371,6 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
                 date=EVENT_DATE + datetime.timedelta(days=30),
                 end_date=EVENT_END + datetime.timedelta(days=30))
         with self.as_user(data, 'rep1'):
-            with self.assertRaisesRegex(UserError, 'no speaker tier'):
-                Speaker.create([{'event': event.id,
-                            'party': data['d1'].id, 'fee': Decimal(500)}])
             with self.assertRaisesRegex(UserError, 'fee cap per talk'):
                 Speaker.create([{'event': event.id, 'tier': 'tier1',
                             'party': data['d1'].id, 'fee': Decimal(3001)}])
