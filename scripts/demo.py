@@ -49,6 +49,8 @@ USERS = [
         ['stock.group_stock']),
     ('medical1', '吴敏 (医学)', ['group_pharma_medical'], []),
     ('quality1', '郑洁 (质量)', ['group_pharma_quality'], []),
+    ('compliance1', '钱伟 (合规)', [],
+        ['pharma_compliance.group_pharma_compliance']),
     ]
 ROLE_LABELS = {
     'admin': 'Pharma Administrator (系统管理员)',
@@ -62,6 +64,7 @@ ROLE_LABELS = {
     'logistics1': 'Pharma Logistics (物流)',
     'medical1': 'Pharma Medical (医学)',
     'quality1': 'Pharma Quality (质量)',
+    'compliance1': 'Pharma Compliance (合规)',
     }
 
 

@@ -30,6 +30,7 @@ MODULES = [
     'pharma_hospital', 'pharma_calls', 'pharma_distributor',
     'pharma_tender', 'pharma_competitor', 'pharma_service',
     'pharma_field',
+    'pharma_compliance',
     ]
 PG_URI = os.environ.get(
     'PHARMA_PG_URI', 'postgresql://postgres@127.0.0.1:5432/')

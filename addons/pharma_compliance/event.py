@@ -1,0 +1,887 @@
+# This file is part of the pharma suite. See README.md for license terms.
+import datetime
+from collections import defaultdict
+
+from sql import Null
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.modules.pharma_calls.event import EVENT_TYPES
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+
+from .exceptions import (
+    PackError, PackFlagsWarning, PackLockedError, SpeakerFeeError)
+
+MAX_IDS = backend.MAX_QUERY_PARAMS // 10
+ITEMS = [
+    ('agenda', "Agenda"),
+    ('invitation', "Invitation"),
+    ('consent', "Hospital or Department Consent"),
+    ('sign_in', "Sign-in List with Times"),
+    ('photo', "Photos Taken at the Event"),
+    ('speaker_agreement', "Speaker Agreement"),
+    ('slides', "Approved Slides Version"),
+    ('attendance', "Attendance Count"),
+    ]
+# item -> quantity when the company has no requirement for the event type
+DEFAULT_REQUIREMENTS = {
+    'agenda': 1,
+    'invitation': 1,
+    'consent': 1,
+    'sign_in': 1,
+    'photo': 3,
+    'speaker_agreement': 1,
+    'slides': 1,
+    'attendance': 1,
+    }
+# evidence kinds that an item counts
+ITEM_KINDS = {
+    'agenda': 'agenda',
+    'invitation': 'invitation',
+    'consent': 'consent',
+    'photo': 'photo',
+    'speaker_agreement': 'speaker_agreement',
+    'slides': 'slides',
+    }
+PACK_STATES = [
+    ('draft', "Open"),
+    ('approved', "Approved"),
+    ]
+APPROVAL_ACTIONS = [
+    ('approved', "Approved"),
+    ('new_version', "New Version"),
+    ]
+SPEAKER_TIERS = [
+    (None, ""),
+    ('tier1', "Tier 1 (National/Provincial Expert)"),
+    ('tier2', "Tier 2 (Regional Expert)"),
+    ('tier3', "Tier 3 (Local Physician)"),
+    ]
+# tier -> (titles, hospital grades) that qualify for it
+TIER_RULES = {
+    'tier1': ({'chief', 'chief_pharmacist'}, {'3a', '3b', '3c'}),
+    'tier2': ({'chief', 'associate_chief', 'chief_pharmacist'},
+        {'3a', '3b', '3c', '2a', '2b', '2c'}),
+    'tier3': ({'chief', 'associate_chief', 'attending', 'chief_pharmacist',
+            'pharmacist'},
+        {'3a', '3b', '3c', '2a', '2b', '2c', '1', 'none'}),
+    }
+# the fields of an event that an approved pack fixes
+PACK_EVENT_FIELDS = {'topic', 'event_type', 'date', 'end_date', 'place',
+    'attendance_count', 'slides_version'}
+# sign-ins this long before the start are on time
+SIGN_IN_EARLY = datetime.timedelta(hours=1)
+DEFAULT_DURATION = datetime.timedelta(hours=3)
+
+
+def selection_label(Model, field, value):
+    "The translated label of a selection value"
+    return dict(Model.fields_get([field])[field]['selection']).get(
+        value, value or '')
+
+
+class Requirement(ModelSQL, ModelView):
+    __name__ = 'pharma.event.requirement'
+    company = fields.Many2One(
+        'company.company', "Company", required=True, ondelete='CASCADE')
+    event_type = fields.Selection(EVENT_TYPES, "Event Type", required=True)
+    item = fields.Selection(ITEMS, "Item", required=True)
+    quantity = fields.Integer("Quantity", required=True,
+        domain=[('quantity', '>=', 0)],
+        help="How many of the item the pack needs (0: not required).")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('item_uniq', Unique(t, t.company, t.event_type, t.item),
+                'pharma_compliance.msg_requirement_unique'),
+            ]
+        cls._order = [
+            ('event_type', 'ASC'), ('item', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_quantity(cls):
+        return 1
+
+    @classmethod
+    def get_requirements(cls, company, event_type):
+        """{item: quantity} for the event type: the company's requirements
+        when it has some for the type, else the defaults"""
+        with Transaction().set_context(_check_access=False):
+            records = cls.search([
+                    ('company', '=', int(company)),
+                    ('event_type', '=', event_type),
+                    ])
+        if not records:
+            return dict(DEFAULT_REQUIREMENTS)
+        return {r.item: r.quantity for r in records if r.quantity}
+
+
+class Event(metaclass=PoolMeta):
+    __name__ = 'pharma.event'
+    _pack_states = {
+        'readonly': ((Eval('pack_state') == 'approved')
+            | Eval('state').in_(['done', 'cancelled'])),
+        }
+    attendance_count = fields.Integer("Attendance Count",
+        domain=['OR', ('attendance_count', '=', None),
+            ('attendance_count', '>=', 0)],
+        states=_pack_states)
+    slides_version = fields.Char("Approved Slides Version",
+        states=_pack_states,
+        help="The version (and approval number) of the slides approved by "
+        "medical affairs that were shown.")
+    sign_ins = fields.One2Many(
+        'pharma.event.sign_in', 'event', "Sign-ins", states=_pack_states)
+    pack_state = fields.Selection(
+        PACK_STATES, "Evidence Pack", readonly=True, required=True)
+    pack_version = fields.Integer("Pack Version", readonly=True,
+        required=True)
+    pack_approvals = fields.One2Many(
+        'pharma.event.pack.approval', 'event', "Pack Approvals",
+        readonly=True)
+    pack_complete = fields.Function(
+        fields.Boolean("Pack Complete"), 'get_pack')
+    pack_missing = fields.Function(
+        fields.Text("Missing from the Pack"), 'get_pack')
+    compliance_flags = fields.Function(
+        fields.Text("Compliance Flags"), 'get_pack')
+    flagged = fields.Function(
+        fields.Boolean("Flagged"), 'get_pack')
+    payments = fields.One2Many(
+        'pharma.event.payment', 'event', "Payments")
+    organiser_registration = fields.Function(
+        fields.Char("Organiser Registration Number",
+            help="The filing number (备案号) of the representative who "
+            "organises the event."),
+        'on_change_with_organiser_registration')
+    del _pack_states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'approve_pack': {
+                    'invisible': ((Eval('pack_state') != 'draft')
+                        | ~Eval('state').in_(['approved', 'done'])),
+                    'depends': ['pack_state', 'state'],
+                    },
+                })
+        cls.evidences.states = dict(cls.evidences.states or {})
+        cls.evidences.states['readonly'] = (
+            Eval('pack_state') == 'approved')
+        cls._buttons.update({
+                'new_pack_version': {
+                    'invisible': ((Eval('pack_state') != 'approved')
+                        | (Eval('state') != 'approved')),
+                    'depends': ['pack_state', 'state'],
+                    },
+                })
+
+    @classmethod
+    def default_pack_state(cls):
+        return 'draft'
+
+    @fields.depends('organiser')
+    def on_change_with_organiser_registration(self, name=None):
+        if self.organiser:
+            return self.organiser.rep_registration_number
+
+    @classmethod
+    def default_pack_version(cls):
+        return 1
+
+    # The pack
+
+    def pack_requirements(self):
+        Requirement = Pool().get('pharma.event.requirement')
+        return Requirement.get_requirements(self.company, self.event_type)
+
+    @property
+    def hours(self):
+        "The start and end (naive UTC) of the event"
+        start = self.date
+        end = self.end_date or (start + DEFAULT_DURATION if start else None)
+        return start, end
+
+    def pack_counts(self):
+        "{item: number present} of the pack's current items"
+        evidences = [e for e in self.evidences if not e.superseded]
+        counts = defaultdict(int)
+        for evidence in evidences:
+            if evidence.kind == 'photo':
+                if evidence.photo_at_event:
+                    counts['photo'] += 1
+            elif evidence.kind == 'speaker_agreement':
+                continue
+            else:
+                counts[evidence.kind] += 1
+        counts['slides'] = counts['slides'] if self.slides_version else 0
+        counts['sign_in'] = len([s for s in self.sign_ins if s.time])
+        counts['attendance'] = self.attendance_count or 0
+        agreed = {e.speaker.id for e in evidences
+            if e.kind == 'speaker_agreement' and e.speaker}
+        counts['speaker_agreement'] = len(
+            [s for s in self.speakers if s.id in agreed])
+        return counts
+
+    def pack_missing_items(self):
+        "[(item, present, needed)] of what the pack lacks"
+        requirements = self.pack_requirements()
+        counts = self.pack_counts()
+        missing = []
+        for item, _ in ITEMS:
+            needed = requirements.get(item, 0)
+            if item == 'speaker_agreement':
+                # one agreement per speaker
+                needed = len(self.speakers) if needed else 0
+            if needed and counts.get(item, 0) < needed:
+                missing.append((item, counts.get(item, 0), needed))
+        return missing
+
+    def pack_flags(self):
+        "The texts of what compliance should look at"
+        flags = []
+        for evidence in self.evidences:
+            if evidence.superseded:
+                continue
+            if evidence.similar:
+                flags.append(gettext('pharma_compliance.msg_flag_reused',
+                        evidence=evidence.name, where=evidence.similar))
+            if evidence.kind == 'photo' and evidence.capture_flag:
+                flags.append(evidence.capture_flag)
+        for sign_in in self.sign_ins:
+            if sign_in.flag:
+                flags.append(sign_in.flag)
+        signed = len([s for s in self.sign_ins if s.time])
+        if self.attendance_count and self.attendance_count > signed:
+            flags.append(gettext(
+                    'pharma_compliance.msg_flag_attendance',
+                    count=self.attendance_count, signed=signed))
+        return flags
+
+    @classmethod
+    def get_pack(cls, events, names):
+        Item = Pool().get('pharma.event.requirement')
+        result = {n: {} for n in names}
+        for event in events:
+            missing = event.pack_missing_items()
+            if 'pack_complete' in names:
+                result['pack_complete'][event.id] = not missing
+            if 'pack_missing' in names:
+                result['pack_missing'][event.id] = '\n'.join(
+                    gettext('pharma_compliance.msg_pack_missing_item',
+                        item=selection_label(Item, 'item', item),
+                        present=present, needed=needed)
+                    for item, present, needed in missing)
+            if {'compliance_flags', 'flagged'} & set(names):
+                flags = event.pack_flags()
+                if 'compliance_flags' in names:
+                    result['compliance_flags'][event.id] = '\n'.join(flags)
+                if 'flagged' in names:
+                    result['flagged'][event.id] = bool(flags)
+        return result
+
+    @classmethod
+    def check_pack_approved(cls, events, message):
+        for event in events:
+            if event.pack_state != 'approved':
+                raise PackError(gettext(message, event=event.rec_name))
+
+    @classmethod
+    def do(cls, events):
+        cls.check_pack_approved(events, 'pharma_compliance.msg_event_close')
+        super().do(events)
+
+    @classmethod
+    @ModelView.button
+    def approve_pack(cls, events):
+        pool = Pool()
+        Approval = pool.get('pharma.event.pack.approval')
+        Item = pool.get('pharma.event.requirement')
+        Warning = pool.get('res.user.warning')
+        for event in events:
+            if event.pack_state == 'approved':
+                continue
+            missing = event.pack_missing_items()
+            if missing:
+                raise PackError(gettext(
+                        'pharma_compliance.msg_pack_incomplete',
+                        event=event.rec_name,
+                        missing='; '.join(gettext(
+                                'pharma_compliance.msg_pack_missing_item',
+                                item=selection_label(Item, 'item', item),
+                                present=present, needed=needed)
+                            for item, present, needed in missing)))
+        events = [e for e in events if e.pack_state != 'approved']
+        if not events:
+            return
+        flagged = [e for e in events if e.pack_flags()]
+        if flagged:
+            key = Warning.format('pharma_compliance.pack_flags', flagged)
+            if Warning.check(key):
+                raise PackFlagsWarning(key, gettext(
+                        'pharma_compliance.msg_pack_flags_warning',
+                        events=', '.join(e.rec_name for e in flagged),
+                        flags='\n'.join(
+                            f for e in flagged for f in e.pack_flags())))
+        Approval.record(events, 'approved')
+        with Transaction().set_context(_pharma_pack=True):
+            cls.write(events, {'pack_state': 'approved'})
+
+    @classmethod
+    @ModelView.button
+    def new_pack_version(cls, events):
+        "Open a new version of approved packs: their items stay as they are"
+        Approval = Pool().get('pharma.event.pack.approval')
+        events = [e for e in events if e.pack_state == 'approved']
+        if not events:
+            return
+        with Transaction().set_context(_pharma_pack=True):
+            for version, group in _by_version(events).items():
+                cls.write(group, {
+                        'pack_state': 'draft',
+                        'pack_version': version + 1,
+                        })
+        Approval.record(events, 'new_version')
+
+    @classmethod
+    def check_modification(cls, mode, events, values=None, external=False):
+        super().check_modification(
+            mode, events, values=values, external=external)
+        if Transaction().context.get('_pharma_pack'):
+            return
+        if mode == 'create':
+            if external:
+                cls.check_pack_approved(
+                    [e for e in events if e.state == 'done'],
+                    'pharma_compliance.msg_event_close')
+            return
+        if mode != 'write':
+            return
+        fields = set(values or {})
+        if fields & {'pack_state', 'pack_version'}:
+            raise PackLockedError(gettext(
+                    'pharma_compliance.msg_pack_state_button'))
+        if values.get('state') == 'done':
+            cls.check_pack_approved(
+                events, 'pharma_compliance.msg_event_close')
+        locked = fields & PACK_EVENT_FIELDS
+        if locked:
+            for event in events:
+                if event.pack_state == 'approved':
+                    raise PackLockedError(gettext(
+                            'pharma_compliance.msg_pack_locked_event',
+                            event=event.rec_name,
+                            fields=', '.join(
+                                cls.fields_get([f])[f]['string']
+                                for f in sorted(locked))))
+
+    @classmethod
+    def copy(cls, events, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('pack_state', 'draft')
+        default.setdefault('pack_version', 1)
+        default.setdefault('pack_approvals')
+        default.setdefault('sign_ins')
+        default.setdefault('payments')
+        default.setdefault('evidences')
+        return super().copy(events, default=default)
+
+
+def _by_version(events):
+    result = defaultdict(list)
+    for event in events:
+        result[event.pack_version].append(event)
+    return result
+
+
+class PackItemMixin:
+    "An item of an event's evidence pack: fixed once the pack is approved"
+    __slots__ = ()
+
+    @classmethod
+    def default_pack_version(cls):
+        return None
+
+    def get_locked(self, name):
+        event = self.event
+        return bool(event.pack_state == 'approved'
+            or (self.pack_version or 0) < event.pack_version)
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and values.get('event') is not None:
+            Event = Pool().get('pharma.event')
+            values['pack_version'] = Event(values['event']).pack_version
+        return values
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if Transaction().context.get('_pharma_pack'):
+            return
+        if mode == 'create':
+            for record in records:
+                if record.event.pack_state == 'approved':
+                    raise PackLockedError(gettext(
+                            'pharma_compliance.msg_pack_locked_add',
+                            event=record.event.rec_name))
+            return
+        if external and 'pack_version' in (values or {}):
+            raise PackLockedError(gettext(
+                    'pharma_compliance.msg_pack_state_button'))
+        for record in records:
+            if record.locked:
+                raise PackLockedError(gettext(
+                        'pharma_compliance.msg_pack_locked_item',
+                        item=record.rec_name,
+                        event=record.event.rec_name))
+
+
+class EventEvidence(PackItemMixin, metaclass=PoolMeta):
+    __name__ = 'pharma.event.evidence'
+    pack_version = fields.Integer("Pack Version", readonly=True)
+    locked = fields.Function(fields.Boolean("Locked"), 'get_locked')
+    speaker = fields.Many2One(
+        'pharma.event.speaker', "Speaker", ondelete='RESTRICT',
+        domain=[('event', '=', Eval('event', -1))],
+        states={
+            'invisible': Eval('kind') != 'speaker_agreement',
+            'required': Eval('kind') == 'speaker_agreement',
+            },
+        help="The speaker whose agreement this is.")
+    supersedes = fields.Many2One(
+        'pharma.event.evidence', "Supersedes", ondelete='RESTRICT',
+        domain=[('event', '=', Eval('event', -1)),
+            ('id', '!=', Eval('id', -1))],
+        help="The item of an approved version that this one replaces.")
+    superseded = fields.Function(
+        fields.Boolean("Superseded"), 'get_superseded')
+    fingerprints = fields.One2Many(
+        'pharma.evidence.fingerprint', 'evidence', "Fingerprints",
+        readonly=True)
+    capture_time = fields.Function(
+        fields.DateTime("Capture Time"), 'get_fingerprint')
+    capture_device = fields.Function(
+        fields.Char("Capture Device"), 'get_fingerprint')
+    phash = fields.Function(
+        fields.Char("Perceptual Hash"), 'get_fingerprint')
+    similar = fields.Function(
+        fields.Text("Similar Images"), 'get_fingerprint')
+    capture_flag = fields.Function(
+        fields.Char("Capture Flag"), 'get_capture_flag')
+    photo_at_event = fields.Function(
+        fields.Boolean("Taken at the Event"), 'get_capture_flag')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        kinds = dict(cls.kind.selection)
+        for kind, label in [
+                ('invitation', "Invitation"),
+                ('consent', "Hospital or Department Consent"),
+                ('speaker_agreement', "Speaker Agreement"),
+                ('slides', "Approved Slides"),
+                ]:
+            if kind not in kinds:
+                cls.kind.selection.insert(-1, (kind, label))
+        cls.reused.help = ("The same or a similar picture (re-saved, "
+            "resized, recompressed or cropped) is evidence of another "
+            "event or call.")
+
+    def get_superseded(self, name):
+        return any(e.supersedes == self for e in self.event.evidences)
+
+    @classmethod
+    def get_fingerprint(cls, evidences, names):
+        result = {n: {e.id: None for e in evidences} for n in names}
+        for evidence in evidences:
+            fingerprint = (evidence.fingerprints[0]
+                if evidence.fingerprints else None)
+            if not fingerprint:
+                continue
+            for name, value in [
+                    ('capture_time', fingerprint.exif_time),
+                    ('capture_device', fingerprint.exif_device),
+                    ('phash', fingerprint.phash),
+                    ('similar', fingerprint.similar_text()),
+                    ]:
+                if name in names:
+                    result[name][evidence.id] = value
+        return result
+
+    @classmethod
+    def get_reused(cls, evidences, names):
+        """The same file (SHA-256) or a similar picture (perceptual hash)
+        is evidence of another event or call of the company (replaces
+        pharma_calls' check, which compares across companies)"""
+        result = {n: {e.id: None for e in evidences} for n in names}
+        hashes = {e.sha256 for e in evidences if e.sha256}
+        others = defaultdict(set)
+        if hashes:
+            with Transaction().set_context(_check_access=False):
+                for sub in grouped_slice(list(hashes), MAX_IDS):
+                    for other in cls.search([('sha256', 'in', list(sub))]):
+                        others[other.sha256, other.event.company.id].add(
+                            other.event)
+        similar = cls.get_fingerprint(evidences, ['similar'])['similar']
+        for evidence in evidences:
+            events = [e.rec_name for e in others.get(
+                    (evidence.sha256, evidence.event.company.id), [])
+                if e != evidence.event]
+            if similar.get(evidence.id):
+                events.append(similar[evidence.id])
+            if 'reused' in names:
+                result['reused'][evidence.id] = bool(events)
+            if 'reused_events' in names:
+                result['reused_events'][evidence.id] = '; '.join(events)
+        return result
+
+    @classmethod
+    def search_reused(cls, name, clause):
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        Match = pool.get('pharma.evidence.fingerprint.match')
+        Fingerprint = pool.get('pharma.evidence.fingerprint')
+        table, other = cls.__table__(), cls.__table__()
+        event, other_event = Event.__table__(), Event.__table__()
+        same_file = (table
+            .join(event, condition=table.event == event.id)
+            .join(other, condition=(table.sha256 == other.sha256)
+                & (table.event != other.event))
+            .join(other_event, condition=(other.event == other_event.id)
+                & (other_event.company == event.company))
+            .select(table.id))
+        match = Match.__table__()
+        fingerprint = Fingerprint.__table__()
+        similar = match.join(fingerprint,
+            condition=match.fingerprint == fingerprint.id).select(
+            fingerprint.evidence,
+            where=fingerprint.evidence != Null)
+        _, operator, value = clause
+        if (operator == '=') == bool(value):
+            return ['OR', ('id', 'in', same_file), ('id', 'in', similar)]
+        return [('id', 'not in', same_file), ('id', 'not in', similar)]
+
+    @classmethod
+    def get_capture_flag(cls, evidences, names):
+        pool = Pool()
+        Configuration = pool.get('pharma.configuration')
+        result = {n: {} for n in names}
+        configs = {}
+        for evidence in evidences:
+            event = evidence.event
+            flag, at_event = None, True
+            if evidence.kind == 'photo':
+                if event.company.id not in configs:
+                    configs[event.company.id] = Configuration.get_config(
+                        event.company)
+                hours = datetime.timedelta(
+                    hours=configs[event.company.id].photo_date_tolerance
+                    or 0)
+                fingerprint = (evidence.fingerprints[0]
+                    if evidence.fingerprints else None)
+                start, end = event.hours
+                taken = _utc(fingerprint.exif_time, event.company) if (
+                    fingerprint and fingerprint.exif_time) else None
+                if not fingerprint or fingerprint.is_copy:
+                    # a copy of a picture that was evidence before
+                    at_event = False
+                if not fingerprint:
+                    at_event = False
+                elif taken and not (start - hours <= taken <= end + hours):
+                    at_event = False
+                    flag = gettext('pharma_compliance.msg_flag_photo_time',
+                        evidence=evidence.name,
+                        taken=fingerprint.exif_time.strftime(
+                            '%Y-%m-%d %H:%M'),
+                        event=event.rec_name)
+                elif not taken:
+                    flag = gettext(
+                        'pharma_compliance.msg_flag_photo_no_time',
+                        evidence=evidence.name)
+            if 'capture_flag' in names:
+                result['capture_flag'][evidence.id] = flag
+            if 'photo_at_event' in names:
+                result['photo_at_event'][evidence.id] = at_event
+        return result
+
+    @classmethod
+    def on_modification(cls, mode, evidences, field_names=None):
+        super().on_modification(mode, evidences, field_names=field_names)
+        if mode == 'create' or (field_names and 'file' in field_names):
+            Fingerprint = Pool().get('pharma.evidence.fingerprint')
+            Fingerprint.index_evidences(evidences)
+
+    @classmethod
+    def copy(cls, evidences, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('fingerprints')
+        default.setdefault('supersedes')
+        return super().copy(evidences, default=default)
+
+
+def _utc(local, company):
+    "The naive UTC datetime of a naive local (company) datetime"
+    from trytond.modules.pharma_hospital.company_time import (
+        company_timezone)
+    zone = company_timezone(company)
+    if zone is None:
+        return local
+    return local.replace(tzinfo=zone).astimezone(
+        datetime.timezone.utc).replace(tzinfo=None)
+
+
+class EventSignIn(PackItemMixin, ModelSQL, ModelView):
+    __name__ = 'pharma.event.sign_in'
+    event = fields.Many2One(
+        'pharma.event', "Event", required=True, ondelete='CASCADE')
+    doctor = fields.Many2One(
+        'party.party', "Doctor", ondelete='RESTRICT',
+        domain=[('pharma_type', '=', 'doctor')])
+    name = fields.Char("Name", required=True)
+    time = fields.DateTime("Sign-in Time", required=True)
+    pack_version = fields.Integer("Pack Version", readonly=True)
+    locked = fields.Function(fields.Boolean("Locked"), 'get_locked')
+    flag = fields.Function(fields.Char("Flag"), 'get_flags')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls.__access__.add('event')
+        cls._sql_indexes.add(Index(t, (t.doctor, Index.Range())))
+        cls._order = [('time', 'ASC'), ('id', 'ASC')]
+
+    @fields.depends('doctor', 'name')
+    def on_change_doctor(self):
+        if self.doctor and not self.name:
+            self.name = self.doctor.name
+
+    @classmethod
+    def get_flags(cls, sign_ins, name):
+        result = {}
+        doctors = {s.doctor.id for s in sign_ins if s.doctor}
+        others = defaultdict(list)
+        if doctors:
+            with Transaction().set_context(_check_access=False):
+                for other in cls.search([
+                            ('doctor', 'in', list(doctors)),
+                            ('event.state', '!=', 'cancelled'),
+                            ]):
+                    others[other.doctor.id].append(
+                        (other.event.id, other.event.company.id,
+                            other.event.hours, other.event.rec_name))
+        for sign_in in sign_ins:
+            event = sign_in.event
+            start, end = event.hours
+            flag = None
+            if sign_in.time and start and not (
+                    start - SIGN_IN_EARLY <= sign_in.time <= end):
+                flag = gettext('pharma_compliance.msg_flag_sign_in_time',
+                    name=sign_in.name, time=_local_text(
+                        sign_in.time, event.company),
+                    event=event.rec_name)
+            elif sign_in.doctor:
+                for event_id, company, (o_start, o_end), rec_name in (
+                        others[sign_in.doctor.id]):
+                    if (event_id != event.id
+                            and company == event.company.id
+                            and o_start < end and start < o_end):
+                        flag = gettext(
+                            'pharma_compliance.msg_flag_sign_in_overlap',
+                            name=sign_in.name, event=rec_name)
+                        break
+            result[sign_in.id] = flag
+        return result
+
+    def get_rec_name(self, name):
+        return '%s %s' % (self.name, _local_text(
+                self.time, self.event.company) if self.time else '')
+
+
+def _local_text(value, company):
+    from trytond.modules.pharma_hospital.company_time import (
+        company_timezone)
+    zone = company_timezone(company)
+    if zone is not None:
+        value = value.replace(tzinfo=datetime.timezone.utc).astimezone(
+            zone).replace(tzinfo=None)
+    return value.strftime('%Y-%m-%d %H:%M')
+
+
+class PackApproval(ModelSQL, ModelView):
+    __name__ = 'pharma.event.pack.approval'
+    event = fields.Many2One(
+        'pharma.event', "Event", required=True, ondelete='CASCADE',
+        readonly=True)
+    version = fields.Integer("Version", required=True, readonly=True)
+    action = fields.Selection(
+        APPROVAL_ACTIONS, "Action", required=True, readonly=True)
+    user = fields.Many2One('res.user', "User", required=True, readonly=True)
+    employee = fields.Many2One(
+        'company.employee', "Employee", readonly=True)
+    date = fields.DateTime("Date", required=True, readonly=True)
+    items = fields.Text("Items", readonly=True,
+        help="What the pack held at that moment.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('event')
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def record(cls, events, action):
+        "Log who did action on the packs of events, and when"
+        pool = Pool()
+        User = pool.get('res.user')
+        transaction = Transaction()
+        user = User(transaction.user) if transaction.user else None
+        employee = transaction.context.get('employee')
+        now = datetime.datetime.now().replace(microsecond=0)
+        vlist = []
+        for event in events:
+            items = ['%s: %s (%s)' % (e.kind, e.name, e.sha256 or '')
+                for e in event.evidences if not e.superseded]
+            items += [s.rec_name for s in event.sign_ins]
+            vlist.append({
+                    'event': event.id,
+                    'version': event.pack_version,
+                    'action': action,
+                    'user': user.id if user else 0,
+                    'employee': employee,
+                    'date': now,
+                    'items': '\n'.join(items),
+                    })
+        with transaction.set_context(_check_access=False):
+            return cls.create(vlist)
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if external:
+            # the log is written by the buttons only
+            raise PackLockedError(gettext(
+                    'pharma_compliance.msg_pack_approval_readonly'))
+
+
+class EventSpeaker(metaclass=PoolMeta):
+    __name__ = 'pharma.event.speaker'
+    tier = fields.Selection(SPEAKER_TIERS, "Speaker Tier", sort=False,
+        help="The tier fixes the fee cap per talk and the qualification "
+        "(title, hospital grade) the speaker needs.")
+    title = fields.Function(fields.Selection(
+            'get_title_selection', "Title"), 'get_qualification')
+    institution = fields.Function(fields.Many2One(
+            'party.party', "Institution"), 'get_qualification')
+    hospital_grade = fields.Function(fields.Selection(
+            'get_grade_selection', "Hospital Grade"), 'get_qualification')
+    payments = fields.One2Many(
+        'pharma.event.payment', 'speaker', "Payments", readonly=True)
+
+    @classmethod
+    def get_title_selection(cls):
+        Party = Pool().get('party.party')
+        return Party.fields_get(['doctor_title'])['doctor_title']['selection']
+
+    @classmethod
+    def get_grade_selection(cls):
+        Party = Pool().get('party.party')
+        return Party.fields_get(
+            ['hospital_grade'])['hospital_grade']['selection']
+
+    def get_qualification(self, name):
+        party = self.party
+        hospital = getattr(party, 'hospital', None)
+        if name == 'title':
+            return getattr(party, 'doctor_title', None)
+        if name == 'institution':
+            return hospital.id if hospital else None
+        if name == 'hospital_grade':
+            return hospital.hospital_grade if hospital else None
+
+    @classmethod
+    def validate_fields(cls, speakers, field_names):
+        super().validate_fields(speakers, field_names)
+        if field_names and not (field_names & {'fee', 'tier', 'party'}):
+            return
+        # a fee without tier is refused when it is approved for payment
+        cls.check_fee([s for s in speakers if s.tier])
+
+    @classmethod
+    def check_fee(cls, speakers, amounts=None):
+        """The speaker fee rules: the tier and its qualification when
+        there is a fee, the cap per talk of the tier, the cap per speaker
+        and period; amounts {speaker id: amount} replaces the fee"""
+        pool = Pool()
+        Configuration = pool.get('pharma.configuration')
+        Party = pool.get('party.party')
+        amounts = amounts or {}
+        for speaker in speakers:
+            fee = amounts.get(speaker.id, speaker.fee) or 0
+            if not fee:
+                continue
+            event = speaker.event
+            config = Configuration.get_config(event.company)
+            name = speaker.party.rec_name
+            if not speaker.tier:
+                raise SpeakerFeeError(gettext(
+                        'pharma_compliance.msg_speaker_no_tier',
+                        speaker=name, event=event.rec_name))
+            tier = selection_label(cls, 'tier', speaker.tier)
+            titles, grades = TIER_RULES[speaker.tier]
+            if (speaker.title not in titles
+                    or speaker.hospital_grade not in grades):
+                raise SpeakerFeeError(gettext(
+                        'pharma_compliance.msg_speaker_qualification',
+                        speaker=name, tier=tier,
+                        title=selection_label(
+                            Party, 'doctor_title', speaker.title) or '-',
+                        grade=selection_label(
+                            Party, 'hospital_grade', speaker.hospital_grade)
+                        or '-',
+                        titles='、'.join(
+                            selection_label(Party, 'doctor_title', t)
+                            for t in sorted(titles)),
+                        grades='、'.join(
+                            selection_label(Party, 'hospital_grade', g)
+                            for g in sorted(grades))))
+            cap = config.get_fee_cap(speaker.tier)
+            if cap and fee > cap:
+                raise SpeakerFeeError(gettext(
+                        'pharma_compliance.msg_speaker_fee_cap',
+                        speaker=name, event=event.rec_name, fee=fee,
+                        tier=tier, cap=cap))
+            cap = config.fee_cap_period or 0
+            days = config.fee_period_days or 0
+            if cap and days:
+                window = datetime.timedelta(days=days)
+                with Transaction().set_context(_check_access=False):
+                    others = cls.search([
+                            ('id', '!=', speaker.id),
+                            ('party', '=', speaker.party.id),
+                            ('event.company', '=', event.company.id),
+                            ('event.state', '!=', 'cancelled'),
+                            ('event.date', '>', event.date - window),
+                            ('event.date', '<', event.date + window),
+                            ])
+                total = fee + sum((o.fee or 0) for o in others)
+                if total > cap:
+                    raise SpeakerFeeError(gettext(
+                            'pharma_compliance.msg_speaker_fee_period',
+                            speaker=name, total=total, cap=cap, days=days))

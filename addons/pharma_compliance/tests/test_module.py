@@ -1,0 +1,684 @@
+# This file is part of the pharma suite. See README.md for license terms.
+import contextlib
+import datetime
+import io
+import random
+import zipfile
+from decimal import Decimal
+
+from trytond.exceptions import UserError, UserWarning
+from trytond.modules.company.tests import (
+    CompanyTestMixin, create_company, set_company)
+from trytond.modules.pharma_hospital.tests.checks import (
+    tree_datetime_without_widget)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from .. import hashing
+from . import images
+
+# 14:00-17:00 in Shanghai
+EVENT_DATE = datetime.datetime(2026, 11, 20, 6, 0)
+EVENT_END = datetime.datetime(2026, 11, 20, 9, 0)
+LOCAL_START = datetime.datetime(2026, 11, 20, 14, 0)
+
+
+class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
+    "Test pharma_compliance module"
+    module = 'pharma_compliance'
+
+    def _setup(self):
+        """Company (Shanghai time); rep1, compliance1, finance1,
+        marketing1 (marketing manager); hospital H1 (grade 3A) with the
+        chief physician D1 and the attending D2"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Employee = pool.get('company.employee')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+
+        company = create_company()
+        company.timezone = 'Asia/Shanghai'
+        company.save()
+        data = {'company': company}
+        groups = {
+            'rep1': [('pharma_hospital', 'group_pharma_rep')],
+            'compliance1': [
+                ('pharma_compliance', 'group_pharma_compliance')],
+            'finance1': [('pharma_hospital', 'group_pharma_finance')],
+            'marketing1': [
+                ('pharma_hospital', 'group_pharma_marketing'),
+                ('pharma_hospital', 'group_pharma_marketing_manager')],
+            }
+        for login, group_ids in groups.items():
+            party, = Party.create([{'name': login.title()}])
+            employee, = Employee.create([{
+                        'party': party.id,
+                        'company': company.id,
+                        'rep_registration_number': 'BA-' + login,
+                        'rep_registration_status': 'registered',
+                        }])
+            user, = User.create([{
+                        'name': login.title(),
+                        'login': login,
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'employees': [('add', [employee.id])],
+                        'employee': employee.id,
+                        'groups': [('add', [
+                                    ModelData.get_id(m, g)
+                                    for m, g in group_ids])],
+                        }])
+            data[login] = employee
+            data[login + '_user'] = user
+        h1, h2 = Party.create([
+                {'name': "瑞金医院", 'pharma_type': 'hospital',
+                    'hospital_grade': '3a'},
+                {'name': "社区医院", 'pharma_type': 'hospital',
+                    'hospital_grade': '1'},
+                ])
+        d1, d2, d3 = Party.create([{
+                    'name': "曾医生", 'pharma_type': 'doctor',
+                    'hospital': h1.id, 'doctor_title': 'chief',
+                    }, {
+                    'name': "王医生", 'pharma_type': 'doctor',
+                    'hospital': h1.id, 'doctor_title': 'attending',
+                    }, {
+                    'name': "李医生", 'pharma_type': 'doctor',
+                    'hospital': h2.id, 'doctor_title': 'chief',
+                    }])
+        data.update(h1=h1, h2=h2, d1=d1, d2=d2, d3=d3)
+        return data
+
+    @contextlib.contextmanager
+    def as_user(self, data, login):
+        "Run as the user through the access checks (as RPC does)"
+        user = data[login + '_user']
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(
+                    _check_access=True, company=data['company'].id,
+                    employee=data[login].id):
+            yield
+
+    def _event(self, data, **values):
+        Event = Pool().get('pharma.event')
+        values = dict({
+                'company': data['company'].id,
+                'topic': "心衰新进展",
+                'event_type': 'seminar',
+                'date': EVENT_DATE,
+                'end_date': EVENT_END,
+                'organiser': data['rep1'].id,
+                'state': 'approved',
+                }, **values)
+        event, = Event.create([values])
+        return event
+
+    def _complete_pack(self, data, event, seeds=(1, 2, 3)):
+        "Every default item of the pack (as the rep)"
+        pool = Pool()
+        Evidence = pool.get('pharma.event.evidence')
+        Event = pool.get('pharma.event')
+        Speaker = pool.get('pharma.event.speaker')
+        SignIn = pool.get('pharma.event.sign_in')
+        speaker, = Speaker.create([{
+                    'event': event.id, 'party': data['d1'].id,
+                    'tier': 'tier1', 'fee': Decimal(3000)}])
+        pdf = b'%PDF-1.4 '
+        Evidence.create([
+                {'event': event.id, 'kind': kind, 'name': kind + '.pdf',
+                    'file': pdf + kind.encode()}
+                for kind in ['agenda', 'invitation', 'consent', 'slides']]
+            + [{'event': event.id, 'kind': 'speaker_agreement',
+                    'name': 'agreement.pdf', 'file': pdf + b'agreement',
+                    'speaker': speaker.id}]
+            + [{'event': event.id, 'kind': 'photo',
+                    'name': 'photo%s.jpg' % seed,
+                    'file': images.photo(seed, when=LOCAL_START
+                        + datetime.timedelta(minutes=20 * i))}
+                for i, seed in enumerate(seeds)])
+        SignIn.create([{
+                    'event': event.id, 'doctor': data['d2'].id,
+                    'name': "王医生",
+                    'time': EVENT_DATE - datetime.timedelta(minutes=10),
+                    }])
+        Event.write([event], {
+                'attendance_count': 1, 'slides_version': 'MED-2026-15 v3'})
+        return speaker
+
+    @with_transaction()
+    def test_pack_requirements(self):
+        "The pack lists what is missing, by the event type's requirements"
+        pool = Pool()
+        Requirement = pool.get('pharma.event.requirement')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            self.assertFalse(event.pack_complete)
+            missing = {m[0] for m in event.pack_missing_items()}
+            self.assertEqual(missing, {'agenda', 'invitation', 'consent',
+                    'sign_in', 'photo', 'slides', 'attendance'})
+            self.assertIn('3', event.pack_missing)
+
+            self._complete_pack(data, event)
+            self.assertEqual(event.pack_missing_items(), [])
+            self.assertTrue(event.pack_complete)
+
+            # the company's own requirements for seminars: 5 photos
+            Requirement.create([{
+                        'company': data['company'].id,
+                        'event_type': 'seminar', 'item': 'photo',
+                        'quantity': 5}])
+            self.assertEqual(event.pack_missing_items(), [('photo', 3, 5)])
+
+    @with_transaction()
+    def test_close_and_approve(self):
+        "Closing needs the pack approved by compliance, who is recorded"
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+        with self.as_user(data, 'rep1'):
+            event = Event(event.id)
+            with self.assertRaisesRegex(UserError, 'approved by compliance'):
+                Event.do([event])
+            with self.assertRaises(UserError):
+                Event.write([event], {'pack_state': 'approved'})
+            # only compliance approves packs
+            with self.assertRaisesRegex(UserError, 'not allowed'):
+                Event.approve_pack([event])
+        with self.as_user(data, 'compliance1'):
+            with self.assertRaisesRegex(UserError, 'incomplete'):
+                Event.approve_pack([Event(event.id)])
+        with self.as_user(data, 'rep1'):
+            self._complete_pack(data, Event(event.id))
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+        event = Event(event.id)
+        self.assertEqual(event.pack_state, 'approved')
+        approval, = event.pack_approvals
+        self.assertEqual(approval.user, data['compliance1_user'])
+        self.assertEqual(approval.employee, data['compliance1'])
+        self.assertEqual(approval.action, 'approved')
+        self.assertTrue(approval.date)
+        with self.as_user(data, 'rep1'):
+            Event.do([Event(event.id)])
+        self.assertEqual(Event(event.id).state, 'done')
+
+    @with_transaction()
+    def test_approve_flagged_pack(self):
+        "Compliance is warned of the flags of a complete pack"
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        SignIn = pool.get('pharma.event.sign_in')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            self._complete_pack(data, event)
+            SignIn.create([{'event': event.id, 'name': "迟到",
+                        'time': EVENT_END + datetime.timedelta(hours=3)}])
+        with self.as_user(data, 'compliance1'):
+            with self.assertRaisesRegex(UserWarning, 'flagged'):
+                Event.approve_pack([Event(event.id)])
+            with Transaction().set_context(_skip_warnings=True):
+                Event.approve_pack([Event(event.id)])
+        self.assertEqual(Event(event.id).pack_state, 'approved')
+        self.assertEqual(
+            Event(event.id).organiser_registration, 'BA-rep1')
+
+    @with_transaction()
+    def test_approved_pack_locked(self):
+        "Nothing of an approved pack changes; a new version adds items"
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        Evidence = pool.get('pharma.event.evidence')
+        SignIn = pool.get('pharma.event.sign_in')
+        Approval = pool.get('pharma.event.pack.approval')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            self._complete_pack(data, event)
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+        with self.as_user(data, 'rep1'):
+            event = Event(event.id)
+            photo = [e for e in event.evidences if e.kind == 'photo'][0]
+            self.assertTrue(photo.locked)
+            with self.assertRaisesRegex(UserError, 'approved evidence pack'):
+                Evidence.write([photo], {'name': 'other.jpg'})
+            with self.as_user(data, 'marketing1'):
+                with self.assertRaisesRegex(
+                        UserError, 'approved evidence pack'):
+                    Evidence.delete([Evidence(photo.id)])
+            with self.assertRaisesRegex(UserError, 'new pack version'):
+                Evidence.create([{'event': event.id, 'kind': 'photo',
+                            'name': 'late.jpg',
+                            'file': images.photo(9)}])
+            with self.assertRaisesRegex(UserError, 'approved evidence pack'):
+                SignIn.write(list(event.sign_ins), {'name': 'X'})
+            with self.assertRaises(UserError):
+                Event.write([event], {'attendance_count': 40})
+            with self.assertRaises(UserError):
+                Event.write([event], {'date': EVENT_DATE
+                            + datetime.timedelta(days=1)})
+            with self.assertRaises(UserError):
+                Approval.write(list(event.pack_approvals), {'version': 9})
+            with self.assertRaises(UserError):
+                Approval.delete(list(event.pack_approvals))
+
+            Event.new_pack_version([event])
+            event = Event(event.id)
+            self.assertEqual(
+                (event.pack_state, event.pack_version), ('draft', 2))
+            # the items of version 1 stay fixed; a new one supersedes
+            with self.assertRaisesRegex(UserError, 'approved evidence pack'):
+                Evidence.write([photo], {'name': 'other.jpg'})
+            new, = Evidence.create([{'event': event.id, 'kind': 'photo',
+                        'name': 'better.jpg', 'supersedes': photo.id,
+                        'file': images.photo(4, when=LOCAL_START)}])
+            self.assertEqual(new.pack_version, 2)
+            self.assertTrue(Evidence(photo.id).superseded)
+            Evidence.write([new], {'name': 'best.jpg'})
+        event = Event(event.id)
+        self.assertEqual([a.action for a in event.pack_approvals],
+            ['new_version', 'approved'])
+
+    @with_transaction()
+    def test_payment_gate(self):
+        "No payment approved before the pack, and the payee rules"
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        Payment = pool.get('pharma.event.payment')
+        Configuration = pool.get('pharma.configuration')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            speaker = self._complete_pack(data, event)
+        with self.as_user(data, 'rep1'):
+            payment, = Payment.create([{
+                        'event': event.id, 'kind': 'speaker_fee',
+                        'speaker': speaker.id, 'payee': data['h1'].id,
+                        'amount': Decimal(3000)}])
+            # a rep does not approve payments
+            with self.assertRaisesRegex(UserError, 'not allowed'):
+                Payment.approve([payment])
+            with self.assertRaises(UserError):
+                Payment.write([payment], {'state': 'approved'})
+        with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(
+                    UserError, 'rule: no payment before the pack'):
+                Payment.approve([Payment(payment.id)])
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+        # paid to the speaker instead of the institution
+        with self.as_user(data, 'rep1'):
+            Payment.write([Payment(payment.id)], {'payee': data['d1'].id})
+        with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(UserError, 'institution only'):
+                Payment.approve([Payment(payment.id)])
+        config = Configuration.get_config(data['company'])
+        config.fee_payee_policy = 'consent'
+        config.save()
+        with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(UserError, 'documented consent'):
+                Payment.approve([Payment(payment.id)])
+        with self.as_user(data, 'rep1'):
+            Payment.write([Payment(payment.id)], {
+                    'consent': b'%PDF consent', 'consent_name': 'c.pdf'})
+        with self.as_user(data, 'finance1'):
+            Payment.approve([Payment(payment.id)])
+            payment = Payment(payment.id)
+            self.assertEqual(payment.state, 'approved')
+            self.assertEqual(payment.approved_by, data['finance1_user'])
+            self.assertTrue(payment.approved_date)
+            Payment.pay([payment])
+            self.assertEqual(Payment(payment.id).state, 'paid')
+        with self.as_user(data, 'rep1'):
+            with self.assertRaisesRegex(UserError, 'approved or paid'):
+                Payment.write([Payment(payment.id)], {'amount': 1})
+            over, = Payment.create([{
+                        'event': event.id, 'kind': 'speaker_fee',
+                        'speaker': speaker.id, 'payee': data['h1'].id,
+                        'amount': Decimal(100)}])
+        with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(UserError, 'more than the fee'):
+                Payment.approve([Payment(over.id)])
+        # a fee without tier (entered before the rules) is not paid
+        Speaker = pool.get('pharma.event.speaker')
+        untiered, = Speaker.create([{'event': event.id,
+                    'party': data['d2'].id, 'fee': Decimal(500)}])
+        with self.as_user(data, 'rep1'):
+            unpaid, = Payment.create([{
+                        'event': event.id, 'kind': 'speaker_fee',
+                        'speaker': untiered.id, 'payee': data['h1'].id,
+                        'amount': Decimal(500)}])
+        with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(UserError, 'no speaker tier'):
+                Payment.approve([Payment(unpaid.id)])
+
+    @with_transaction()
+    def test_speaker_fee_rules(self):
+        "Fee caps by tier and period, qualification by title and grade"
+        pool = Pool()
+        Speaker = pool.get('pharma.event.speaker')
+        Configuration = pool.get('pharma.configuration')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            other = self._event(data, topic="第二场",
+                date=EVENT_DATE + datetime.timedelta(days=30),
+                end_date=EVENT_END + datetime.timedelta(days=30))
+        with self.as_user(data, 'rep1'):
+            with self.assertRaisesRegex(UserError, 'fee cap per talk'):
+                Speaker.create([{'event': event.id, 'tier': 'tier1',
+                            'party': data['d1'].id, 'fee': Decimal(3001)}])
+            # an attending physician is not a tier 1 speaker
+            with self.assertRaisesRegex(UserError, 'speaker qualification'):
+                Speaker.create([{'event': event.id, 'tier': 'tier1',
+                            'party': data['d2'].id, 'fee': Decimal(1000)}])
+            # a chief physician of a grade 1 hospital neither
+            with self.assertRaisesRegex(UserError, 'speaker qualification'):
+                Speaker.create([{'event': event.id, 'tier': 'tier2',
+                            'party': data['d3'].id, 'fee': Decimal(1000)}])
+            Speaker.create([{'event': event.id, 'tier': 'tier3',
+                        'party': data['d2'].id, 'fee': Decimal(1000)}])
+            Speaker.create([{'event': other.id, 'tier': 'tier1',
+                        'party': data['d1'].id, 'fee': Decimal(3000)}])
+
+    @with_transaction()
+    def test_speaker_fee_period(self):
+        "The fees of a speaker over the period are capped"
+        pool = Pool()
+        Speaker = pool.get('pharma.event.speaker')
+        Configuration = pool.get('pharma.configuration')
+        data = self._setup()
+        config = Configuration.get_config(data['company'])
+        config.fee_cap_period = Decimal(5000)
+        config.save()
+        with set_company(data['company']):
+            event = self._event(data)
+            other = self._event(data, topic="第二场",
+                date=EVENT_DATE + datetime.timedelta(days=30),
+                end_date=EVENT_END + datetime.timedelta(days=30))
+            far = self._event(data, topic="明年",
+                date=EVENT_DATE + datetime.timedelta(days=400),
+                end_date=EVENT_END + datetime.timedelta(days=400))
+        with self.as_user(data, 'rep1'):
+            Speaker.create([{'event': event.id, 'tier': 'tier1',
+                        'party': data['d1'].id, 'fee': Decimal(3000)}])
+            Speaker.create([{'event': far.id, 'tier': 'tier1',
+                        'party': data['d1'].id, 'fee': Decimal(3000)}])
+            with self.assertRaisesRegex(UserError, 'fee cap per period'):
+                Speaker.create([{'event': other.id, 'tier': 'tier1',
+                            'party': data['d1'].id, 'fee': Decimal(2500)}])
+
+    @with_transaction()
+    def test_reuse_detection(self):
+        """Re-saved, resized, recompressed and cropped copies are caught
+        across the events and calls of the company, not other pictures
+        nor other companies'"""
+        pool = Pool()
+        Evidence = pool.get('pharma.event.evidence')
+        Attachment = pool.get('ir.attachment')
+        Call = pool.get('pharma.call')
+        Event = pool.get('pharma.event')
+        data = self._setup()
+        with set_company(data['company']):
+            first = self._event(data)
+            second = self._event(data, topic="另一场",
+                date=EVENT_DATE + datetime.timedelta(days=7),
+                end_date=EVENT_END + datetime.timedelta(days=7))
+        originals = {seed: images.photo(seed) for seed in range(10, 15)}
+        with self.as_user(data, 'rep1'):
+            Evidence.create([{'event': first.id, 'kind': 'photo',
+                        'name': 'p%s.jpg' % s, 'file': d}
+                    for s, d in originals.items()])
+            copies = []
+            for (name, transform), seed in zip(
+                    sorted(images.TRANSFORMS.items()),
+                    [10, 11, 12, 13, 14] * 2):
+                copies.append({'event': second.id, 'kind': 'photo',
+                        'name': name + '.jpg',
+                        'file': transform(originals[seed])})
+            copies.append({'event': second.id, 'kind': 'photo',
+                    'name': 'new.jpg', 'file': images.photo(99)})
+            created = Evidence.create(copies)
+            second = Event(second.id)
+            reused = {e.name: e.reused for e in Evidence.browse(created)}
+            self.assertEqual(reused, {c['name']: c['name'] != 'new.jpg'
+                    for c in copies})
+            self.assertTrue(second.reused_evidence)
+            self.assertIn(first.rec_name, Evidence(created[0]).similar)
+            found = Evidence.search([('reused', '=', True),
+                    ('event', '=', second.id)])
+            self.assertEqual(len(found), len(copies) - 1)
+            self.assertIn(first.rec_name, second.compliance_flags)
+            # only new.jpg counts as a photo of the second event; the
+            # originals still count for the first
+            self.assertEqual(second.pack_counts()['photo'], 1)
+            self.assertEqual(Event(first.id).pack_counts()['photo'], 5)
+
+            # a picture and its copy created together find each other
+            pair = Evidence.create([{'event': second.id, 'kind': 'photo',
+                        'name': 'pair%s.jpg' % i, 'file': data}
+                    for i, data in enumerate([images.photo(77),
+                            images.TRANSFORMS['cropped_5'](
+                                images.photo(77))])])
+            self.assertEqual([e.reused for e in Evidence.browse(pair)],
+                [True, True])
+
+            # a call's picture
+            call, = Call.create([{'party': data['d1'].id,
+                        'date': EVENT_DATE, 'employee': data['rep1'].id}])
+            Attachment.create([{'resource': str(call), 'name': 'visit.jpg',
+                        'data': images.TRANSFORMS['resized_50'](
+                            originals[12])}])
+        with set_company(data['company']):
+            Fingerprint = pool.get('pharma.evidence.fingerprint')
+            call_print, = Fingerprint.search([('call', '=', call.id)])
+            self.assertTrue(call_print.matches)
+        copied = [e for e in Event(first.id).evidences
+            if e.name == 'p12.jpg'][0]
+        with self.as_user(data, 'compliance1'):
+            self.assertIn(call.rec_name, Evidence(copied.id).similar)
+        # finance cannot read calls: the call is not named to them
+        with self.as_user(data, 'finance1'):
+            similar = Evidence(copied.id).similar
+            self.assertNotIn(call.rec_name, similar)
+            self.assertIn('a call you cannot see', similar)
+
+        # another company's copy is not compared
+        other = create_company(name="Other Pharma")
+        with set_company(other):
+            employee, = pool.get('company.employee').create([{
+                        'party': data['d2'].id, 'company': other.id}])
+            event = self._event({'company': other, 'rep1': employee})
+            evidence, = Evidence.create([{'event': event.id,
+                        'kind': 'photo', 'name': 'same.jpg',
+                        'file': originals[10]}])
+            self.assertFalse(evidence.reused)
+
+    def test_hash_threshold_rates(self):
+        """The threshold separates generated pictures from their copies
+        (prints the false-positive and false-negative rates)"""
+        def hash_bytes(data):
+            return hashing.hashes(images.decode(data).convert('RGB'))
+        result, _, _ = images.measure(
+            hash_bytes, count=30, thresholds=[hashing.THRESHOLD])
+        fp, fn = result[hashing.THRESHOLD]
+        print('\nthreshold %s on 30 pictures and %s copies: '
+            'false positives %.2f%%, false negatives %.2f%%' % (
+                hashing.THRESHOLD, 30 * len(images.TRANSFORMS),
+                fp * 100, fn * 100))
+        self.assertLessEqual(fp, 0.005)
+        self.assertLessEqual(fn, 0.01)
+
+    def test_band_prefilter(self):
+        "The band lookup finds every hash within the threshold"
+        rnd = random.Random(24)
+        radius = hashing.band_radius()
+        for _ in range(300):
+            value = rnd.getrandbits(64)
+            flips = rnd.sample(range(64), rnd.randint(0, hashing.THRESHOLD))
+            other = value
+            for bit in flips:
+                other ^= 1 << bit
+            self.assertLessEqual(hashing.distance(value, other),
+                hashing.THRESHOLD)
+            self.assertTrue(any(
+                    hashing.bands(other)[i] in set(hashing.neighbours(
+                            hashing.bands(value)[i], radius))
+                    for i in range(hashing.BANDS)))
+
+    @with_transaction()
+    def test_capture_time_and_sign_ins(self):
+        """Photos taken outside the event don't count; sign-ins outside
+        the hours and attendees of overlapping events are flagged"""
+        pool = Pool()
+        Evidence = pool.get('pharma.event.evidence')
+        SignIn = pool.get('pharma.event.sign_in')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            overlapping = self._event(data, topic="同时段",
+                date=EVENT_DATE + datetime.timedelta(hours=1))
+        with self.as_user(data, 'rep1'):
+            at_event, day_before, no_exif = Evidence.create([
+                    {'event': event.id, 'kind': 'photo', 'name': 'a.jpg',
+                        'file': images.photo(31, when=LOCAL_START
+                            + datetime.timedelta(minutes=30))},
+                    {'event': event.id, 'kind': 'photo', 'name': 'b.jpg',
+                        'file': images.photo(32, when=LOCAL_START
+                            - datetime.timedelta(days=1))},
+                    {'event': event.id, 'kind': 'photo', 'name': 'c.jpg',
+                        'file': images.photo(33)},
+                    ])
+            self.assertEqual(at_event.capture_time,
+                LOCAL_START + datetime.timedelta(minutes=30))
+            self.assertEqual(at_event.capture_device, 'HUAWEI P60')
+            self.assertTrue(at_event.photo_at_event)
+            self.assertFalse(day_before.photo_at_event)
+            self.assertIn('not during event', day_before.capture_flag)
+            self.assertIn('no capture time', no_exif.capture_flag)
+            self.assertEqual(event.pack_counts()['photo'], 2)
+
+            late, early, on_time = SignIn.create([
+                    {'event': event.id, 'name': "迟到",
+                        'time': EVENT_END + datetime.timedelta(hours=2)},
+                    {'event': event.id, 'name': "太早",
+                        'time': EVENT_DATE - datetime.timedelta(hours=3)},
+                    {'event': event.id, 'name': "曾医生",
+                        'doctor': data['d1'].id, 'time': EVENT_DATE},
+                    ])
+            self.assertIn('outside the hours', late.flag)
+            self.assertIn('outside the hours', early.flag)
+            self.assertFalse(on_time.flag)
+            SignIn.create([{'event': overlapping.id, 'name': "曾医生",
+                        'doctor': data['d1'].id,
+                        'time': EVENT_DATE + datetime.timedelta(hours=1)}])
+            self.assertIn('overlapping event', SignIn(on_time.id).flag)
+
+    @with_transaction()
+    def test_reception_rules(self):
+        "Calls outside the hospital's reception hours are flagged"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Party = pool.get('party.party')
+        data = self._setup()
+        Party.write([data['h1']], {
+                'reception_rules': [('create', [{
+                                'weekday': '1',
+                                'start_time': datetime.time(9),
+                                'end_time': datetime.time(11)}])],
+                })
+        # Tuesday 24 November 2026, Shanghai time
+        tuesday_10 = datetime.datetime(2026, 11, 24, 2, 0)
+        tuesday_15 = datetime.datetime(2026, 11, 24, 7, 0)
+        with self.as_user(data, 'rep1'):
+            inside, outside, phone = Call.create([
+                    {'party': data['d1'].id, 'date': tuesday_10,
+                        'employee': data['rep1'].id},
+                    {'party': data['d1'].id, 'date': tuesday_15,
+                        'employee': data['rep1'].id},
+                    {'party': data['d1'].id, 'date': tuesday_15,
+                        'employee': data['rep1'].id, 'call_type': 'phone'},
+                    ])
+            self.assertEqual(
+                [c.reception_flag for c in Call.browse(
+                        [inside, outside, phone])],
+                [None, 'outside_hours', None])
+            self.assertEqual(
+                Call.search([('reception_flag', '!=', None)]), [outside])
+            # the form warns as the rep moves the call
+            call = Call(inside.id)
+            call.date = tuesday_15
+            self.assertIn('receives representatives only',
+                call.on_change_with_reception_warning())
+            self.assertEqual(call.rep_registration_number, 'BA-rep1')
+            Call.write([outside], {'date': tuesday_10})
+            self.assertIsNone(Call(outside.id).reception_flag)
+        Party.write([data['h1']], {'reception_appointment': True})
+        with self.as_user(data, 'rep1'):
+            Call.write([inside], {'next_step': 'x', 'date': tuesday_10})
+            self.assertEqual(Call(inside.id).reception_flag,
+                'no_appointment')
+            Call.write([inside], {'appointment': True})
+            self.assertIsNone(Call(inside.id).reception_flag)
+
+    @with_transaction()
+    def test_inspection_export(self):
+        "The archive has a folder per event and the index"
+        import openpyxl
+        from ..export import export_inspection
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            self._complete_pack(data, event)
+            Event.approve_pack([event])
+            self._event(data, topic="范围外",
+                date=EVENT_DATE + datetime.timedelta(days=60),
+                end_date=EVENT_END + datetime.timedelta(days=60))
+            buffer = io.BytesIO()
+            count = export_inspection(datetime.date(2026, 11, 1),
+                datetime.date(2026, 11, 30), buffer)
+        self.assertEqual(count, 1)
+        archive = zipfile.ZipFile(buffer)
+        names = archive.namelist()
+        self.assertIn('index.xlsx', names)
+        photos = [n for n in names if n.endswith('.jpg')]
+        self.assertEqual(len(photos), 3)
+        self.assertTrue(all(n.startswith('20261120_%s_' % event.id)
+                for n in names if n != 'index.xlsx'))
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(archive.read('index.xlsx')), read_only=True)
+        self.assertEqual(len(workbook.sheetnames), 4)
+        rows = list(workbook[workbook.sheetnames[0]].values)
+        self.assertEqual(len(rows), 2)
+        self.assertEqual(rows[1][0], "心衰新进展")
+        approvals = list(workbook[workbook.sheetnames[2]].values)
+        self.assertEqual(len(approvals), 2)
+
+        # a big period goes to the worker: the archive is kept on a
+        # record and the user is told
+        Export = pool.get('pharma.inspection.export')
+        with set_company(data['company']):
+            export = Export.request(
+                datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
+            self.assertEqual(export.state, 'queued')
+            Export.run([export])
+        export = Export(export.id)
+        self.assertEqual((export.state, export.count), ('done', 1))
+        self.assertIn('index.xlsx',
+            zipfile.ZipFile(io.BytesIO(export.file)).namelist())
+
+    @with_transaction()
+    def test_tree_datetime_widget(self):
+        "The web client opens the lists: DateTime columns have a widget"
+        self.assertEqual(tree_datetime_without_widget(self.module), [])
+
+
+del ModuleTestCase
