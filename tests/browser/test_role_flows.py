@@ -19,12 +19,13 @@ Screenshots: tests/output/browser/role_flows/*.png
 import os
 import re
 import sys
+from decimal import Decimal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from helpers import (  # noqa: E402
     OUTPUT, BrowserTestCase, current_tab, field, js_errors, list_texts,
-    login, open_menu, open_record, password, rpc_errors, wait_idle)
+    login, open_menu, password, rpc_errors, wait_idle)
 
 SHOTS = os.path.join(OUTPUT, 'role_flows')
 
@@ -158,7 +159,7 @@ class RoleFlowsTestCase(BrowserTestCase):
         state = self.sale_state(sale_id)
         self.assertTrue(state['approved'], state)
         self.assertIn(state['state'], {'confirmed', 'processing'})
-        self.assertEqual(state['credit'], '5000.00')
+        self.assertEqual(Decimal(state['credit']), Decimal('5000'))
         # the form shows the new stage, and reloads without asking to save
         self.assertNotIn('待财务审批', field(page, 'pharma_stage')
             .locator('option:checked').inner_text())
@@ -205,9 +206,16 @@ class RoleFlowsTestCase(BrowserTestCase):
         shot(page, '3_1_doctors_rj')
         self.assertTrue(rows, "rj found no doctor")
         self.assertTrue(all('瑞金' in r for r in rows), rows)
-        # the first doctor's log-visit dialog (a double click on its name:
-        # the hospital cell is a link)
-        open_record(page, rows[0].split()[0])
+        # the first doctor's log-visit dialog: select the row (a click on
+        # its name, the hospital cell is a link), switch to the form
+        name = rows[0].split()[0]
+        current_tab(page).locator('table tbody tr:visible').filter(
+            has_text=name).first.get_by_text(name, exact=True).first.click()
+        wait_idle(page)
+        current_tab(page).locator('button#switch_:visible').first.click()
+        page.locator('#tabcontent[data-view-type="form"]').wait_for(
+            state='attached')
+        wait_idle(page)
         current_tab(page).locator(
             'button[name="log_visit"]:visible').first.click()
         wait_idle(page)
