@@ -29,6 +29,19 @@ class Message:
     def __str__(self):
         return self.render(Transaction().language)
 
+    # equal to its text in the current language (callers and tests compare
+    # the alerts with gettext's text)
+    def __eq__(self, other):
+        if isinstance(other, Message):
+            return (self.message_id, self.variables) == (
+                other.message_id, other.variables)
+        if isinstance(other, str):
+            return str(self) == other
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(str(self))
+
 
 def _format(lang, value):
     if isinstance(value, Message):
