@@ -34,7 +34,12 @@ $(SAO)/.installed:
 	ln -sfn .. $(SAO)/node_modules
 	touch $@
 
-sao: $(SAO)/.installed
+# The suite's additions to the web client (sao_custom/custom.js, which
+# sao's index.html loads): linked next to index.html
+$(SAO)/custom.js: $(SAO)/.installed sao_custom/custom.js
+	ln -sfn ../../../sao_custom/custom.js $@
+
+sao: $(SAO)/.installed $(SAO)/custom.js
 
 # Debian's Chromium for the browser tests (its own download cannot work here)
 # and a Chinese font, without which the screenshots show boxes for Chinese

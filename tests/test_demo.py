@@ -75,6 +75,36 @@ class DemoTestCase(unittest.TestCase):
             # Chinese titles
             self.assertTrue(any('\u4e00' <= c <= '\u9fff' for c in name),
                 name)
+            # no nameless stray row (a target without product, territory or
+            # employee is named)
+            self.assertNotIn(rows[-1][0], (None, ''), name)
+
+        # rounded numbers with number formats, one unit per % column
+        workbook = load_workbook(output)
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows(min_row=3):
+                for cell in row:
+                    if isinstance(cell.value, float):
+                        self.assertNotEqual(cell.number_format, 'General',
+                            (sheet.title, cell.coordinate, cell.value))
+                        self.assertEqual(cell.value, round(cell.value, 2),
+                            (sheet.title, cell.coordinate))
+                    if '%' in cell.number_format and isinstance(
+                            cell.value, (int, float)):
+                        # 0-100, never a fraction
+                        self.assertLessEqual(abs(cell.value), 10000,
+                            (sheet.title, cell.coordinate))
+        plan = workbook['计划执行']
+        rates = [r[-1] for r in plan.iter_rows(min_row=3, values_only=True)]
+        self.assertTrue(rates)
+        self.assertFalse([r for r in rates if r and 0 < r < 1], rates)
+        development = workbook['医院开发']
+        rows = list(development.iter_rows(min_row=3, values_only=True))
+        self.assertTrue(rows)
+        for row in rows:
+            # the product and state columns: a product and a state
+            self.assertNotEqual(row[1], '重点医院', row)
+            self.assertNotIn(row[2], ('A', 'B', 'C'), row)
 
 
 if __name__ == '__main__':

@@ -13,6 +13,7 @@ from trytond.model import (
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.pharma_hospital.company_time import local_day, utc_start
 from trytond.modules.pharma_hospital.export import BatchExportMixin
+from trytond.modules.pharma_hospital.notify import Message, render
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond import backend
@@ -117,7 +118,7 @@ class CallAlert:
                 ])
         for call in overdue:
             alerts.append((call, call.employee,
-                    gettext('pharma_calls.msg_alert_followup_overdue'),
+                    Message('pharma_calls.msg_alert_followup_overdue'),
                     call.rec_name, call.date < now - week))
 
         coverages = Coverage.search([
@@ -139,7 +140,7 @@ class CallAlert:
                     late = (last_date is None
                         or last_date < now - interval - week)
                     alerts.append((coverage.party, coverage.employee,
-                            gettext('pharma_calls.msg_alert_a_tier'),
+                            Message('pharma_calls.msg_alert_a_tier'),
                             coverage.party.rec_name, late))
 
         monday = today - datetime.timedelta(days=today.weekday())
@@ -159,8 +160,8 @@ class CallAlert:
                 if (rep.id, monday) not in submitted:
                     late = (rep.id, monday - week) not in submitted
                     alerts.append((rep, rep,
-                            gettext('pharma_calls.msg_alert_plan_missing'),
-                            str(monday), late))
+                            Message('pharma_calls.msg_alert_plan_missing'),
+                            monday, late))
         cls._notify(alerts)
         return alerts
 
@@ -182,9 +183,12 @@ class CallAlert:
             if escalate and employee.supervisor:
                 targets += get_users(employee.supervisor)
             for user in targets:
+                # label and description may be Messages: in the user's
+                # language
                 notifications.append(Notification(
                         user=user, icon='tryton-warning',
-                        label=label, description=description,
+                        label=render(label, user),
+                        description=render(description, user),
                         model=record.__name__,
                         records=json.dumps([record.id])))
         if notifications:
@@ -618,7 +622,9 @@ class CallProduct(ModelSQL, ModelView):
     __name__ = 'pharma.call.product'
     call = fields.Many2One(
         'pharma.call', "Call", required=True, ondelete='CASCADE')
-    product = fields.Many2One('product.product', "Product", required=True)
+    product = fields.Many2One('product.product', "Product", required=True,
+        domain=[('template.manufacturer', '=', None)],
+        help="One of the company's own drugs.")
     key_message = fields.Text("Key Message")
     adoption_stage = fields.Selection(
         ADOPTION_STAGES, "Adoption Stage", sort=False)

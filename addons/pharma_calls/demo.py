@@ -7,6 +7,8 @@ difference, flagged to the manager; rep2's to count)."""
 import datetime
 from decimal import Decimal
 
+from .log import doctor_areas
+
 KEY_MESSAGES = [
     "疗效确切，指南一级推荐",
     "每日一次，依从性好",
@@ -65,8 +67,12 @@ def create_demo(ctx):
             rep.rep_registration_number = 'SH-BA-%05d' % rep.id
     Employee.save(reps)
 
-    products = Product.search([('type', '=', 'goods')], limit=5) or \
-        Product.search([], limit=5)
+    # the company's own drugs (a drug with a manufacturer is a competitor's)
+    own = Product.search([
+            ('type', '=', 'goods'),
+            ('template.manufacturer', '=', None),
+            ])
+    products = own[:5] or Product.search([], limit=5)
     doctors = {}
     for rep in reps:
         coverages = Coverage.search([
@@ -99,6 +105,14 @@ def create_demo(ctx):
                     })
     plans = Plan.create(plan_values)
     plan_of = {(p.employee.id, p.week_start): p for p in plans}
+
+    # the drugs of each doctor's therapeutic areas (an endocrinologist is
+    # not detailed amlodipine)
+    detailed = {}
+    for doctor in {d for ds in doctors.values() for d in ds}:
+        areas = doctor_areas(doctor)
+        detailed[doctor] = [p for p in own
+            if p.template.therapeutic_area in areas] or products
 
     call_values = []
     now = datetime.datetime.now().replace(second=0, microsecond=0)
@@ -139,8 +153,9 @@ def create_demo(ctx):
                                     'key_message': rnd.choice(KEY_MESSAGES),
                                     'adoption_stage': rnd.choice(STAGES),
                                     'feedback': rnd.choice(FEEDBACK),
-                                    } for p in rnd.sample(products,
-                                    min(len(products), rnd.randint(1, 2)))])]
+                                    } for p in rnd.sample(detailed[doctor],
+                                    min(len(detailed[doctor]),
+                                        rnd.randint(1, 2)))])]
                     if rnd.random() < 0.3:
                         values['objections'] = rnd.choice(OBJECTIONS)
                     values['next_step'] = rnd.choice(NEXT_STEPS)

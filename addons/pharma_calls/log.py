@@ -30,6 +30,37 @@ class Party(metaclass=PoolMeta):
         pass
 
 
+def doctor_areas(party):
+    "The therapeutic areas of a doctor: its own, else its department's"
+    areas = set(getattr(party, 'therapeutic_areas', None) or [])
+    department = getattr(party, 'department', None)
+    if (not areas and department and department.type
+            and department.type.therapeutic_area):
+        areas.add(department.type.therapeutic_area)
+    return areas
+
+
+def detail_products(party, last=None, limit=3):
+    """The company's own drugs to detail to the doctor: those of the last
+    call in the doctor's therapeutic areas, else the drugs of its areas;
+    never a competitor's drug (a drug with a manufacturer)"""
+    pool = Pool()
+    Product = pool.get('product.product')
+    areas = doctor_areas(party)
+    products = []
+    if last:
+        products = [l.product for l in last.products
+            if not l.product.template.manufacturer
+            and (not areas or l.product.template.therapeutic_area in areas)]
+    if not products and areas:
+        products = Product.search([
+                ('template.manufacturer', '=', None),
+                ('template.is_pharma', '=', True),
+                ('template.therapeutic_area', 'in', [a.id for a in areas]),
+                ], limit=limit, order=[('rec_name', 'ASC')])
+    return products
+
+
 class LogCallStart(ModelView):
     "Log Visit"
     __name__ = 'pharma.call.log.start'
@@ -49,7 +80,9 @@ class LogCallStart(ModelView):
             })
     products = fields.Many2Many(
         'product.product', None, None, "Products",
-        context={'company': Eval('company', -1)}, depends={'company'})
+        domain=[('template.manufacturer', '=', None)],
+        context={'company': Eval('company', -1)}, depends={'company'},
+        help="The company's own drugs detailed during the visit.")
     feedback = fields.Text("Feedback")
     next_step = fields.Text("Next Step")
     followup_date = fields.Date("Follow-up Date")
@@ -83,7 +116,8 @@ class LogCall(Wizard):
             if last:
                 values['call_type'] = (last.call_type
                     if last.call_type != 'joint_visit' else 'face_to_face')
-                values['products'] = [l.product.id for l in last.products]
+            values['products'] = [
+                p.id for p in detail_products(party, last)]
         return values
 
     def planned_call(self):

@@ -379,8 +379,10 @@ class PlanActual(ModelSQL, ModelView):
         day = local_date(cls.week_start, call.date)
         in_week = (day >= plan.week_start) & (day <= plan.week_end)
         where = plan.company == context.get('company', -1)
+        # the weeks that overlap the period: the default period (this
+        # month up to today) includes this week when it started last month
         if context.get('from_date'):
-            where &= plan.week_start >= context['from_date']
+            where &= plan.week_end >= context['from_date']
         if context.get('to_date'):
             where &= plan.week_start <= context['to_date']
         if context.get('representative'):

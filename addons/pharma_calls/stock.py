@@ -9,6 +9,7 @@ import json
 from trytond.i18n import gettext
 from trytond.model import Index, ModelView, fields
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.pharma_hospital.notify import user_language
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
@@ -177,7 +178,7 @@ class Inventory(metaclass=PoolMeta):
                         l.quantity if l.quantity is not None else 0)
                     for l in count.lines if l.moves)
                 for user in users:
-                    language = user.language.code if user.language else None
+                    language = user_language(user)
                     with Transaction().set_context(language=language):
                         label = gettext(
                             'pharma_calls.msg_sample_count_differences',

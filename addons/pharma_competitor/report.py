@@ -22,8 +22,50 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from .market import month_start, next_month
 
 
+class Header(str):
+    "A column header that knows its message key (col_share, col_amount…)"
+    key = None
+
+
 def _msg(name, **kwargs):
-    return gettext('pharma_competitor.msg_' + name, **kwargs)
+    text = gettext('pharma_competitor.msg_' + name, **kwargs)
+    if name.startswith('col_'):
+        text = Header(text)
+        text.key = name
+    return text
+
+
+# The columns in percent: every value 0-100 (never a fraction), shown with
+# one decimal and a % sign; points of percentage the same without the sign
+PERCENT_COLUMNS = {
+    'col_attainment', 'col_growth', 'col_rate', 'col_share',
+    'col_previous_share'}
+POINT_COLUMNS = {'col_change'}
+PERCENT_FORMAT = '0.0"%"'
+POINT_FORMAT = '0.0'
+AMOUNT_FORMAT = '#,##0.00'
+INTEGER_FORMAT = '#,##0'
+DATE_FORMAT = 'yyyy-mm-dd'
+
+
+def _cell_format(header, value):
+    "(value rounded, number format) of a cell under header"
+    key = getattr(header, 'key', None)
+    if isinstance(value, bool) or value is None:
+        return value, None
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value, DATE_FORMAT
+    if isinstance(value, (int, float)):
+        if key in PERCENT_COLUMNS:
+            return round(float(value), 1), PERCENT_FORMAT
+        if key in POINT_COLUMNS:
+            return round(float(value), 1), POINT_FORMAT
+        if isinstance(value, int):
+            return value, INTEGER_FORMAT
+        if float(value).is_integer() and abs(value) < 1e15:
+            return value, INTEGER_FORMAT
+        return round(value, 2), AMOUNT_FORMAT
+    return value, None
 
 
 def _num(value):
@@ -127,7 +169,15 @@ class ReportPack(ModelView):
                 header_cells.append(cell)
             sheet.append(header_cells)
             for row in rows:
-                sheet.append([_num(v) for v in row])
+                cells = []
+                for header, value in zip(
+                        list(headers) + [None] * len(row), row):
+                    value, number_format = _cell_format(header, _num(value))
+                    cell = WriteOnlyCell(sheet, value=value)
+                    if number_format:
+                        cell.number_format = number_format
+                    cells.append(cell)
+                sheet.append(cells)
         data = io.BytesIO()
         workbook.save(data)
         return data.getvalue()
@@ -200,7 +250,7 @@ class ReportPack(ModelView):
             target = targets.get(key)
             last_amount = last.get(key, (0.0, 0.0))[1]
             rows.append([
-                    names.get(key, '') if key else '',
+                    names.get(key, '') if key else _msg('unassigned'),
                     quantity, amount, target,
                     round(100 * amount / target, 1) if target else None,
                     last_amount,
@@ -255,18 +305,27 @@ class ReportPack(ModelView):
                         ],
                     ])
             states = cls._selection('pharma.listing', 'state')
+            levels = cls._selection('party.party', 'key_level')
+            # the product and state columns hold the listing's; whether the
+            # hospital is a key account has its own column
             rows = [[l.hospital.rec_name, l.product.rec_name,
                     states.get(l.state, l.state),
-                    l.application_date, l.listed_date] for l in listings]
-            keys = Party.search([
-                    ('pharma_type', '=', 'hospital'),
-                    ('key_account', '=', True),
-                    ])
-            for hospital in keys:
-                rows.append([hospital.rec_name, _msg('key_account'),
-                        hospital.key_level, None, None])
+                    l.application_date, l.listed_date,
+                    levels.get(l.hospital.key_level, '')
+                    if l.hospital.key_account else '']
+                for l in listings]
+            # the key accounts without a listing event in the month
+            listed = {l.hospital for l in listings}
+            for hospital in Party.search([
+                        ('pharma_type', '=', 'hospital'),
+                        ('key_account', '=', True),
+                        ]):
+                if hospital not in listed:
+                    rows.append([hospital.rec_name, None, None, None, None,
+                            levels.get(hospital.key_level, '')])
         return [_msg('col_hospital'), _msg('col_product'), _msg('col_state'),
-            _msg('col_application_date'), _msg('col_listed_date')], rows
+            _msg('col_application_date'), _msg('col_listed_date'),
+            _msg('col_key_account')], rows
 
     @classmethod
     def _calls_by_employee(cls, company, start, end):
@@ -320,7 +379,8 @@ class ReportPack(ModelView):
             rows = [[p.employee.rec_name, p.week_start,
                     states.get(p.state, p.state),
                     p.calls_planned, p.calls_done, p.calls_moved,
-                    p.calls_missed, p.done_rate] for p in plans]
+                    p.calls_missed, round(100 * (p.done_rate or 0), 1)]
+                for p in plans]
         return [_msg('col_employee'), _msg('col_week'), _msg('col_state'),
             _msg('col_planned'), _msg('col_done'), _msg('col_moved'),
             _msg('col_missed'), _msg('col_rate')], rows

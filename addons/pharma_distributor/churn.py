@@ -6,8 +6,8 @@ from collections import defaultdict
 from sql import Null
 from sql.aggregate import Sum
 
-from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.modules.pharma_hospital.notify import Message
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -222,18 +222,19 @@ class Churn:
                 'state': 'open',
                 }
             if result[0] == 'overdue':
-                description = gettext('pharma_distributor.msg_churn_overdue',
+                description = Message('pharma_distributor.msg_churn_overdue',
                     party=party.rec_name, interval=result[1],
                     days=result[2])
                 values.update(interval=result[1], days=result[2])
             else:
-                description = gettext('pharma_distributor.msg_churn_drop',
+                description = Message('pharma_distributor.msg_churn_drop',
                     party=party.rec_name, drop=result[1])
                 values['drop_percent'] = result[1]
-            values['description'] = description
+            values['description'] = str(description)
             to_create.append(values)
+            # in the language of each recipient
             users = notify_employees([party], employees,
-                gettext('pharma_distributor.msg_churn_label',
+                Message('pharma_distributor.msg_churn_label',
                     party=party.rec_name),
                 description)
             notified.append((party, result, users))

@@ -3,6 +3,7 @@ import datetime
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
+from trytond.modules.pharma_hospital.notify import Message
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -142,9 +143,10 @@ class Party(metaclass=PoolMeta):
         for owner, assigned in to_assign.items():
             for party in assigned:
                 notify_employees([party], [owner],
-                    gettext('pharma_distributor.msg_recruitment_assigned_label',
+                    Message(
+                        'pharma_distributor.msg_recruitment_assigned_label',
                         party=party.rec_name),
-                    gettext('pharma_distributor.msg_recruitment_assigned',
+                    Message('pharma_distributor.msg_recruitment_assigned',
                         party=party.rec_name,
                         territory=party.territory.rec_name,
                         employee=owner.rec_name),
@@ -239,9 +241,9 @@ class Party(metaclass=PoolMeta):
                 ])
         for party in parties:
             notify_employees([party], [party.recruitment_owner],
-                gettext('pharma_distributor.msg_recruitment_overdue_label',
+                Message('pharma_distributor.msg_recruitment_overdue_label',
                     party=party.rec_name),
-                gettext('pharma_distributor.msg_recruitment_overdue',
+                Message('pharma_distributor.msg_recruitment_overdue',
                     party=party.rec_name,
                     date=party.recruitment_deadline))
         return parties
@@ -273,9 +275,9 @@ class Party(metaclass=PoolMeta):
             days = (party.licence_expiry - today).days
             notify_employees(
                 [party], owners.get(party, []),
-                gettext('pharma_distributor.msg_licence_expiry_label',
+                Message('pharma_distributor.msg_licence_expiry_label',
                     party=party.rec_name, days=days),
-                gettext('pharma_distributor.msg_licence_expiry',
+                Message('pharma_distributor.msg_licence_expiry',
                     party=party.rec_name, date=party.licence_expiry))
 
     @classmethod

@@ -58,6 +58,26 @@ LINE_WORKFLOW_FIELDS = {
     }
 
 
+# What finance must have entered to approve (the client checks it before the
+# confirmation; finance_approve checks it again on the server)
+FINANCE_APPROVE_DOMAIN = ['OR',
+    ('payment_received', '>', 0),
+    ('credit_granted', '>', 0),
+    ('shipment_method', '=', 'invoice'),
+    ]
+FINANCE_REQUIRED = ((Eval('state') == 'finance_approval')
+    & ~Eval('payment_received') & ~Eval('credit_granted')
+    & (Eval('shipment_method') != 'invoice'))
+
+
+def _field_labels(Model, names):
+    "The labels of the fields names of Model in the user's language"
+    descriptions = Model.fields_get(list(names))
+    return ', '.join(sorted(
+            descriptions[n]['string'] if n in descriptions else n
+            for n in names))
+
+
 def _in_groups(*xml_ids):
     "Whether the user (through its groups and their parents) is in one"
     pool = Pool()
@@ -95,10 +115,16 @@ class Sale(metaclass=PoolMeta):
         "Finance Approval Date", readonly=True)
     payment_received = Monetary(
         "Payment Received", currency='currency', digits='currency',
-        states={'readonly': Eval('state') != 'finance_approval'})
+        states={'readonly': Eval('state') != 'finance_approval'},
+        help="The amount the customer has paid for this order.\n"
+        "Finance enters it, or the credit granted, before approving "
+        "(unless the goods are shipped only once the invoice is paid).")
     credit_granted = Monetary(
         "Credit Granted", currency='currency', digits='currency',
-        states={'readonly': Eval('state') != 'finance_approval'})
+        states={'readonly': Eval('state') != 'finance_approval'},
+        help="The credit finance grants to the customer for this order.\n"
+        "Finance enters it, or the payment received, before approving "
+        "(unless the goods are shipped only once the invoice is paid).")
     finance_note = fields.Text(
         "Finance Note",
         states={'readonly': Eval('state') != 'finance_approval'})
@@ -142,7 +168,10 @@ class Sale(metaclass=PoolMeta):
                 'finance_approve': {
                     'invisible': Eval('state') != 'finance_approval',
                     'icon': 'tryton-ok',
-                    'depends': ['state'],
+                    # the client checks it before asking to confirm
+                    'pre_validate': FINANCE_APPROVE_DOMAIN,
+                    'depends': ['state', 'payment_received',
+                        'credit_granted', 'shipment_method'],
                     },
                 'finance_refuse': {
                     'invisible': Eval('state') != 'finance_approval',
@@ -322,6 +351,15 @@ class Sale(metaclass=PoolMeta):
                         ['finance_approval', 'confirmed', 'processing',
                             'done']),
                     }),
+            ('//label[@name="payment_received"]', 'states', {
+                    'required': FINANCE_REQUIRED,
+                    }),
+            ('//label[@name="credit_granted"]', 'states', {
+                    'required': FINANCE_REQUIRED,
+                    }),
+            ('//label[@id="finance_approve_hint"]', 'states', {
+                    'invisible': Eval('state') != 'finance_approval',
+                    }),
             ]
 
     @classmethod
@@ -351,7 +389,7 @@ class Sale(metaclass=PoolMeta):
                 raise SaleModificationError(gettext(
                         'pharma_distributor.msg_sale_write_workflow_field',
                         sale=sales[0].rec_name,
-                        field=', '.join(sorted(protected))))
+                        field=_field_labels(cls, protected)))
             finance = fields & SALE_FINANCE_FIELDS
             if finance:
                 is_finance = _in_groups(
@@ -363,7 +401,7 @@ class Sale(metaclass=PoolMeta):
                                 'pharma_distributor'
                                 '.msg_sale_write_finance_field',
                                 sale=sale.rec_name,
-                                field=', '.join(sorted(finance))))
+                                field=_field_labels(cls, finance)))
         for sale in sales:
             if sale.state == 'draft':
                 continue
@@ -379,7 +417,7 @@ class Sale(metaclass=PoolMeta):
                 raise SaleModificationError(gettext(
                         'pharma_distributor.msg_sale_write_not_draft',
                         sale=sale.rec_name,
-                        field=', '.join(sorted(refused))))
+                        field=_field_labels(cls, refused)))
 
     @classmethod
     def check_pharma_creator(cls, sales):
@@ -450,7 +488,12 @@ class Sale(metaclass=PoolMeta):
         super().quote(sales)
 
     @classmethod
+    @ModelView.button
+    @Workflow.transition('draft')
     def draft(cls, sales):
+        # a button itself, so that its clearing of the approval is written
+        # by the workflow (the guard of check_modification refuses these
+        # fields from a client)
         super().draft(sales)
         cls.write(sales, {
                 'finance_submitted_by': None,
@@ -538,7 +581,7 @@ class Line(metaclass=PoolMeta):
             raise SaleModificationError(gettext(
                     'pharma_distributor.msg_sale_line_write_workflow_field',
                     line=lines[0].rec_name,
-                    field=', '.join(sorted(fields & LINE_WORKFLOW_FIELDS))))
+                    field=_field_labels(cls, fields & LINE_WORKFLOW_FIELDS)))
         allowed = set() if external else LINE_WORKFLOW_FIELDS
         sales = {l.sale for l in lines}
         if values.get('sale') is not None:
@@ -551,4 +594,4 @@ class Line(metaclass=PoolMeta):
                 raise SaleModificationError(gettext(
                         'pharma_distributor.msg_sale_line_write_not_draft',
                         sale=sale.rec_name,
-                        field=', '.join(sorted(refused))))
+                        field=_field_labels(cls, refused)))

@@ -1,6 +1,7 @@
 # This file is part of the pharma suite. See README.md for license terms.
 from collections import defaultdict
 
+from trytond.modules.pharma_hospital.notify import render
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -44,5 +45,7 @@ def notify_employees(records, employees, label, description,
             users = {u.id for u in User.search([('login', '=', 'admin')])}
     Model = records[0].__class__
     for user in users:
-        Model.notify_user(records, icon, label, description, user=user)
+        # label and description may be Messages: in the user's language
+        Model.notify_user(records, icon, render(label, user),
+            render(description, user), user=user)
     return users

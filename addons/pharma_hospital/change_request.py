@@ -9,6 +9,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .exceptions import ChangeRequestError, PharmaAccessError
+from .notify import user_language
 from .party import DOCTOR_TIERS, DOCTOR_TITLES, HOSPITAL_GRADES, KEY_FIELDS
 
 KINDS = [
@@ -56,6 +57,21 @@ def _proposed_states(field_name, extra=None):
     if extra:
         states['readonly'] = extra
     return states
+
+
+def _menu_path(xml_id):
+    "The names of the menu entry xml_id and its parents: 医药 / 客户 / …"
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    Menu = pool.get('ir.ui.menu')
+    module, fs_id = xml_id.split('.')
+    with without_check_access():
+        menu = Menu(ModelData.get_id(module, fs_id))
+        names = []
+        while menu:
+            names.insert(0, menu.name)
+            menu = menu.parent
+    return ' / '.join(names)
 
 
 class ProposalMixin:
@@ -180,6 +196,19 @@ class ChangeRequest(
             field.depends = set(field.depends) | {'company'}
         cls.field.states['required'] = Eval('kind') == 'change'
         cls.field.states['invisible'] = Eval('kind') != 'change'
+        # a rep proposes a new party that does not exist yet: no party,
+        # the proposed values describe it
+        new_party = (Eval('kind') == 'new') & ~Eval('party')
+        cls.party.required = False
+        cls.party.states['required'] = Eval('kind') == 'change'
+        for fname in ['name', 'hospital', 'department', 'doctor_title',
+                'hospital_grade', 'territory']:
+            field = getattr(cls, PROPOSED[fname])
+            field.states = field.states.copy()
+            field.states['invisible'] = (
+                field.states['invisible'] & ~new_party)
+        cls.proposed_name.states['required'] = (
+            cls.proposed_name.states['required'] | new_party)
         t = cls.__table__()
         cls._sql_indexes.update({
                 Index(t, (t.party, Index.Range())),
@@ -258,7 +287,8 @@ class ChangeRequest(
                 setattr(self, proposed, None)
 
     def get_rec_name(self, name):
-        party = self.party.rec_name if self.party else self.party_name
+        party = (self.party.rec_name if self.party
+            else (self.party_name or self.proposed_name))
         if self.kind == 'change' and self.field:
             field = dict(self.fields_get(['field'])['field']['selection'])
             return '%s: %s' % (party, field.get(self.field, self.field))
@@ -387,6 +417,11 @@ class ChangeRequest(
                 raise ChangeRequestError(gettext(
                         'pharma_hospital.msg_change_request_no_value',
                         request=request.rec_name))
+            if (request.kind == 'new' and not request.party
+                    and not request.proposed_name):
+                raise ChangeRequestError(gettext(
+                        'pharma_hospital.msg_change_request_new_name',
+                        request=request.rec_name))
         cls.write(requests, {'request_date': today})
 
     @classmethod
@@ -405,6 +440,7 @@ class ChangeRequest(
         Date = pool.get('ir.date')
         today = Date.today()
         to_write = []
+        cls._create_new_parties(requests)
         for request in requests:
             if request.kind != 'change' or not request.field:
                 continue
@@ -414,7 +450,7 @@ class ChangeRequest(
                     and party.department.hospital.id != values['hospital']):
                 values['department'] = None
             to_write.extend([[party], values])
-        parties = list({r.party for r in requests})
+        parties = list({r.party for r in requests if r.party})
         # bypass: the steward's approval applies the change to a party the
         # steward may not otherwise write
         with without_check_access():
@@ -424,6 +460,34 @@ class ChangeRequest(
                     'verification': 'verified',
                     'last_verified': today,
                     })
+
+    @classmethod
+    def _create_new_parties(cls, requests):
+        "Create the parties the new party requests without party propose"
+        pool = Pool()
+        Party = pool.get('party.party')
+        new = [r for r in requests if r.kind == 'new' and not r.party]
+        if not new:
+            return
+        vlist = []
+        for request in new:
+            values = {
+                'name': request.proposed_name,
+                'pharma_type': ('doctor' if request.proposed_hospital
+                    else 'hospital'),
+                }
+            for fname in ['hospital', 'department', 'doctor_title',
+                    'hospital_grade', 'territory']:
+                value = getattr(request, PROPOSED[fname])
+                if isinstance(value, ModelSQL):
+                    value = value.id
+                if value is not None:
+                    values[fname] = value
+            vlist.append(values)
+        with without_check_access():
+            parties = Party.create(vlist)
+            cls.write(*sum(([[r], {'party': p.id, 'party_name': p.rec_name}]
+                        for r, p in zip(new, parties)), []))
 
     @classmethod
     @ModelView.button
@@ -559,6 +623,15 @@ class Party(metaclass=PoolMeta):
                                 field=cls.__names__(fname)['field']))
 
     @classmethod
+    def default_verification(cls):
+        # what a rep creates stays unverified until a steward approves it:
+        # the form says so before saving
+        if (Transaction().user and cls._user_is_rep()
+                and not cls._user_is_steward()):
+            return 'unverified'
+        return super().default_verification()
+
+    @classmethod
     def create(cls, vlist):
         parties = super().create(vlist)
         cls._request_verification(parties)
@@ -586,7 +659,7 @@ class Party(metaclass=PoolMeta):
             # bypass: a party created by a rep queues its verification request
             # for the stewards
             with without_check_access():
-                Request.create([{
+                requests = Request.create([{
                             'company': user.employee.company.id,
                             'party': p.id,
                             'kind': 'new',
@@ -594,6 +667,18 @@ class Party(metaclass=PoolMeta):
                             'request_date': today,
                             'state': 'submitted',
                             } for p in to_queue])
+            # tell the rep, in its language, where to follow the requests
+            with transaction.set_context(language=user_language(user)):
+                menu = _menu_path('pharma_hospital.menu_change_request_form')
+                for party, request in zip(to_queue, requests):
+                    Request.notify_user([request], 'tryton-info',
+                        gettext('pharma_hospital'
+                            '.msg_change_request_new_created_label',
+                            party=party.rec_name),
+                        gettext('pharma_hospital'
+                            '.msg_change_request_new_created',
+                            party=party.rec_name, menu=menu),
+                        user=user.id)
 
 
 class ProposeChangeStart(ProposalMixin, ModelView):

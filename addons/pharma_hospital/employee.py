@@ -10,6 +10,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .exceptions import EmployeeLeaveError
+from .notify import render, user_language
 
 
 def employee_users(employee_ids):
@@ -33,12 +34,17 @@ def employee_users(employee_ids):
 
 def notify_users(notifications):
     """Create res.notification from a list of dicts with user, label,
-    description and optionally model + record ids and action"""
+    description (str or notify.Message, rendered in the user's language)
+    and optionally model + record ids and action"""
     pool = Pool()
     Notification = pool.get('res.notification')
     vlist = []
     for values in notifications:
         values = values.copy()
+        # label and description may be Messages: in the user's language
+        for name in ['label', 'description']:
+            if name in values:
+                values[name] = render(values[name], values['user'])
         records = values.pop('record_ids', None)
         if records:
             values['records'] = json.dumps(sorted(records))
@@ -157,19 +163,22 @@ class Employee(metaclass=PoolMeta):
         notifications = []
         for user, employees in by_user.items():
             employees = sorted(employees, key=lambda e: e.end_date)
-            notifications.append({
-                    'user': user,
-                    'label': gettext(
-                        'pharma_hospital.msg_notify_leavers_label',
-                        count=len(employees)),
-                    'description': gettext(
-                        'pharma_hospital.msg_notify_leavers_description',
-                        employees=', '.join(
-                            '%s (%s, %s)' % (e.rec_name, e.end_date,
-                                counts[e.id]) for e in employees)),
-                    'model': 'company.employee',
-                    'record_ids': [e.id for e in employees],
-                    })
+            # in the language of the recipient
+            with Transaction().set_context(
+                    language=user_language(user)):
+                notifications.append({
+                        'user': user,
+                        'label': gettext(
+                            'pharma_hospital.msg_notify_leavers_label',
+                            count=len(employees)),
+                        'description': gettext(
+                            'pharma_hospital.msg_notify_leavers_description',
+                            employees=', '.join(
+                                '%s (%s, %s)' % (e.rec_name, e.end_date,
+                                    counts[e.id]) for e in employees)),
+                        'model': 'company.employee',
+                        'record_ids': [e.id for e in employees],
+                        })
         notify_users(notifications)
 
 

@@ -10,6 +10,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .employee import employee_users, notify_users
+from .notify import user_language
 from .exceptions import CoverageError, HandoverError
 
 MODES = [
@@ -510,18 +511,22 @@ class Coverage(metaclass=PoolMeta):
             notifications = []
             for user, coverages in by_user.items():
                 coverages = sorted(coverages, key=lambda c: c.id)
-                notifications.append({
-                        'user': user,
-                        'label': gettext(
-                            'pharma_hospital.msg_delegation_ended_label',
-                            count=len(coverages)),
-                        'description': ', '.join(
-                            '%s: %s (%s)' % (c.employee.rec_name,
-                                c.party.rec_name, c.end_date)
-                            for c in coverages[:10]),
-                        'model': 'party.party',
-                        'record_ids': list({c.party.id for c in coverages}),
-                        })
+                # in the language of the recipient
+                with Transaction().set_context(
+                        language=user_language(user)):
+                    notifications.append({
+                            'user': user,
+                            'label': gettext(
+                                'pharma_hospital.msg_delegation_ended_label',
+                                count=len(coverages)),
+                            'description': ', '.join(
+                                '%s: %s (%s)' % (c.employee.rec_name,
+                                    c.party.rec_name, c.end_date)
+                                for c in coverages[:10]),
+                            'model': 'party.party',
+                            'record_ids': list(
+                                {c.party.id for c in coverages}),
+                            })
             notify_users(notifications)
             cls.write(expired, {'delegation_ended': True})
         Rule._domain_get_cache.clear()

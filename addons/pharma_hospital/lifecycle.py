@@ -8,6 +8,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 from .employee import employee_users, notify_users
+from .notify import user_language
 
 STRATEGIES = {
     'to_identify': 'msg_lifecycle_strategy_verify',
@@ -135,18 +136,21 @@ class Party(metaclass=PoolMeta):
                 strategies = defaultdict(int)
                 for party in parties:
                     strategies[STRATEGIES[party.lifecycle_stage]] += 1
-                notifications.append({
-                        'user': user,
-                        'label': gettext(
-                            'pharma_hospital.msg_lifecycle_reminder_label',
-                            count=len(parties)),
-                        'description': ', '.join(
-                            '%s: %s' % (
-                                gettext('pharma_hospital.' + m), n)
-                            for m, n in sorted(strategies.items())),
-                        'model': 'party.party',
-                        'record_ids': [p.id for p in parties],
-                        })
+                # in the language of the recipient
+                with Transaction().set_context(
+                        language=user_language(user)):
+                    notifications.append({
+                            'user': user,
+                            'label': gettext(
+                                'pharma_hospital.msg_lifecycle_reminder_label',
+                                count=len(parties)),
+                            'description': ', '.join(
+                                '%s: %s' % (
+                                    gettext('pharma_hospital.' + m), n)
+                                for m, n in sorted(strategies.items())),
+                            'model': 'party.party',
+                            'record_ids': [p.id for p in parties],
+                            })
             notify_users(notifications)
             Coverage.write(due, {'last_reminder': today})
 
@@ -187,16 +191,20 @@ class Party(metaclass=PoolMeta):
             for user, coverages in by_user.items():
                 parties = sorted({c.party for c in coverages},
                     key=lambda p: p.lifecycle_date)
-                notifications.append({
-                        'user': user,
-                        'label': gettext(
-                            'pharma_hospital.msg_lifecycle_stale_label',
-                            count=len(parties)),
-                        'description': ', '.join(
-                            '%s (%s)' % (p.rec_name, p.lifecycle_stage_string)
-                            for p in parties[:10]),
-                        'model': 'party.party',
-                        'record_ids': [p.id for p in parties],
-                        })
+                # in the language of the recipient
+                with Transaction().set_context(
+                        language=user_language(user)):
+                    notifications.append({
+                            'user': user,
+                            'label': gettext(
+                                'pharma_hospital.msg_lifecycle_stale_label',
+                                count=len(parties)),
+                            'description': ', '.join(
+                                '%s (%s)' % (
+                                    p.rec_name, p.lifecycle_stage_string)
+                                for p in parties[:10]),
+                            'model': 'party.party',
+                            'record_ids': [p.id for p in parties],
+                            })
             notify_users(notifications)
             Coverage.write(stale, {'stale_notified': today})

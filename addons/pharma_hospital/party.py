@@ -397,14 +397,42 @@ class Party(metaclass=PoolMeta):
         super().__register__(module)
         if not filled:
             cls._fill_search_text()
+        else:
+            # doctors stored before their search text held their hospital's
+            # (one NAME_END only)
+            cls._fill_search_text(lambda table: (table.hospital != Null)
+                & ~table.pharma_search.like(
+                    '%' + NAME_END + '%' + NAME_END + '%'))
 
     @classmethod
-    def _fill_search_text(cls):
-        "Compute pharma_search in SQL from the stored keys"
+    def _fill_search_text(cls, where=None):
+        # where: a function of the party table giving the rows to fill
+        """Compute pharma_search in SQL from the stored keys: a party's own
+        text followed by its hospital's (name and pinyin), so that a doctor
+        is found by the name, short name or pinyin of its hospital"""
         table = cls.__table__()
+        hospital = cls.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*table.update([table.pharma_search],
-                [_search_text_sql(table)]))
+        own = _search_text_sql(table)
+        cursor.execute(*table.update([table.pharma_search], [own],
+                where=where(table) if where else None))
+        with_hospital = hospital.id == table.hospital
+        if where:
+            with_hospital &= where(table)
+        cursor.execute(*table.update(
+                [table.pharma_search],
+                [Concat(own, _search_text_sql(hospital, code=False))],
+                from_=[hospital], where=with_hospital))
+
+    @classmethod
+    def _update_hospital_search_text(cls, parties):
+        """Refresh the search text of the doctors among parties and of the
+        doctors of the hospitals among parties"""
+        ids = [p.id for p in parties]
+        for sub_ids in grouped_slice(ids, 500):
+            sub_ids = list(sub_ids)
+            cls._fill_search_text(lambda table: table.id.in_(sub_ids)
+                | table.hospital.in_(sub_ids))
 
     @classmethod
     def _pharma_keys(cls, values, party=None):
@@ -531,6 +559,11 @@ class Party(metaclass=PoolMeta):
         if mode == 'write' and field_names and (
                 {'name', 'pharma_type', 'code'} & set(field_names)):
             cls._update_keys(parties)
+        if (mode == 'create' and any(p.hospital for p in parties)) or (
+                mode == 'write' and field_names and (
+                    {'name', 'pharma_type', 'code', 'hospital'}
+                    & set(field_names))):
+            cls._update_hospital_search_text(parties)
         if (mode != 'write'
                 or {'territory', 'pharma_type'} & set(field_names or [])):
             if any(p.pharma_type == 'hospital' for p in parties):
@@ -658,7 +691,10 @@ def create_trigram_extension():
 #   name, pinyin or initials ILIKE '%x%'     LIKE '%<CODE_END>%x%'
 # One LIKE on a lower-case text instead of an ILIKE per column (which
 # lower-cases every value of every row on PostgreSQL): the name search
-# among 200,000 doctors is a scan of cheap comparisons
+# among 200,000 doctors is a scan of cheap comparisons.
+# A doctor's text is followed by its hospital's name NAME_END variants (the
+# hospital's text without its code): rep1 typing rj, ruijin or 瑞金 finds
+# the doctors of 瑞金医院 (Party._fill_search_text keeps it up to date)
 CODE_END, NAME_END, VARIANT_END = '\x1f', '\x1e', '\x1d'
 _WILDCARDS = ('%', '_', '\\', CODE_END, NAME_END, VARIANT_END)
 
@@ -676,15 +712,20 @@ def search_text(code, name, pinyin, initials):
             NAME_END] + [v + VARIANT_END for v in variants])
 
 
-def _search_text_sql(table):
-    "search_text() in SQL, from the stored columns"
+def _search_text_sql(table, code=True):
+    """search_text() in SQL, from the stored columns (without the code: the
+    part of a hospital that follows its doctors' own text)"""
     def variants(column):
         return SqlReplace(Coalesce(column, ''), ' ', VARIANT_END)
     pinyin = variants(table.pinyin)
     initials = variants(table.pinyin_initials)
-    return Concat(Concat(Concat(Concat(Concat(
-        Lower(Coalesce(table.code, '')), CODE_END),
-        Lower(Coalesce(table.name, ''))), NAME_END),
+    if code:
+        start = Concat(Concat(
+                Lower(Coalesce(table.code, '')), CODE_END),
+            Lower(Coalesce(table.name, '')))
+    else:
+        start = Lower(Coalesce(table.name, ''))
+    return Concat(Concat(Concat(start, NAME_END),
         Case((table.pinyin != Null, Concat(pinyin, VARIANT_END)),
             else_='')),
         Case((table.pinyin_initials != Null, Concat(initials, VARIANT_END)),

@@ -3,8 +3,10 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
+from trytond.transaction import Transaction
 
 from .exceptions import DrugError
+from .tools import is_pinyin_query, pinyin_keys
 
 DOSAGE_FORMS = [
     (None, ""),
@@ -32,6 +34,20 @@ QUALITY_TIERS = [
     ]
 
 _pharma_states = {'invisible': ~Eval('is_pharma')}
+
+
+def _pinyin_domain(prefix, operator, operand):
+    "The clauses on the pinyin of the name for a pinyin query (rj, ruijin)"
+    if (operator not in ('ilike', 'like') or not isinstance(operand, str)
+            or not is_pinyin_query(operand)):
+        return []
+    value = operand.lower()
+    if not value.startswith('%'):
+        value = '%' + value
+    return [
+        (prefix + 'pinyin', 'ilike', value),
+        (prefix + 'pinyin_initials', 'ilike', value),
+        ]
 
 
 class Template(metaclass=PoolMeta):
@@ -72,6 +88,8 @@ class Template(metaclass=PoolMeta):
     province_prices = fields.One2Many(
         'pharma.product.province_price', 'template', "Province Prices",
         states=_pharma_states)
+    pinyin = fields.Char("Pinyin", readonly=True)
+    pinyin_initials = fields.Char("Pinyin Initials", readonly=True)
 
     @classmethod
     def __setup__(cls):
@@ -82,6 +100,31 @@ class Template(metaclass=PoolMeta):
                 Index(t, (t.approval_number, Index.Equality())),
                 Index(t, (t.nhsa_drug_code, Index.Equality())),
                 })
+
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        filled = table_h.column_exist('pinyin')
+        super().__register__(module)
+        if not filled:
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(table.id, table.name))
+            for id_, name in cursor.fetchall():
+                full, initials = pinyin_keys(name)
+                cursor.execute(*table.update(
+                        [table.pinyin, table.pinyin_initials],
+                        [full or None, initials or None],
+                        where=table.id == id_))
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if 'name' in values:
+            full, initials = pinyin_keys(values.get('name'))
+            values['pinyin'] = full or None
+            values['pinyin_initials'] = initials or None
+        return values
 
     def packs_to_units(self, quantity):
         "Convert a quantity in packs into smallest dose units"
@@ -128,7 +171,7 @@ class Template(metaclass=PoolMeta):
             ('generic_name', operator, operand, *extra),
             ('brand', operator, operand, *extra),
             ('approval_number', operator, operand, *extra),
-            ]
+            ] + _pinyin_domain('', operator, operand)
 
 
 class Product(metaclass=PoolMeta):
@@ -143,7 +186,7 @@ class Product(metaclass=PoolMeta):
         return ['OR', domain,
             ('template.generic_name', operator, operand, *extra),
             ('template.brand', operator, operand, *extra),
-            ]
+            ] + _pinyin_domain('template.', operator, operand)
 
     def packs_to_units(self, quantity):
         "Convert a quantity in packs into smallest dose units"

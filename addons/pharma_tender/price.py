@@ -1,8 +1,8 @@
 # This file is part of the pharma suite. See README.md for license terms.
 from sql import Cast, Literal, Null, Union
-from sql.aggregate import Count, Min, Sum
+from sql.aggregate import Avg, Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import Extract
+from sql.functions import DateTrunc, Extract
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
@@ -46,6 +46,26 @@ class TenderPrice(ModelSQL, ModelView):
             ('generic_name', 'ASC'),
             ('award_date', 'DESC NULLS LAST'),
             ('id', 'DESC'),
+            ]
+
+    def get_rec_name(self, name):
+        return ' '.join(filter(None, [self.generic_name, self.strength,
+                    self.province.rec_name if self.province else None,
+                    str(self.award_date) if self.award_date else None]))
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        # typing a drug in the search: its generic name, the product (name,
+        # pinyin) or the province
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('generic_name', operator, operand, *extra),
+            ('product.rec_name', operator, operand, *extra),
+            ('province.rec_name', operator, operand, *extra),
             ]
 
     @classmethod
@@ -321,3 +341,77 @@ class TenderWinRateContext(ModelView):
                 ('to_date', '>=', Eval('from_date')),
                 ()),
             ])
+
+
+class TenderPriceTrend(ModelSQL, ModelView):
+    """The average winning price per month of the drugs and provinces of the
+    context: one row per month, so that its graph never adds up the prices
+    of different drugs or provinces"""
+    __name__ = 'pharma.tender.price.trend'
+    company = fields.Many2One('company.company', "Company")
+    month = fields.Date("Month")
+    bids = fields.Integer("Awards")
+    average_price = fields.Numeric(
+        "Average Price", digits=PRICE_DIGITS)
+    lowest_price = fields.Numeric("Lowest Price", digits=PRICE_DIGITS)
+    highest_price = fields.Numeric("Highest Price", digits=PRICE_DIGITS)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('month', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Line = pool.get('pharma.tender.line')
+        Tender = pool.get('pharma.tender')
+        line = Line.__table__()
+        tender = Tender.__table__()
+        context = Transaction().context
+        month = cls.month.sql_cast(DateTrunc('month', tender.award_date))
+        # compared as numbers (SQLite stores Numeric as text)
+        price = cls.lowest_price.sql_cast(line.winning_price)
+        where = (tender.state.in_(RESULT_STATES)
+            & (line.winning_price != Null)
+            & (tender.award_date != Null)
+            & (tender.company == context.get('company', -1)))
+        if context.get('generic_name'):
+            where &= line.generic_name.ilike(
+                '%' + context['generic_name'] + '%')
+        if context.get('product'):
+            where &= line.product == context['product']
+        if context.get('province'):
+            where &= line.province == context['province']
+        if context.get('from_date'):
+            where &= tender.award_date >= context['from_date']
+        if context.get('to_date'):
+            where &= tender.award_date <= context['to_date']
+        return (line
+            .join(tender, condition=line.tender == tender.id)
+            .select(
+                Min(line.id).as_('id'),
+                Min(line.create_uid).as_('create_uid'),
+                Min(line.create_date).as_('create_date'),
+                Min(line.write_uid).as_('write_uid'),
+                Min(line.write_date).as_('write_date'),
+                tender.company.as_('company'),
+                month.as_('month'),
+                Count(line.id).as_('bids'),
+                cls.average_price.sql_cast(Avg(price)).as_('average_price'),
+                Min(price).as_('lowest_price'),
+                Max(price).as_('highest_price'),
+                where=where,
+                group_by=[tender.company, month]))
+
+
+class TenderPriceTrendContext(ModelView):
+    "Price Trend Context"
+    __name__ = 'pharma.tender.price.trend.context'
+    generic_name = fields.Char("Generic Name",
+        help="The drug whose prices to average (part of its generic name).")
+    product = fields.Many2One('product.product', "Product")
+    province = fields.Many2One('pharma.territory', "Province",
+        domain=[('level', '=', 'province')])
+    from_date = fields.Date("From Date")
+    to_date = fields.Date("To Date")

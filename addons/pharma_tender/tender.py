@@ -9,6 +9,7 @@ from trytond.model import (
 from trytond.modules.pharma_hospital.product import (
     DOSAGE_FORMS, QUALITY_TIERS)
 from trytond.modules.pharma_hospital.tools import normalize_text
+from trytond.modules.pharma_hospital.notify import Message, render
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
@@ -399,14 +400,15 @@ class Tender(Workflow, ModelSQL, ModelView):
                 deadline = getattr(tender, field)
                 if deadline not in days:
                     continue
-                label = gettext('pharma_tender.%s' % msg,
+                label = Message('pharma_tender.%s' % msg,
                     tender=tender.rec_name, days=days[deadline])
-                description = gettext(
+                description = Message(
                     'pharma_tender.msg_tender_reminder_description',
-                    tender=tender.rec_name, date=deadline.isoformat())
+                    tender=tender.rec_name, date=deadline)
                 for user in users.get(tender.owner.id, []):
-                    tender.notify_user(
-                        'tryton-alert', label, description, user=user)
+                    # in the language of the recipient
+                    tender.notify_user('tryton-alert', render(label, user),
+                        render(description, user), user=user)
                     sent.append((tender, field, user))
         return sent
 

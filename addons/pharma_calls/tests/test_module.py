@@ -1,6 +1,7 @@
 # This file is part of the pharma suite. See README.md for license terms.
 import contextlib
 import datetime
+import os
 import json
 from decimal import Decimal
 from unittest.mock import patch
@@ -424,6 +425,53 @@ class PharmaCallsTestCase(
             self.assertEqual(Plan(plan2.id).state, 'approved')
 
     @with_transaction()
+    def test_plan_actual_default_period(self):
+        "Plan vs actual on its default period shows the weeks of this month"
+        pool = Pool()
+        Plan = pool.get('pharma.weekly.plan')
+        Context = pool.get('pharma.call.reporting.context')
+        PlanActual = pool.get('pharma.call.report.plan_actual')
+        data = self._setup()
+        with set_company(data['company']):
+            today = data['today']
+            first = today.replace(day=1)
+            # the week of the 1st starts last month unless the 1st is a
+            # Monday; this week may too
+            weeks = {first - datetime.timedelta(days=first.weekday()),
+                today - datetime.timedelta(days=today.weekday())}
+            last = first - datetime.timedelta(days=40)
+            plans = Plan.create([{
+                        'company': data['company'].id,
+                        'employee': data['rep1'].id,
+                        'week_start': week,
+                        } for week in sorted(weeks | {
+                            last - datetime.timedelta(days=last.weekday())})])
+            self._call(data, weekly_plan=plans[-1].id,
+                date=datetime.datetime.combine(
+                    max(weeks), datetime.time(4)))
+            with self._as(data, 'manager1'), Transaction().set_context(
+                    from_date=Context.default_from_date(),
+                    to_date=Context.default_to_date()):
+                rows = PlanActual.search([])
+                self.assertEqual(
+                    sorted(r.week_start for r in rows), sorted(weeks))
+                row, = [r for r in rows if r.week_start == max(weeks)]
+                self.assertEqual(row.planned, 1)
+
+    @with_transaction()
+    def test_weekly_plan_list_done_rate(self):
+        "The lists of plans, the manager's too, show the completion rate"
+        pool = Pool()
+        Plan = pool.get('pharma.weekly.plan')
+        ModelData = pool.get('ir.model.data')
+        View = pool.get('ir.ui.view')
+        for fs_id in [
+                'weekly_plan_view_list', 'weekly_plan_view_list_manager']:
+            view = View(ModelData.get_id('pharma_calls', fs_id))
+            arch = Plan.fields_view_get(view.id, 'tree')['arch']
+            self.assertIn('name="done_rate"', arch, fs_id)
+
+    @with_transaction()
     def test_weekly_plan_close(self):
         "At week end, calls still planned are missed and the plan is done"
         pool = Pool()
@@ -505,6 +553,127 @@ class PharmaCallsTestCase(
             d1 = pool.get('party.party')(data['d1'].id)
             self.assertEqual(d1.calls[0], call)
             self.assertEqual(d1.last_call_date, call.date)
+
+    @with_transaction()
+    def test_log_visit_products(self):
+        "The products a rep details: own drugs of the doctor's areas, no price"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Party = pool.get('party.party')
+        Area = pool.get('pharma.therapeutic.area')
+        LogCall = pool.get('pharma.call.log', type='wizard')
+        Product = pool.get('product.product')
+        data = self._setup()
+        with set_company(data['company']):
+            endo, cardio = Area.create([
+                    {'name': "Endocrinology"}, {'name': "Cardiology"}])
+            maker, = Party.create([{'name': "Rival Pharma",
+                        'pharma_type': 'manufacturer'}])
+            metformin = self._product("二甲双胍片", is_pharma=True,
+                therapeutic_area=endo.id)
+            sitagliptin = self._product("西格列汀片", is_pharma=True,
+                therapeutic_area=endo.id)
+            amlodipine = self._product("氨氯地平片", is_pharma=True,
+                therapeutic_area=cardio.id)
+            rival = self._product("竞品降糖片", is_pharma=True,
+                therapeutic_area=endo.id, manufacturer=maker.id)
+            Party.write([data['d1']], {
+                    'therapeutic_areas': [('add', [endo.id])]})
+            # the last call detailed a cardiology drug and our diabetes drug
+            last = self._call(data, date=datetime.datetime.now().replace(
+                    microsecond=0) - datetime.timedelta(days=3),
+                products=[('create', [
+                            {'product': amlodipine.id},
+                            {'product': metformin.id}])])
+            Call.do([last])
+            with self._as(data, 'rep1'):
+                # a competitor's drug is never detailed
+                with self._refused(UserError):
+                    self._call(data, products=[('create', [
+                                    {'product': rival.id}])])
+                # the search finds drugs by pinyin and initials
+                for text in ['ejsg', 'erjia', 'EJSG']:
+                    self.assertIn(metformin, Product.search([
+                                ('rec_name', 'ilike', '%' + text + '%')]),
+                        msg=text)
+                with Transaction().set_context(
+                        active_model='party.party',
+                        active_id=data['d1'].id,
+                        active_ids=[data['d1'].id]):
+                    session_id, _, _ = LogCall.create()
+                    result = LogCall.execute(session_id, {}, 'start')
+                    LogCall.delete(session_id)
+            defaults = result['view']['defaults']
+            # the last call's products in the doctor's area only
+            self.assertEqual(defaults['products'], [metformin.id])
+            fields_view = result['view']['fields_view']
+            products = fields_view['fields']['products']
+            self.assertIn('template.manufacturer', products['domain'])
+            # its list shows no list price nor cost price
+            view_id = pool.get('ir.model.data').get_id(
+                'pharma_calls', 'product_view_list_detail')
+            arch = Product.fields_view_get(view_id, 'tree')['arch']
+            for name in ['list_price', 'cost_price']:
+                self.assertNotIn('"%s"' % name, arch)
+            self.assertIn('view_ids="%s"' % view_id, fields_view['arch'])
+
+            # no last call in the areas: the drugs of the doctor's area
+            Party.write([data['d2']], {
+                    'therapeutic_areas': [('add', [endo.id])]})
+            with self._as(data, 'rep2'), Transaction().set_context(
+                    active_model='party.party', active_id=data['d2'].id,
+                    active_ids=[data['d2'].id]):
+                session_id, _, _ = LogCall.create()
+                result = LogCall.execute(session_id, {}, 'start')
+                LogCall.delete(session_id)
+            self.assertEqual(set(result['view']['defaults']['products']),
+                {metformin.id, sitagliptin.id})
+
+    @with_transaction()
+    def test_notification_language(self):
+        "Alerts are written in each recipient's language and date format"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Lang = pool.get('ir.lang')
+        User = pool.get('res.user')
+        Notification = pool.get('res.notification')
+        Translation = pool.get('ir.translation')
+        from trytond.modules.pharma_hospital.notify import Message, render
+        data = self._setup()
+        zh_cn, = Lang.search([('code', '=', 'zh_CN')])
+        en, = Lang.search([('code', '=', 'en')])
+        Lang.write([zh_cn], {'translatable': True})
+        Translation.translation_import('zh_CN', 'pharma_calls',
+            os.path.join(os.path.dirname(__file__), '..', 'locale',
+                'zh_CN.po'))
+        User.write([data['rep1_user']], {'language': zh_cn.id})
+        User.write([data['rep2_user']], {'language': en.id})
+        date = datetime.date(2026, 12, 4)
+        self.assertEqual(render(date, data['rep1_user']), '2026-12-04')
+        self.assertEqual(render(date, data['rep2_user']), '12/04/2026')
+        message = Message('pharma_calls.msg_alert_plan_missing')
+        self.assertEqual(render(message, data['rep1_user']), '周计划未提交')
+        self.assertEqual(render(message, data['rep2_user']),
+            'Weekly plan not submitted')
+
+        with set_company(data['company']):
+            today = data['today']
+            now = datetime.datetime.now()
+            if today.weekday() == 0 and now.hour < 12:
+                # the plan alert waits for Monday noon
+                return
+            Call.send_alerts()
+        monday = today - datetime.timedelta(days=today.weekday())
+        for login, label, description in [
+                ('rep1', '周计划未提交', monday.strftime('%Y-%m-%d')),
+                ('rep2', 'Weekly plan not submitted',
+                    monday.strftime('%m/%d/%Y'))]:
+            notification, = Notification.search([
+                    ('user', '=', data[login + '_user'].id),
+                    ('model', '=', 'company.employee'),
+                    ])
+            self.assertEqual(notification.label, label)
+            self.assertEqual(notification.description, description)
 
     @with_transaction()
     def test_frequency_and_kpis(self):

@@ -663,4 +663,32 @@ class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(tree_datetime_without_widget(self.module), [])
 
 
+    @with_transaction()
+    def test_graphs_never_add_up_ratios(self):
+        "No graph of the suite sums shares, rates or prices"
+        from lxml import etree
+        pool = Pool()
+        View = pool.get('ir.ui.view')
+        # ratios and prices: summed by the graph they mean nothing
+        ratios = {'share', 'previous_share', 'change', 'done_rate',
+            'win_rate', 'winning_price', 'rate', 'attainment'}
+        # graphs whose rows have one x each (a trend of one territory and
+        # molecule or area per month, opened by its wizard)
+        unique_x = {('pharma.market.share.territory', 'month'),
+            ('pharma.market.share.area', 'month')}
+        found = []
+        for view in View.search([
+                    ('type', '=', 'graph'),
+                    ('module', 'like', 'pharma_%'),
+                    ]):
+            arch = etree.fromstring(view.arch.encode('utf-8'))
+            xs = [f.get('name') for f in arch.xpath('//x/field')]
+            ys = [f.get('name') for f in arch.xpath('//y/field')]
+            if any((view.model, x) in unique_x for x in xs):
+                continue
+            found.extend((view.model, view.name, y) for y in ys
+                if y in ratios)
+        self.assertEqual(found, [])
+
+
 del ModuleTestCase

@@ -480,6 +480,61 @@ class PharmaHospitalDataTestCase(TestCase):
                             ('current', '=', True)])), 1)
 
     @with_transaction()
+    def test_change_request_by_rep(self):
+        "A rep proposes a new doctor without a party and is told of its own"
+        pool = Pool()
+        Request = pool.get('pharma.data.change.request')
+        Party = pool.get('party.party')
+        data = self._setup()
+        transaction = Transaction()
+        with transaction.set_user(data['rep1_user'].id), \
+                transaction.set_context(
+                    _check_access=True, company=data['company'].id,
+                    _skip_warnings=True):
+            # the form shows an unverified party before saving
+            self.assertEqual(Party.default_get(['verification']),
+                {'verification': 'unverified'})
+            # a new party request needs no existing party
+            request, = Request.create([{
+                        'kind': 'new',
+                        'proposed_name': "李娜",
+                        'proposed_hospital': data['h1'].id,
+                        'proposed_department': data['dep2'].id,
+                        'reason': "Met at the oncology department",
+                        }])
+            self.assertEqual(request.rec_name, "李娜")
+            Request.submit([request])
+            with self.assertRaisesRegex(UserError, 'Proposed Name'):
+                Request.create([{'kind': 'new'}])
+            # a change still needs its party
+            with self.assertRaises(UserError):
+                Request.create([{'kind': 'change', 'field': 'name',
+                            'proposed_name': "X"}])
+
+            # a doctor the rep creates becomes a request, and the rep is
+            # told where to follow it
+            doctor, = Party.create([{'name': "王芳", 'pharma_type': 'doctor',
+                        'hospital': data['h1'].id}])
+        # sent at commit (notify_user)
+        notification, = [n for n in transaction.user_notifications
+            if int(n.user) == data['rep1_user'].id]
+        self.assertIn("王芳", notification.label)
+        self.assertIn("Data Change Requests", notification.description)
+        created, = Request.search([('party', '=', doctor.id)])
+        self.assertEqual(notification.model, 'pharma.data.change.request')
+        self.assertIn(str(created.id), notification.records)
+
+        # the steward approves: the doctor is created as proposed
+        with set_company(data['company']):
+            Request.approve([Request(request.id)])
+            request = Request(request.id)
+            self.assertEqual(request.state, 'approved')
+            new = request.party
+            self.assertEqual((new.name, new.pharma_type, new.hospital,
+                    new.department, new.verification),
+                ("李娜", 'doctor', data['h1'], data['dep2'], 'verified'))
+
+    @with_transaction()
     def test_rep_key_field_refused(self):
         "A rep cannot change a key field of a verified doctor"
         pool = Pool()

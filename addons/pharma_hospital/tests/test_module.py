@@ -397,10 +397,12 @@ class PharmaHospitalTestCase(
             text = text.lower()
             found = set()
             for party in parties:
-                variants = ((party.pinyin or '').split()
-                    + (party.pinyin_initials or '').split())
+                # a doctor is found by its hospital's name and pinyin too
+                names = [p for p in [party, party.hospital] if p]
+                variants = sum(((p.pinyin or '').split()
+                    + (p.pinyin_initials or '').split() for p in names), [])
                 if ((party.code or '').lower().startswith(text)
-                        or text in party.name.lower()
+                        or any(text in p.name.lower() for p in names)
                         or (text.isalpha() and text.isascii()
                             and any(text in v for v in variants))):
                     found.add(party)
@@ -448,9 +450,46 @@ class PharmaHospitalTestCase(
                 table.pinyin_initials, table.pharma_search))
         rows = cursor.fetchall()
         self.assertTrue(rows)
+        hospital_text = search_text(None, hospital.name, hospital.pinyin,
+            hospital.pinyin_initials)[1:]
         for code, name, pinyin, initials, text in rows:
-            self.assertEqual(text, search_text(code, name, pinyin, initials),
-                msg=name)
+            own = search_text(code, name, pinyin, initials)
+            if name in {"丁丽", "孙悦", "曾丁丽华", "王强"}:
+                own += hospital_text
+            self.assertEqual(text, own, msg=name)
+
+    @with_transaction()
+    def test_doctor_search_by_hospital(self):
+        "A doctor is found by its hospital's name and pinyin, kept up to date"
+        pool = Pool()
+        Party = pool.get('party.party')
+        hospital, other = Party.create([
+                {'name': "上海交通大学医学院附属瑞金医院",
+                    'pharma_type': 'hospital'},
+                {'name': "华山医院", 'pharma_type': 'hospital'}])
+        doctor, = Party.create([{'name': "张三", 'pharma_type': 'doctor',
+                    'hospital': hospital.id}])
+
+        def found(text):
+            return doctor in Party.search([
+                    ('rec_name', 'ilike', '%' + text + '%'),
+                    ('pharma_type', '=', 'doctor')])
+        for text in ['瑞金', 'ruijin', 'rj', 'RJ', '张三', 'zs']:
+            self.assertTrue(found(text), msg=text)
+        self.assertFalse(found('huashan'))
+        # the hospital renamed: its doctors follow
+        Party.write([hospital], {'name': "仁济医院"})
+        self.assertFalse(found('ruijin'))
+        self.assertTrue(found('renji'))
+        self.assertTrue(found('仁济'))
+        # the doctor moves to another hospital
+        Party.write([doctor], {'hospital': other.id})
+        self.assertTrue(found('hs'))
+        self.assertFalse(found('renji'))
+        # the doctor renamed keeps its hospital's text
+        Party.write([doctor], {'name': "李四"})
+        self.assertTrue(found('huashan'))
+        self.assertTrue(found('ls'))
 
     @with_transaction()
     def test_pinyin_search_access(self):
@@ -461,8 +500,10 @@ class PharmaHospitalTestCase(
         with self._as_user(data['rep2_user'], data['company']):
             self.assertEqual(Party.search([
                         ('rec_name', 'ilike', '%rjyy%')]), [])
+            # the hospital (and its doctors rep2 covers)
             self.assertEqual(Party.search([
-                        ('rec_name', 'ilike', '%zjdx%')]), [data['h2']])
+                        ('rec_name', 'ilike', '%zjdx%'),
+                        ('pharma_type', '=', 'hospital')]), [data['h2']])
 
     @with_transaction()
     def test_coverage_primary_overlap(self):

@@ -160,6 +160,51 @@ class PharmaTenderTestCase(
             self.assertTrue(ours.lines[0].won)
 
     @with_transaction()
+    def test_price_trend_and_search(self):
+        "The price trend averages per month; the history is searched by drug"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Price = pool.get('pharma.tender.price')
+        Trend = pool.get('pharma.tender.price.trend')
+        company = create_company()
+        with set_company(company):
+            shanghai, jiangsu, _ = create_territories()
+            competitor, = Party.create([{
+                        'name': "竞品制药", 'pharma_type': 'manufacturer'}])
+            date = datetime.date(2026, 3, 10)
+            for province, line, price in [
+                    (shanghai, LINE, '10'), (jiangsu, LINE, '8'),
+                    (jiangsu, dict(LINE, generic_name="阿托伐他汀",
+                            strength="10mg"), '30')]:
+                tender = create_tender(company, "T %s %s" % (
+                        province.name, price), [province],
+                    [dict(line, bid_price=Decimal(price))],
+                    award_date=date)
+                self._award(tender, {
+                        'province': province.id,
+                        'winning_company': competitor.id,
+                        'winning_price': Decimal(price),
+                        }, won=False)
+            # typing the drug filters the history
+            self.assertEqual({p.generic_name for p in Price.search([
+                            ('rec_name', 'ilike', '%氨氯%')])}, {"氨氯地平"})
+            self.assertEqual(len(Price.search([
+                            ('rec_name', 'ilike', '%江苏%')])), 2)
+            # one row per month: the mean of both provinces, never a sum
+            with Transaction().set_context(generic_name="氨氯地平"):
+                row, = Trend.search([])
+            self.assertEqual(row.month, datetime.date(2026, 3, 1))
+            self.assertEqual(row.bids, 2)
+            self.assertEqual(row.average_price, Decimal('9'))
+            self.assertEqual(
+                (row.lowest_price, row.highest_price),
+                (Decimal('8'), Decimal('10')))
+            with Transaction().set_context(
+                    generic_name="氨氯地平", province=shanghai.id):
+                row, = Trend.search([])
+            self.assertEqual(row.average_price, Decimal('10'))
+
+    @with_transaction()
     def test_no_alert_same_province_or_higher(self):
         "No alert for a higher award or in the same province"
         pool = Pool()
