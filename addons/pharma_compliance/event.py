@@ -117,6 +117,7 @@ class Requirement(ModelSQL, ModelView):
     def get_requirements(cls, company, event_type):
         """{item: quantity} for the event type: the company's requirements
         when it has some for the type, else the defaults"""
+        # bypass: the company's requirements apply to every user's event
         with Transaction().set_context(_check_access=False):
             records = cls.search([
                     ('company', '=', int(company)),
@@ -532,6 +533,7 @@ class EventEvidence(PackItemMixin, metaclass=PoolMeta):
         hashes = {e.sha256 for e in evidences if e.sha256}
         others = defaultdict(set)
         if hashes:
+            # bypass: reuse is detected across every event of the company; the text names only readable ones
             with Transaction().set_context(_check_access=False):
                 for sub in grouped_slice(list(hashes), MAX_IDS):
                     for other in cls.search([('sha256', 'in', list(sub))]):
@@ -677,6 +679,7 @@ class EventSignIn(PackItemMixin, ModelSQL, ModelView):
         doctors = {s.doctor.id for s in sign_ins if s.doctor}
         others = defaultdict(list)
         if doctors:
+            # bypass: duplicate attendees are compared across overlapping events of the company
             with Transaction().set_context(_check_access=False):
                 for other in cls.search([
                             ('doctor', 'in', list(doctors)),
@@ -767,6 +770,7 @@ class PackApproval(ModelSQL, ModelView):
                     'date': now,
                     'items': '\n'.join(items),
                     })
+        # bypass: the approval log is written by the server only (read-only to users)
         with transaction.set_context(_check_access=False):
             return cls.create(vlist)
 
@@ -871,6 +875,7 @@ class EventSpeaker(metaclass=PoolMeta):
             days = config.fee_period_days or 0
             if cap and days:
                 window = datetime.timedelta(days=days)
+                # bypass: the period cap counts every fee of the speaker, whoever entered it
                 with Transaction().set_context(_check_access=False):
                     others = cls.search([
                             ('id', '!=', speaker.id),

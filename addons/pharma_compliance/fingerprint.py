@@ -100,6 +100,7 @@ class Fingerprint(ModelSQL, ModelView):
     @classmethod
     def index_evidences(cls, evidences):
         "Fingerprint the pictures among evidences (replacing former ones)"
+        # bypass: fingerprints are server-computed evidence, read-only to users
         with Transaction().set_context(_check_access=False):
             evidences = Pool().get('pharma.event.evidence').browse(evidences)
             old = cls.search([('evidence', 'in', [e.id for e in evidences])])
@@ -119,6 +120,7 @@ class Fingerprint(ModelSQL, ModelView):
 
     @classmethod
     def index_attachments(cls, attachments):
+        # bypass: fingerprints of attached pictures are server-computed evidence
         with Transaction().set_context(_check_access=False):
             Attachment = Pool().get('ir.attachment')
             attachments = Attachment.browse(attachments)

@@ -154,6 +154,7 @@ class Call(metaclass=PoolMeta):
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         by_flag = defaultdict(list)
+        # bypass: the reception flag is stored by the server from the hospital's rules
         with Transaction().set_context(_check_access=False):
             calls = cls.browse(calls)
             hospitals = list({c.hospital.id for c in calls if c.hospital})
