@@ -6,6 +6,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
+from . import web  # noqa: F401 (the web client's custom.js and custom.css)
+
 
 class Rule(metaclass=PoolMeta):
     __name__ = 'ir.rule'
@@ -128,3 +130,29 @@ class Cron(metaclass=PoolMeta):
                 ('party.party|pharma_lifecycle_stale',
                     "Notify Stale Lifecycle Stages"),
                 ])
+
+
+class UIMenu(metaclass=PoolMeta):
+    __name__ = 'ir.ui.menu'
+
+    @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        """Leave out the folders whose entries the user may not open (the
+        standard search hides the entries, not their folder, which the web
+        client then shows empty)"""
+        menus = super().search(domain, offset=offset, limit=limit,
+            order=order, count=False, query=query)
+        if query:
+            return menus
+        if Transaction().check_access and menus:
+            folders = [m for m in menus if not m.action_keywords]
+            if folders:
+                with_entries = {m.parent.id for m in cls.search([
+                            ('parent', 'in', [f.id for f in folders]),
+                            ])}
+                menus = [m for m in menus
+                    if m.action_keywords or m.id in with_entries]
+        if count:
+            return len(menus)
+        return menus
