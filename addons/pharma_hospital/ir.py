@@ -145,14 +145,23 @@ class UIMenu(metaclass=PoolMeta):
             order=order, count=False, query=query)
         if query:
             return menus
-        if Transaction().check_access and menus:
-            folders = [m for m in menus if not m.action_keywords]
-            if folders:
-                with_entries = {m.parent.id for m in cls.search([
-                            ('parent', 'in', [f.id for f in folders]),
-                            ])}
-                menus = [m for m in menus
-                    if m.action_keywords or m.id in with_entries]
+        transaction = Transaction()
+        if (transaction.check_access and menus
+                and not transaction.context.get('_pharma_menu_all')):
+            # the menus the user sees, and their folders with an entry
+            with transaction.set_context(_pharma_menu_all=True):
+                visible = cls.search([])
+            parent = {m.id: m.parent.id if m.parent else None
+                for m in visible}
+            useful = set()
+            for menu in visible:
+                if not menu.action_keywords:
+                    continue
+                id_ = menu.id
+                while id_ is not None and id_ not in useful:
+                    useful.add(id_)
+                    id_ = parent.get(id_)
+            menus = [m for m in menus if m.id in useful]
         if count:
             return len(menus)
         return menus
