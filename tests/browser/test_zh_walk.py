@@ -66,6 +66,9 @@ SLOW = 2.0  # seconds: reported, not asserted
 DEBUG = os.environ.get('PHARMA_ZH_WALK_DEBUG')
 MAX_MENUS = int(os.environ.get('PHARMA_ZH_WALK_MAX', 500))
 ERROR_CELL = re.compile('#错误|#ERROR')
+# the views whose labels were checked (by any role), see walk_role.check
+LABELS_SEEN = set()
+LOCK = threading.Lock()
 
 
 def is_english(label, sources):
@@ -254,13 +257,21 @@ class ZhWalkTestCase(BrowserTestCase):
         counter = [0]
         seen = {'js': 0, 'rpc': 0, 'console': 0}
 
-        def check(screen):
-            labels = visible_labels_all(page)
-            english = [l for l in labels if is_english(l, self.sources)]
-            counter[0] += 1
-            shot(page, '%s_%02d_%s' % (login_, counter[0], screen))
-            if english:
-                found.append((screen, english))
+        def check(screen, key=None):
+            """Check the screen; its labels and a screenshot only the first
+            time a role opens the view key (the labels of a view are the
+            same for every role: the cells and errors are checked always)"""
+            with LOCK:
+                first = key is None or key not in LABELS_SEEN
+                LABELS_SEEN.add(key)
+            if first:
+                labels = visible_labels_all(page)
+                english = [l for l in labels if is_english(l, self.sources)]
+                if english:
+                    found.append((screen, english))
+            if first or not key.endswith('/form/'):
+                counter[0] += 1
+                shot(page, '%s_%02d_%s' % (login_, counter[0], screen))
             tab = current_tab(page).first
             if tab.count() and ERROR_CELL.search(tab.inner_text()):
                 problems.append('%s: 「#错误」 cells' % screen)
@@ -271,12 +282,12 @@ class ZhWalkTestCase(BrowserTestCase):
                     problems.append('%s: %s dialog: %s' % (screen, kind,
                             ' '.join(dialogs.first.inner_text().split())[
                                 :200]))
-            for key, new in [('js', js_errors(page)),
+            for name, new in [('js', js_errors(page)),
                     ('rpc', rpc_errors(page)), ('console', console)]:
-                if len(new) > seen[key]:
-                    problems.append('%s: %s errors: %s' % (screen, key,
-                            [str(e)[:200] for e in new[seen[key]:]][:3]))
-                    seen[key] = len(new)
+                if len(new) > seen[name]:
+                    problems.append('%s: %s errors: %s' % (screen, name,
+                            [str(e)[:200] for e in new[seen[name]:]][:3]))
+                    seen[name] = len(new)
 
         check('home')
         self.check_user_menu(page, login_, found, problems)
@@ -305,13 +316,13 @@ class ZhWalkTestCase(BrowserTestCase):
                 times.append((screen, time.monotonic() - t0))
                 if kind is None:
                     problems.append('%s: nothing opened' % screen)
-                check(screen)
+                check(screen, '%s/%s' % (menu['action'], kind))
                 if kind == 'list':
                     t0 = time.monotonic()
                     if open_first_record(page):
                         times.append((screen + '/form',
                                 time.monotonic() - t0))
-                        check(screen + '/form')
+                        check(screen + '/form', '%s/form/' % menu['action'])
                 close_screen(page, kind)
                 # a dialog left open (an error on closing) is a problem
                 check(screen + '/closed') if page.locator(
