@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 from .log import doctor_areas
+from trytond.modules.pharma_hospital.company_time import utc_start
 
 KEY_MESSAGES = [
     "疗效确切，指南一级推荐",
@@ -55,6 +56,13 @@ def create_demo(ctx):
     reps = [employees[l] for l in ['rep1', 'rep2'] if l in employees]
     if not reps:
         return
+    # the reps start their day on "Today" (the action opened at login)
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    today_action = ModelData.get_id('pharma_calls', 'act_call_today')
+    User.write(User.search([('employees', 'in', [r.id for r in reps])]), {
+            'actions': [('add', [today_action])],
+            })
     if Call.search([('company', '=', company.id)], limit=1):
         progress("pharma_calls: demo calls exist, skipped")
         return
@@ -130,8 +138,10 @@ def create_demo(ctx):
             plan = plan_of[rep.id, week_start]
             for i, doctor in enumerate(rnd.sample(
                         rep_doctors, min(len(rep_doctors), 4))):
-                when = datetime.datetime.combine(
-                    date, datetime.time(9 + 2 * i, rnd.choice([0, 15, 30])))
+                # the rep's working hours in the company's time zone
+                # (Asia/Shanghai), stored in UTC as every DateTime
+                when = utc_start(date) + datetime.timedelta(
+                    hours=9 + 2 * i, minutes=rnd.choice([0, 15, 30]))
                 past = when < now
                 state = 'done' if past else 'planned'
                 cancel_reason = None
@@ -186,11 +196,11 @@ def create_demo(ctx):
     kols = [d for d in sum(doctors.values(), [])
         if d.doctor_title in ('chief', 'associate_chief')][:2] or \
         sum(doctors.values(), [])[:2]
-    when = datetime.datetime.combine(
-        today + datetime.timedelta(days=10), datetime.time(14))
-    last_month_mid = datetime.datetime.combine(
-        (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=15),
-        datetime.time(14))
+    when = utc_start(today + datetime.timedelta(days=10)) + (
+        datetime.timedelta(hours=14))
+    last_month_mid = utc_start(
+        (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=15)
+        ) + datetime.timedelta(hours=14)
     events = Event.create([{
                 'company': company.id,
                 'topic': "高血压合理用药学术研讨会",

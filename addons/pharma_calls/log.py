@@ -98,11 +98,30 @@ class LogCall(Wizard):
             ])
     log = StateTransition()
 
+    def _planned(self):
+        "The planned call the wizard was started from (the Today list)"
+        if (self.model and self.model.__name__ == 'pharma.call'
+                and self.record and self.record.state == 'planned'):
+            return self.record
+
     def default_start(self, fields):
+        planned = self._planned()
+        if planned:
+            values = self._default_start(planned.party)
+            values['employee'] = planned.employee.id
+            if planned.products:
+                values['products'] = [
+                    l.product.id for l in planned.products]
+            return values
+        party = self.record
+        if self.model and self.model.__name__ == 'pharma.call':
+            party = self.record.party if self.record else None
+        return self._default_start(party)
+
+    def _default_start(self, party):
         pool = Pool()
         Call = pool.get('pharma.call')
         context = Transaction().context
-        party = self.record
         values = {
             'company': context.get('company'),
             'employee': context.get('employee'),
@@ -121,7 +140,11 @@ class LogCall(Wizard):
         return values
 
     def planned_call(self):
-        "The planned call of the same week for the doctor, if any"
+        """The planned call the wizard was started from, else the planned
+        call of the same week for the doctor, if any"""
+        planned = self._planned()
+        if planned:
+            return planned
         pool = Pool()
         Call = pool.get('pharma.call')
         date = self.start.date

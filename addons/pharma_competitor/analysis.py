@@ -76,12 +76,19 @@ class KeyHospital(ModelSQL, ModelView):
         return from_date, to_date
 
     @classmethod
-    def _observation_where(cls, observation, party):
+    def _visible(cls, observation):
+        """The condition of the observations the user may read (their
+        record rules: reps see theirs and those of their territory, at the
+        hospitals they may read), or None when the user reads them all"""
+        Rule = Pool().get('ir.rule')
+        if Rule.domain_get('pharma.competitor.observation', mode='read'):
+            return observation.id.in_(
+                Rule.query_get('pharma.competitor.observation'))
+
+    @classmethod
+    def _observation_where(cls, observation, party, rules=True):
         """The observations counted: of the company, in the period, at a
-        key-account hospital and visible to the user (the observations'
-        record rules: reps see theirs and those of their territory)"""
-        pool = Pool()
-        Rule = pool.get('ir.rule')
+        key-account hospital and, with rules, visible to the user"""
         context = Transaction().context
         company = context.get('company') or -1
         from_date, to_date = cls._period()
@@ -92,9 +99,9 @@ class KeyHospital(ModelSQL, ModelView):
             & (party.key_account == Literal(True)))
         if context.get('competitor'):
             where &= observation.competitor == context['competitor']
-        if Rule.domain_get('pharma.competitor.observation', mode='read'):
-            where &= observation.id.in_(
-                Rule.query_get('pharma.competitor.observation'))
+        visible = cls._visible(observation) if rules else None
+        if visible is not None:
+            where &= visible
         return where
 
     @classmethod
@@ -104,6 +111,21 @@ class KeyHospital(ModelSQL, ModelView):
         Party = pool.get('party.party')
         observation = Observation.__table__()
         party = Party.__table__()
+        # The id is the first observation of the group among all of them,
+        # not only those the user reads: reading a row again without the
+        # access check (as the server does for a record's attributes) finds
+        # it under the same id.  The counts and dates are of the visible
+        # observations; a group without any is left out.
+        visible = cls._visible(observation)
+        if visible is None:
+            count = Count(observation.id)
+            first, last = Min(observation.date), Max(observation.date)
+            having = None
+        else:
+            count = Sum(Case((visible, 1), else_=0))
+            first = Min(Case((visible, observation.date), else_=Null))
+            last = Max(Case((visible, observation.date), else_=Null))
+            having = count > 0
         return (observation
             .join(party, condition=observation.hospital == party.id)
             .select(
@@ -113,13 +135,15 @@ class KeyHospital(ModelSQL, ModelView):
                 party.key_level.as_('key_level'),
                 party.territory.as_('territory'),
                 observation.competitor.as_('competitor'),
-                Count(observation.id).as_('observations'),
-                Min(observation.date).as_('first_date'),
-                Max(observation.date).as_('last_date'),
-                where=cls._observation_where(observation, party),
+                count.as_('observations'),
+                first.as_('first_date'),
+                last.as_('last_date'),
+                where=cls._observation_where(
+                    observation, party, rules=False),
                 group_by=[observation.company, observation.hospital,
                     party.key_level, party.territory,
-                    observation.competitor]))
+                    observation.competitor],
+                having=having))
 
     @classmethod
     def get_kinds(cls, records, name):

@@ -6,6 +6,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
+from . import web  # noqa: F401 (the web client's custom.js and custom.css)
+
 
 class Rule(metaclass=PoolMeta):
     __name__ = 'ir.rule'
@@ -128,3 +130,38 @@ class Cron(metaclass=PoolMeta):
                 ('party.party|pharma_lifecycle_stale',
                     "Notify Stale Lifecycle Stages"),
                 ])
+
+
+class UIMenu(metaclass=PoolMeta):
+    __name__ = 'ir.ui.menu'
+
+    @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        """Leave out the folders whose entries the user may not open (the
+        standard search hides the entries, not their folder, which the web
+        client then shows empty)"""
+        menus = super().search(domain, offset=offset, limit=limit,
+            order=order, count=False, query=query)
+        if query:
+            return menus
+        transaction = Transaction()
+        if (transaction.check_access and menus
+                and not transaction.context.get('_pharma_menu_all')):
+            # the menus the user sees, and their folders with an entry
+            with transaction.set_context(_pharma_menu_all=True):
+                visible = cls.search([])
+            parent = {m.id: m.parent.id if m.parent else None
+                for m in visible}
+            useful = set()
+            for menu in visible:
+                if not menu.action_keywords:
+                    continue
+                id_ = menu.id
+                while id_ is not None and id_ not in useful:
+                    useful.add(id_)
+                    id_ = parent.get(id_)
+            menus = [m for m in menus if m.id in useful]
+        if count:
+            return len(menus)
+        return menus

@@ -244,6 +244,9 @@ class Party(metaclass=PoolMeta):
     primary_rep = fields.Function(fields.Many2One(
             'company.employee', "Primary Representative"),
         'get_primary_rep', searcher='search_primary_rep')
+    covered_by_me = fields.Function(fields.Boolean("Covered by Me",
+            help="Covered today by one of the user's employees."),
+        'get_covered_by_me', searcher='search_covered_by_me')
     verification = fields.Selection(VERIFICATION_STATES, "Verification",
         readonly=True, states={'invisible': ~Eval('pharma_type')})
     last_verified = fields.Date("Last Verified", readonly=True,
@@ -315,6 +318,36 @@ class Party(metaclass=PoolMeta):
                         ], order=[('start_date', 'ASC')]):
                 result[coverage.party.id] = coverage.employee.id
         return result
+
+    @classmethod
+    def _covered_by_me_domain(cls):
+        "The coverages of today of the user's employees"
+        pool = Pool()
+        User = pool.get('res.user')
+        today = pool.get('ir.date').today()
+        return [
+            ('employee', 'in', list(User.get_employees()) or [-1]),
+            ('start_date', '<=', today),
+            ['OR', ('end_date', '=', None), ('end_date', '>=', today)],
+            ]
+
+    @classmethod
+    def get_covered_by_me(cls, parties, name):
+        Coverage = Pool().get('pharma.coverage')
+        covered = set()
+        for sub in grouped_slice(parties, backend.MAX_QUERY_PARAMS // 10):
+            covered.update(c.party.id for c in Coverage.search(
+                    cls._covered_by_me_domain()
+                    + [('party', 'in', [p.id for p in sub])]))
+        return {p.id: p.id in covered for p in parties}
+
+    @classmethod
+    def search_covered_by_me(cls, name, clause):
+        _, operator, value = clause[:3]
+        domain = [('coverages', 'where', cls._covered_by_me_domain())]
+        if (operator == '=') != bool(value):
+            domain = ['NOT', domain]
+        return domain
 
     @classmethod
     def search_primary_rep(cls, name, clause):

@@ -256,8 +256,11 @@ def launch_browser(playwright):
 def new_page(browser, locale='zh-CN'):
     """A page in a new browser context; it records the pending requests
     (for wait_idle) and the errors returned by the server (rpc_errors)"""
+    # the users' browsers are in China: the web client shows datetimes in
+    # the browser's time zone (the company's is Asia/Shanghai)
     context = browser.new_context(
-        viewport={'width': 1400, 'height': 900}, locale=locale)
+        viewport={'width': 1400, 'height': 900}, locale=locale,
+        timezone_id='Asia/Shanghai')
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()
     pending = set()

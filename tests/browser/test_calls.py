@@ -471,3 +471,106 @@ class CallsTestCase(BrowserTestCase):
                         ).count() > 0, True, js_errors(page))
                 self.assertNoErrors(page)
                 page.context.close()
+
+    def test_5_today(self):
+        """rep1 starts on 今天 (Today): its planned calls of today and its
+        overdue follow-ups (not those of weeks ago, not rep2's); one row's
+        routine visit is logged in at most 4 interactions"""
+        ids = self.server.run_python('''
+            import datetime
+            Call = pool.get('pharma.call')
+            Date = pool.get('ir.date')
+            User = pool.get('res.user')
+            ModelData = pool.get('ir.model.data')
+            from trytond.modules.pharma_hospital.company_time import (
+                utc_start)
+            today = Date.today()
+            start = utc_start(today)
+            rep1, = User.search([('login', '=', 'rep1')])
+            # the demo's start page of the reps
+            User.write([rep1], {'actions': [('add', [
+                                ModelData.get_id(
+                                    'pharma_calls', 'act_call_today')])]})
+            done, = Call.create([{
+                        'company': company.id,
+                        'employee': %(rep1)s,
+                        'party': %(doctor)s,
+                        'date': start - datetime.timedelta(days=20),
+                        'call_type': 'face_to_face',
+                        }])
+            Call.do([done])
+            planned = Call.create([{
+                        'company': company.id,
+                        'employee': employee,
+                        'party': party,
+                        'date': date,
+                        'call_type': 'face_to_face',
+                        'followup_of': followup,
+                        } for employee, party, date, followup in [
+                        # today's plan
+                        (%(rep1)s, %(doctor3)s,
+                            start + datetime.timedelta(hours=10), None),
+                        # a follow-up overdue since 3 days
+                        (%(rep1)s, %(doctor)s,
+                            start - datetime.timedelta(days=3, hours=-9),
+                            done.id),
+                        # a follow-up of a month ago: missed, not listed
+                        (%(rep1)s, %(doctor)s,
+                            start - datetime.timedelta(days=30, hours=-9),
+                            done.id),
+                        # rep2's plan of today
+                        (%(rep2)s, %(doctor2)s,
+                            start + datetime.timedelta(hours=11), None),
+                        ]])
+            result['planned'] = [c.id for c in planned]
+            ''' % self.ids)
+        page = self.login('rep1')
+        # the start page opened at login
+        tab = page.locator('#tablist li.active').first
+        tab.wait_for(state='visible')
+        wait_idle(page)
+        rows = list_texts(page)
+        shot(page, '5_1_rep1_today')
+        self.assertIn('今天', tab.inner_text())
+        self.assertEqual(len(rows), 2, rows)
+        self.assertTrue(any(DOCTOR3 in r for r in rows), rows)
+        self.assertTrue(any(DOCTOR in r for r in rows), rows)
+        self.assertFalse(any(DOCTOR2 in r for r in rows), rows)
+
+        counter = Counter(page)
+        row = current_tab(page).locator('table tbody tr:visible').filter(
+            has_text=DOCTOR3).first
+        # sao runs a row's button on the current row: select it first
+        counter.click(row.locator('td:not(:has(button)):not(:has(a))').first)
+        counter.click(row.locator('button[name="log_visit"]'))
+        form = dialog(page)
+        form.wait_for(state='visible')
+        wait_idle(page)
+        shot(page, '5_2_rep1_today_log_visit')
+        self.assertIn(DOCTOR3, form.inner_text())
+        counter.click(form.locator('.modal-footer button.btn-primary').first)
+        page.locator('.modal.in:visible').first.wait_for(state='hidden')
+        wait_idle(page)
+        shot(page, '5_3_rep1_today_after_log')
+        self.assertNoErrors(page)
+        states = self.server.run_python('''
+            Call = pool.get('pharma.call')
+            result.update({str(c.id): c.state
+                    for c in Call.browse(%r)})
+            ''' % ids['planned'])
+        today_call = str(ids['planned'][0])
+        self.assertEqual(states[today_call], 'done', states)
+        self.assertEqual(
+            [states[str(i)] for i in ids['planned'][1:]],
+            ['planned', 'planned', 'planned'])
+        with open(os.path.join(OUTPUT, 'log_visit.txt'), 'a') as f:
+            f.write('Log visit (rep1, from the Today start page to the '
+                'saved call): %s interactions\n' % counter.count)
+        self.assertLessEqual(counter.count, 4)
+        # the logged call left the list (it is done)
+        click_reload = current_tab(page).locator('button#reload:visible')
+        if click_reload.count():
+            click_reload.first.click()
+            wait_idle(page)
+        rows = list_texts(page, wait=3_000)
+        self.assertFalse(any(DOCTOR3 in r for r in rows), rows)
