@@ -35,9 +35,10 @@ $(SAO)/.installed:
 	touch $@
 
 # The suite's additions to the web client (sao_custom/custom.js, which
-# sao's index.html loads): linked next to index.html
-$(SAO)/custom.js: $(SAO)/.installed sao_custom/custom.js
-	ln -sfn ../../../sao_custom/custom.js $@
+# sao's index.html loads) and the zh_CN strings sao lacks, written next
+# to index.html as static files (scripts/build_custom_js.py)
+$(SAO)/custom.js: $(SAO)/.installed sao_custom/custom.js sao_custom/zh_CN.json scripts/build_custom_js.py
+	$(PYTHON) scripts/build_custom_js.py $(SAO)
 
 sao: $(SAO)/.installed $(SAO)/custom.js
 

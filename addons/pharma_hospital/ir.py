@@ -6,7 +6,6 @@ from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from . import web  # noqa: F401 (the web client's custom.js and custom.css)
 
 
 class Rule(metaclass=PoolMeta):
