@@ -1210,6 +1210,12 @@ class PharmaCallsTestCase(
                 # the report's target (in SQL) is get_frequency's, VIP
                 # frequency first
                 Party.write([d1], {'vip': True, 'vip_frequency': 5})
+            # the report's rows read before the write are cached in the
+            # transaction (as for any model): read again with a fresh
+            # cache, as the client's next request would
+            Transaction().cache.clear()
+            with Transaction().set_context(
+                    from_date=today.replace(day=1), to_date=today):
                 coverage = {r.party: r for r in Coverage.search([])}
                 self.assertEqual(
                     {p: (r.target, r.attainment)
