@@ -387,22 +387,34 @@ class TenderPriceTrend(ModelSQL, ModelView):
             where &= tender.award_date >= context['from_date']
         if context.get('to_date'):
             where &= tender.award_date <= context['to_date']
-        return (line
+        # the month is computed in a sub-query and grouped by its column:
+        # PostgreSQL does not match DATE_TRUNC($1, ...) of the select with
+        # DATE_TRUNC($2, ...) of a GROUP BY (parameters differ)
+        rows = (line
             .join(tender, condition=line.tender == tender.id)
             .select(
-                Min(line.id).as_('id'),
-                Min(line.create_uid).as_('create_uid'),
-                Min(line.create_date).as_('create_date'),
-                Min(line.write_uid).as_('write_uid'),
-                Min(line.write_date).as_('write_date'),
+                line.id.as_('id'),
+                line.create_uid.as_('create_uid'),
+                line.create_date.as_('create_date'),
+                line.write_uid.as_('write_uid'),
+                line.write_date.as_('write_date'),
                 tender.company.as_('company'),
                 month.as_('month'),
-                Count(line.id).as_('bids'),
-                cls.average_price.sql_cast(Avg(price)).as_('average_price'),
-                Min(price).as_('lowest_price'),
-                Max(price).as_('highest_price'),
-                where=where,
-                group_by=[tender.company, month]))
+                price.as_('price'),
+                where=where))
+        return rows.select(
+            Min(rows.id).as_('id'),
+            Min(rows.create_uid).as_('create_uid'),
+            Min(rows.create_date).as_('create_date'),
+            Min(rows.write_uid).as_('write_uid'),
+            Min(rows.write_date).as_('write_date'),
+            rows.company.as_('company'),
+            rows.month.as_('month'),
+            Count(rows.id).as_('bids'),
+            cls.average_price.sql_cast(Avg(rows.price)).as_('average_price'),
+            Min(rows.price).as_('lowest_price'),
+            Max(rows.price).as_('highest_price'),
+            group_by=[rows.company, rows.month])
 
 
 class TenderPriceTrendContext(ModelView):

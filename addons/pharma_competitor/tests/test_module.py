@@ -545,14 +545,20 @@ class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
                         'form_relate', ('pharma.competitor', pfizer.id))}
                 self.assertIn('pharma.competitor.key_hospital', names)
                 self.assertNotIn('pharma.competitor.customer', names)
-            # a rep's own observation elsewhere counts for him
+            # a rep's own observation at a hospital he may not read is not
+            # listed to him (its row would name a hidden hospital: the
+            # list showed error cells); the company-wide report counts it
             Observation.create([seen(datetime.date(2026, 10, 10), key_js,
                         pfizer, 'salesforce', observer=rep)])
             with Transaction().set_user(rep_user.id), \
                     Transaction().set_context(_check_access=True, **period):
                 rows = KeyHospital.search([('hospital', '=', key_js.id)])
                 self.assertEqual([(r.competitor, r.observations)
-                        for r in rows], [(pfizer, 1)])
+                        for r in rows], [])
+            with Transaction().set_context(**period):
+                rows = KeyHospital.search([('hospital', '=', key_js.id),
+                        ('competitor', '=', pfizer.id)])
+                self.assertEqual([r.observations for r in rows], [1])
 
             headers, sheet = Pack._sheet_key_hospital_competitors(
                 company, datetime.date(2026, 10, 1),
