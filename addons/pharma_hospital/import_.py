@@ -306,6 +306,22 @@ class ImportJob:
         return result
 
 
+def _hospitals_by_code(rows):
+    "{compact hospital code: hospital id} of the rows' hospital_code column"
+    Identifier = Pool().get('party.identifier')
+    codes = {compact_code('', r.values['hospital_code'])
+        for r in rows if r.values.get('hospital_code')}
+    by_code = {}
+    for sub in grouped_slice(list(codes), _in_max()):
+        for identifier in Identifier.search([
+                    ('code_compact', 'in', list(sub)),
+                    ('party.pharma_type', '=', 'hospital'),
+                    ]):
+            by_code[normalize_text(identifier.code_compact).upper()] = (
+                identifier.party.id)
+    return by_code
+
+
 def _in_max():
     "Values per IN clause: one query per batch of 1000 rows"
     from trytond import backend
@@ -1554,21 +1570,11 @@ class DoctorImport(ImportKindMixin, Model):
     def validate_rows(cls, rows, job):
         pool = Pool()
         Party = pool.get('party.party')
-        Identifier = pool.get('party.identifier')
         Department = pool.get('pharma.hospital.department')
         ContactMechanism = pool.get('party.contact_mechanism')
         hospital_keys = {normalize_name(r.values['hospital'], 'hospital')
             for r in rows}
-        codes = {compact_code('', r.values['hospital_code'])
-            for r in rows if r.values.get('hospital_code')}
-        by_code = {}
-        for sub in grouped_slice(list(codes), _in_max()):
-            for identifier in Identifier.search([
-                        ('code_compact', 'in', list(sub)),
-                        ('party.pharma_type', '=', 'hospital'),
-                        ]):
-                by_code[normalize_text(identifier.code_compact).upper()] = (
-                    identifier.party.id)
+        by_code = _hospitals_by_code(rows)
         by_name = {}
         for sub in grouped_slice(list(hospital_keys), _in_max()):
             for party in Party.search_read([
@@ -1872,7 +1878,6 @@ class HospitalAliasImport(ImportKindMixin, Model):
     def validate_rows(cls, rows, job):
         pool = Pool()
         Party = pool.get('party.party')
-        Identifier = pool.get('party.identifier')
         Alias = pool.get('pharma.hospital.alias')
         keys = {normalize_name(r.values['hospital'], 'hospital')
             for r in rows}
@@ -1886,16 +1891,7 @@ class HospitalAliasImport(ImportKindMixin, Model):
                         ], fields_names=['name_key', 'rec_name']):
                 by_name.setdefault(party['name_key'], []).append(
                     (party['id'], party['rec_name']))
-        codes = {compact_code('', r.values['hospital_code'])
-            for r in rows if r.values.get('hospital_code')}
-        by_code = {}
-        for sub in grouped_slice(list(codes), _in_max()):
-            for identifier in Identifier.search([
-                        ('code_compact', 'in', list(sub)),
-                        ('party.pharma_type', '=', 'hospital'),
-                        ]):
-                by_code[normalize_text(identifier.code_compact).upper()] = (
-                    identifier.party.id)
+        by_code = _hospitals_by_code(rows)
         existing = {}
         for sub in grouped_slice(list(alias_keys), _in_max()):
             for alias in Alias.search([('name_key', 'in', list(sub))]):
