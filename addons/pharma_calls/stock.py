@@ -183,9 +183,11 @@ class Inventory(metaclass=PoolMeta):
                         label = gettext(
                             'pharma_calls.msg_sample_count_differences',
                             employee=employee.rec_name)
+                        # the count's name (its date) in the recipient's
+                        # language: read again in that context
                         description = gettext(
                             'pharma_calls.msg_sample_count_differences_lines',
-                            count=count.rec_name, lines=lines)
+                            count=cls(count.id).rec_name, lines=lines)
                     notifications.append(Notification(
                             user=user, icon='tryton-warning',
                             label=label, description=description,

@@ -8,6 +8,7 @@ from trytond.model import (
     ChatMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.modules.company import CompanyReport
 from trytond.modules.company.model import set_employee
+from trytond.modules.pharma_hospital.notify import Message, render
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
@@ -810,7 +811,6 @@ class Case(Workflow, ModelSQL, ModelView, ChatMixin):
         "Notify the adverse events near or past their reporting deadline"
         pool = Pool()
         Notification = pool.get('res.notification')
-        Lang = pool.get('ir.lang')
         ModelData = pool.get('ir.model.data')
         if date is None:
             date = cls._today()
@@ -833,28 +833,28 @@ class Case(Workflow, ModelSQL, ModelView, ChatMixin):
                     ])
             if not cases:
                 return []
-            lang = Lang.get()
             action_id = ModelData.get_id('pharma_service', 'act_case_form')
             notifications = []
             for case, users in cls._alert_users(cases).items():
                 days = (case.report_due_date - date).days
+                # rendered in each recipient's language (dates in its format)
                 if days < 0:
-                    label = gettext(
+                    label = Message(
                         'pharma_service.msg_case_ae_alert_overdue',
                         case=case.rec_name)
                 else:
-                    label = gettext(
+                    label = Message(
                         'pharma_service.msg_case_ae_alert_due',
                         case=case.rec_name, days=days)
-                description = gettext(
+                description = Message(
                     'pharma_service.msg_case_ae_alert_description',
                     product=case.product.rec_name if case.product else '',
-                    deadline=lang.strftime(case.report_due_date))
+                    deadline=case.report_due_date)
                 for user in sorted(users):
                     notifications.append(Notification(
                             user=user,
-                            label=label,
-                            description=description,
+                            label=render(label, user),
+                            description=render(description, user),
                             icon='tryton-warning',
                             model=cls.__name__,
                             records=json.dumps([case.id]),

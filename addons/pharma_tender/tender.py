@@ -9,7 +9,8 @@ from trytond.model import (
 from trytond.modules.pharma_hospital.product import (
     DOSAGE_FORMS, QUALITY_TIERS)
 from trytond.modules.pharma_hospital.tools import normalize_text
-from trytond.modules.pharma_hospital.notify import Message, render
+from trytond.modules.pharma_hospital.notify import (
+    Message, render, user_language)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
@@ -735,13 +736,18 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
             return
         managers = group_users('group_pharma_marketing_manager')
         for line in below:
-            label = gettext('pharma_tender.msg_tender_line_floor_label',
-                line=line.rec_name)
-            description = gettext(
-                'pharma_tender.msg_tender_line_floor_description',
-                line=line.rec_name, tender=line.tender.rec_name,
-                price=format_price(line.bid_price))
             for user in managers:
+                # in each manager's language (the line's dosage form too)
+                with Transaction().set_context(
+                        language=user_language(user)):
+                    line_ = cls(line.id)
+                    label = gettext(
+                        'pharma_tender.msg_tender_line_floor_label',
+                        line=line_.rec_name)
+                    description = gettext(
+                        'pharma_tender.msg_tender_line_floor_description',
+                        line=line_.rec_name, tender=line_.tender.rec_name,
+                        price=format_price(line_.bid_price))
                 line.notify_user(
                     'tryton-warning', label, description, user=user)
 
@@ -1104,10 +1110,14 @@ class Alert(ModelSQL, ModelView):
             users = set(marketing)
             if alert.tender and alert.tender.owner:
                 users.update(employee_users([alert.tender.owner.id]))
-            label = gettext('pharma_tender.msg_tender_alert_label',
-                product=alert.generic_name)
-            description = alert.get_description(None)
             for user in sorted(users):
+                # in the recipient's language (the alert is read again in
+                # it for its dosage form and territories)
+                with Transaction().set_context(
+                        language=user_language(user)):
+                    label = gettext('pharma_tender.msg_tender_alert_label',
+                        product=alert.generic_name)
+                    description = cls(alert.id).get_description(None)
                 alert.notify_user(
                     'tryton-warning', label, description, user=user)
 

@@ -55,7 +55,17 @@ class Counter:
         wait_idle(self.page)
 
     def fill(self, locator, value):
-        locator.fill(value)
+        # as a person types: click the field, then type once the input
+        # that takes the keys has the focus (a number field of sao swaps
+        # its displayed text input for a number input on focus, one tick
+        # later: a programmatic fill could land in the hidden one)
+        locator.click()
+        self.page.wait_for_function('''() => {
+            const e = document.activeElement;
+            return e && e.tagName === 'INPUT' && e.offsetParent !== null;
+            }''', timeout=5000)
+        self.page.keyboard.press('Control+A')
+        self.page.keyboard.type(value)
         self.count += 1
 
 
