@@ -372,8 +372,8 @@ def main():
             ['create_territories'], expect=len(listed)))
     step("2 hospital aliases", load('hospital-aliases', files['aliases'],
             expect=len(aliases)))
-    step("3 doctors", load('doctors', files['doctors'],
-            expect=options.doctors))
+    step("3 doctors (+ departments)", load('doctors', files['doctors'],
+            ['create_departments'], expect=options.doctors))
     flow_started = time.monotonic()
     flow_rows = 0
     for name, path, count in files['flows']:

@@ -1552,8 +1552,12 @@ class DoctorImport(ImportKindMixin, Model):
 
     @classmethod
     def import_options(cls):
-        return [('create_missing_hospitals', gettext(
-                    'pharma_hospital.msg_import_option_create_hospitals'))]
+        return [
+            ('create_missing_hospitals', gettext(
+                    'pharma_hospital.msg_import_option_create_hospitals')),
+            ('create_departments', gettext(
+                    'pharma_hospital.msg_import_option_create_departments')),
+            ]
 
     _fields_map = {
         'name': 'name',
@@ -1617,12 +1621,16 @@ class DoctorImport(ImportKindMixin, Model):
         hospital_ids = list({r.data['hospital'] for r in rows
                 if r.data['hospital']})
         departments = {}
+        department_names = {}
         for sub in grouped_slice(hospital_ids, _in_max()):
             for department in Department.search([
                         ('hospital', 'in', list(sub)),
-                        ]):
+                        ], order=[('name', 'ASC')]):
                 departments[(department.hospital.id,
                         normalize_text(department.name))] = department.id
+                department_names.setdefault(
+                    department.hospital.id, []).append(department.name)
+        create_departments = job.option('create_departments')
         doctors = {}
         names = list({r.data['name_key'] for r in rows})
         for sub in grouped_slice(hospital_ids, _in_max()):
@@ -1656,6 +1664,16 @@ class DoctorImport(ImportKindMixin, Model):
             department = departments.get((hospital, dept_key)) if (
                 hospital and dept_key) else None
             row.data['department'] = department
+            if dept_key and department is None and not create_departments:
+                # a department is created only when asked (the preview
+                # lists them), as territories are
+                known = department_names.get(hospital, [])
+                job.error(row, 'department', gettext(
+                        'pharma_hospital.msg_import_unknown_department',
+                        value=row.values['department'],
+                        hospital=row.values['hospital'],
+                        known='、'.join(known[:8]) if known else '-'))
+                continue
             if dept_key and department is None:
                 job.plan('departments', '%s / %s' % (
                         row.values['hospital'], row.values['department']),
@@ -2103,7 +2121,8 @@ class ImportWizard(Wizard):
 
     def _options(self):
         options = []
-        for name in ['create_missing_hospitals', 'create_territories']:
+        for name in ['create_missing_hospitals', 'create_departments',
+                'create_territories']:
             if getattr(self.start, name, False):
                 options.append(name)
         return options
@@ -2198,6 +2217,10 @@ class ImportWizardStart(ModelView):
         states={'invisible': Eval('kind') != 'doctors'},
         help="Create the hospitals of the file that do not exist yet "
         "instead of refusing their rows.")
+    create_departments = fields.Boolean("Create Missing Departments",
+        states={'invisible': Eval('kind') != 'doctors'},
+        help="Create the departments of the file that the hospitals do not "
+        "have yet (listed in the preview) instead of refusing their rows.")
     create_territories = fields.Boolean("Create Missing Territories",
         states={'invisible': Eval('kind') != 'hospitals'},
         help="Create the provinces, cities and districts the file names "

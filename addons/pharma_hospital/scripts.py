@@ -109,12 +109,17 @@ def import_parser():
     parser.add_argument('--option', dest='options', action='append',
         default=[], metavar='NAME',
         help="an option of the kind (repeatable), e.g. "
-        "create_missing_hospitals, create_territories")
+        "create_missing_hospitals, create_departments, create_territories")
     parser.add_argument('--create-missing-hospitals', dest='options',
         action='append_const', const='create_missing_hospitals',
         help="doctors: create the hospitals that exist nowhere (a name "
         "that looks like an existing hospital is still refused unless "
         "its row says 是 in 强制新建医院)")
+    parser.add_argument('--create-departments', dest='options',
+        action='append_const', const='create_departments',
+        help="doctors: create the departments the hospitals do not have "
+        "yet (without it, such rows are refused and the known departments "
+        "named)")
     parser.add_argument('--create-territories', dest='options',
         action='append_const', const='create_territories',
         help="hospitals: create the provinces, cities and districts the "

@@ -306,7 +306,7 @@ class GoLiveTestCase(unittest.TestCase):
         self.assertEqual(job.summary()['created'], 3)
         self.assertEqual(len(Alias.search([('hospital', '=', ruijin.id)])),
             2)
-        job = self._run('doctors', data)
+        job = self._run('doctors', data, options=['create_departments'])
         self.assertEqual(job.errors, [])
         self.assertEqual(job.summary()['created'], 5)
         self.assertEqual(Party.search_count([
@@ -331,7 +331,17 @@ class GoLiveTestCase(unittest.TestCase):
         Party = pool.get('party.party')
         ruijin, _, _ = self._ruijin()
         data = self._doctor_file(hospital=RUIJIN)
+        # departments the hospital lacks are created only when asked: the
+        # rows are refused, the department and the known ones named
         job = self._run('doctors', data, dry_run=True)
+        self.assertEqual([(e['column'], e['value']) for e in job.errors],
+            [('C', "心内科"), ('C', "心内科"), ('C', "肿瘤科"),
+                ('C', "肿瘤科")])
+        self.assertIn("心内科", job.errors[0]['message'])
+        self.assertIn('Create missing departments', job.errors[0]['message'])
+        self.assertEqual(job.planned('departments'), [])
+        job = self._run('doctors', data, dry_run=True,
+            options=['create_departments'])
         self.assertEqual(job.errors, [])
         self.assertEqual(job.ignored(), [("名单", 'I', "微信")])
         mapped = {h: f for _, _, h, f in job.mapping()}
@@ -342,7 +352,7 @@ class GoLiveTestCase(unittest.TestCase):
                 "%s / 心内科" % RUIJIN, "%s / 肿瘤科" % RUIJIN])
         self.assertEqual([s['reason'] for s in job.skipped_rows],
             ['blank', 'note'])
-        job = self._run('doctors', data)
+        job = self._run('doctors', data, options=['create_departments'])
         self.assertEqual(job.errors, [])
         doctors = {d.name: d for d in Party.search([
                     ('pharma_type', '=', 'doctor')])}
@@ -377,7 +387,7 @@ class GoLiveTestCase(unittest.TestCase):
         self._ruijin()
         data = self._doctor_file(hospital=RUIJIN, extra=[
                 ["赵磊", RUIJIN, "心内科", "", "", "138-1234", "", "", ""]])
-        job = self._run('doctors', data)
+        job = self._run('doctors', data, options=['create_departments'])
         self.assertEqual(job.refused, 1)
         error, = job.errors
         self.assertEqual((error['row'], error['column'], error['value']),
@@ -536,7 +546,8 @@ class GoLiveTestCase(unittest.TestCase):
                 out = io.StringIO()
                 with redirect_stdout(out):
                     status = import_main(['-d', DB_NAME, '--quiet',
-                            '--dry-run', 'doctors', path])
+                            '--dry-run', '--create-departments', 'doctors',
+                            path])
                 self.assertEqual(status, 0, out.getvalue())
                 self.assertIn('ignored: 名单!I 微信', out.getvalue())
                 self.assertIn('skipped: 名单!', out.getvalue())

@@ -416,6 +416,10 @@ class ImportTestCase(TestCase):
 
     def _run(self, kind, data, **kwargs):
         Engine = Pool().get('pharma.import.engine')
+        if kind == 'doctors':
+            # these tests are about the engine, not the departments opt-in
+            # (test_golive.test_doctor_columns): their files name new ones
+            kwargs.setdefault('options', ['create_departments'])
         return Engine.run(kind, data, filename='test', **kwargs)
 
     def _doctors(self, hospital):
@@ -527,7 +531,7 @@ class ImportTestCase(TestCase):
         self.assertEqual(Party.search_count([]), before)
 
         job = self._run('doctors', xlsx(rows),
-            options=['create_missing_hospitals'])
+            options=['create_missing_hospitals', 'create_departments'])
         self.assertEqual(job.summary(), {'created': 5, 'updated': 0,
                 'unchanged': 0, 'refused': 0})
         doctors = self._doctors(data['hospital'])
@@ -595,7 +599,7 @@ class ImportTestCase(TestCase):
                 mock.patch.object(Kind, 'batch_size', 2), \
                 mock.patch.object(Kind, 'validate_rows', counting_validate):
             job = self._run('doctors', xlsx(rows),
-                options=['create_missing_hospitals'])
+                options=['create_missing_hospitals', 'create_departments'])
         self.assertEqual(len(opened), 1)
         # validated once: the write pass takes the validation's outcome
         self.assertEqual(validated, [2, 2, 2, 1])
@@ -694,6 +698,7 @@ class ImportTestCase(TestCase):
                     'filename': 'doctors.xlsx',
                     'save_template': True,
                     'template_name': "Rep list",
+                    'create_departments': True,
                     },
                 }, 'preview')
         values = result['view']['defaults']
@@ -706,6 +711,7 @@ class ImportTestCase(TestCase):
                     'filename': 'doctors.xlsx',
                     'save_template': True,
                     'template_name': "Rep list",
+                    'create_departments': True,
                     },
                 'preview': {},
                 }, 'import_')
@@ -824,7 +830,8 @@ class ImportTestCase(TestCase):
                 with open(path, 'wb') as fp:
                     fp.write(xlsx(rows))
                 out = io.StringIO()
-                args = ['--database', DB_NAME, '--quiet', 'doctors', path]
+                args = ['--database', DB_NAME, '--quiet',
+                    '--create-departments', 'doctors', path]
                 from contextlib import redirect_stderr, redirect_stdout
                 with redirect_stdout(out):
                     self.assertEqual(import_main(args), 1)
