@@ -223,8 +223,15 @@ class RuleMixin:
                 for o, _ in order):
             return None
         if cls._history and transaction.context.get('_datetime'):
-            # the history tables are joined by Tryton only (not covered)
-            return None
+            # Tryton joins the history tables itself (no hook to restrict
+            # the join): reading history, an order through a relation to a
+            # model with record rules is dropped, the rows come by id
+            kept = [(o, t) for o, t in order
+                if not cls._rule_order_protected(o)]
+            if len(kept) == len(order):
+                return None
+            return super().search(domain, offset=offset, limit=limit,
+                order=kept or [('id', 'ASC')], query=query)
         table = cls.__table__()
         tables = {None: (table, None)}
         order_by = []
@@ -268,6 +275,23 @@ class RuleMixin:
         cursor = transaction.connection.cursor()
         cursor.execute(*select)
         return cls.browse([i for i, in cursor])
+
+    @classmethod
+    def _rule_order_protected(cls, oexpr):
+        "Whether ordering by oexpr reads a relation's target with rules"
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        Model = cls
+        for name in oexpr.split('.'):
+            field = Model._fields.get(name)
+            if isinstance(field, fields.Function):
+                field = field._field
+            if field is None or not hasattr(field, 'get_target'):
+                return False
+            Model = field.get_target()
+            if Rule.domain_get(Model.__name__, mode='read'):
+                return True
+        return False
 
     @classmethod
     def _rule_order_targets(cls, oexpr, tables):
