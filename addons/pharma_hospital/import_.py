@@ -2115,9 +2115,16 @@ class ImportWizard(Wizard):
     def value_start(self, fields):
         "Going back to the start keeps the file, the kind and the options"
         values = self.start._default_values if self.start else {}
-        return {k: v for k, v in values.items()
+        values = {k: v for k, v in values.items()
             if k in fields and v is not None
             and not isinstance(self.start._fields[k], model_fields.Function)}
+        if values.get('kind'):
+            # the blank template of the kind, as on the first display
+            if 'blank' in fields:
+                values['blank'] = self.start.on_change_with_blank()
+            if 'blank_name' in fields:
+                values['blank_name'] = self.start.on_change_with_blank_name()
+        return values
 
     def _options(self):
         options = []
@@ -2272,7 +2279,7 @@ class ImportWizardPreview(ModelView):
         help="Totals, notes and blank rows of the file.")
     errors = fields.Text("Errors", readonly=True)
     report = fields.Binary("Error Report", filename='report_name',
-        readonly=True)
+        readonly=True, states={'invisible': ~Eval('report')})
     report_name = fields.Char("Report Name", readonly=True)
     columns = fields.Text("Columns", readonly=True,
         help="Which column is read as what, and which are ignored.")
@@ -2283,6 +2290,7 @@ class ImportWizardPreview(ModelView):
         help="The first rows as they will be stored.")
     skipped_rows = fields.Text("Skipped Rows", readonly=True)
     aliases = fields.Text("Suggested Aliases", readonly=True,
+        states={'invisible': ~Eval('aliases')},
         help="Names of the file that are likely other names of existing "
         "hospitals.")
     confirm_aliases = fields.Boolean("Confirm the Suggested Aliases",
