@@ -115,8 +115,10 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         event, = Event.create([values])
         return event
 
-    def _complete_pack(self, data, event, seeds=(1, 2, 3)):
-        "Every default item of the pack (as the rep)"
+    def _complete_pack(self, data, event, seeds=(1, 2, 3),
+            shift=datetime.timedelta(0)):
+        """Every default item of the pack (as the rep); shift: of the
+        event from EVENT_DATE"""
         pool = Pool()
         Evidence = pool.get('pharma.event.evidence')
         Event = pool.get('pharma.event')
@@ -135,13 +137,14 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
                     'speaker': speaker.id}]
             + [{'event': event.id, 'kind': 'photo',
                     'name': 'photo%s.jpg' % seed,
-                    'file': images.photo(seed, when=LOCAL_START
+                    'file': images.photo(seed, when=LOCAL_START + shift
                         + datetime.timedelta(minutes=20 * i))}
                 for i, seed in enumerate(seeds)])
         SignIn.create([{
                     'event': event.id, 'doctor': data['d2'].id,
                     'name': "王医生",
-                    'time': EVENT_DATE - datetime.timedelta(minutes=10),
+                    'time': EVENT_DATE + shift
+                    - datetime.timedelta(minutes=10),
                     }])
         Event.write([event], {
                 'attendance_count': 1, 'slides_version': 'MED-2026-15 v3'})
@@ -227,6 +230,66 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(Event(event.id).pack_state, 'approved')
         self.assertEqual(
             Event(event.id).organiser_registration, 'BA-rep1')
+
+    @with_transaction()
+    def test_approve_reuse_warning(self):
+        """A photo is never similar to itself (a pack of its own photos is
+        approved without warning, also after a photo is uploaded again);
+        a photo copied into another event warns on both packs"""
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        Evidence = pool.get('pharma.event.evidence')
+        data = self._setup()
+        with set_company(data['company']):
+            own = self._event(data, topic="自有照片")
+            original = self._event(data, topic="原始照片",
+                date=EVENT_DATE + datetime.timedelta(days=1),
+                end_date=EVENT_END + datetime.timedelta(days=1))
+            copied = self._event(data, topic="复制照片",
+                date=EVENT_DATE + datetime.timedelta(days=3),
+                end_date=EVENT_END + datetime.timedelta(days=3))
+        with self.as_user(data, 'rep1'):
+            self._complete_pack(data, Event(own.id), seeds=(1, 2, 3))
+            photo = [e for e in Event(own.id).evidences
+                if e.name == 'photo2.jpg'][0]
+            # the same file again: fingerprinted again, not against itself
+            Evidence.write([Evidence(photo.id)], {'file': photo.file})
+            self._complete_pack(data, Event(original.id), seeds=(4, 5, 6),
+                shift=datetime.timedelta(days=1))
+            source = [e for e in Event(original.id).evidences
+                if e.name == 'photo5.jpg'][0]
+            copy, = Evidence.create([{'event': copied.id, 'kind': 'photo',
+                        'name': 'copy.jpg',
+                        'file': images.TRANSFORMS['resized_50'](
+                            source.file)}])
+        with self.as_user(data, 'compliance1'):
+            own = Event(own.id)
+            # (its PDFs are the same files as the other packs')
+            photos = [e for e in own.evidences if e.kind == 'photo']
+            self.assertEqual(len(photos), 3)
+            self.assertEqual(
+                [(e.name, e.similar, e.reused) for e in photos
+                    if e.similar or e.reused], [])
+            self.assertEqual(own.compliance_flags, '')
+            Event.approve_pack([own])
+            self.assertEqual(Event(own.id).pack_state, 'approved')
+
+            # the original's pack: warned of the copy in the other event
+            with self.assertRaises(UserWarning) as cm:
+                Event.approve_pack([Event(original.id)])
+            message = cm.exception.message
+            self.assertIn('photo5.jpg', message)
+            self.assertIn(Event(copied.id).rec_name, message)
+            self.assertNotIn('photo4.jpg', message)
+            self.assertNotIn('photo6.jpg', message)
+            self.assertEqual(Event(original.id).pack_state, 'draft')
+            # the copy's event names the original
+            self.assertTrue(Evidence(copy.id).reused)
+            self.assertIn(Event(original.id).rec_name,
+                Event(copied.id).compliance_flags)
+            with Transaction().set_context(_skip_warnings=True):
+                Event.approve_pack([Event(original.id)])
+        self.assertEqual(Event(original.id).pack_state, 'approved')
 
     @with_transaction()
     def test_approved_pack_locked(self):
