@@ -515,7 +515,7 @@ class EventEvidence(PackItemMixin, metaclass=PoolMeta):
             if not fingerprint:
                 continue
             for name, value in [
-                    ('capture_time', fingerprint.exif_time),
+                    ('capture_time', fingerprint.capture_time),
                     ('capture_device', fingerprint.exif_device),
                     ('phash', fingerprint.phash),
                     ('similar', fingerprint.similar_text()),
@@ -638,13 +638,8 @@ class EventEvidence(PackItemMixin, metaclass=PoolMeta):
 
 def _utc(local, company):
     "The naive UTC datetime of a naive local (company) datetime"
-    from trytond.modules.pharma_hospital.company_time import (
-        company_timezone)
-    zone = company_timezone(company)
-    if zone is None:
-        return local
-    return local.replace(tzinfo=zone).astimezone(
-        datetime.timezone.utc).replace(tzinfo=None)
+    from .fingerprint import local_to_utc
+    return local_to_utc(local, company)
 
 
 class EventSignIn(PackItemMixin, ModelSQL, ModelView):

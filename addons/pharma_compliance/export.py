@@ -19,6 +19,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .event import selection_label
+from .fingerprint import utc_to_local
 from .exceptions import PackLockedError
 
 # events read per batch: the files of one batch are in memory at a time
@@ -42,10 +43,14 @@ def _safe(text):
     return re.sub(r'[\\/:*?"<>|\s]+', '_', text or '').strip('_')[:80]
 
 
-def _text(value):
+def _text(value, company=None):
     if value is None:
         return ''
     if isinstance(value, datetime.datetime):
+        # the company's local time (Tryton stores UTC): the inspectors
+        # read the times as the attendees lived them
+        if company is not None:
+            value = utc_to_local(value, company)
         return value.strftime('%Y-%m-%d %H:%M')
     return value
 
@@ -113,13 +118,15 @@ def export_inspection(from_date, to_date, fileobj, company=None):
             return label(Model, name, v)
         if hasattr(v, 'rec_name'):
             return v.rec_name
-        return _text(v)
+        return _text(v, company)
 
     with zipfile.ZipFile(fileobj, 'w', zipfile.ZIP_DEFLATED) as archive:
         for sub in grouped_slice(event_ids, BATCH):
             for event in Event.browse(list(sub)):
+                # the company's day and time of the event
+                local_date = utc_to_local(event.date, company)
                 folder = '%s_%s_%s' % (
-                    event.date.strftime('%Y%m%d'), event.id,
+                    local_date.strftime('%Y%m%d'), event.id,
                     _safe(event.topic))
                 sheets['events'].append(
                     [value(event, n) for n in headers['events'][1]])
@@ -131,7 +138,7 @@ def export_inspection(from_date, to_date, fileobj, company=None):
                         # PDF): no deflate
                         archive.writestr(zipfile.ZipInfo(
                                 path, date_time=(
-                                    event.date.timetuple()[:6])),
+                                    local_date.timetuple()[:6])),
                             bytes(evidence.file),
                             compress_type=zipfile.ZIP_STORED)
                     sheets['evidence'].append(

@@ -16,6 +16,30 @@ from . import hashing
 ATTACHMENT_MODELS = {'pharma.call', 'pharma.event'}
 
 
+def local_to_utc(local, company):
+    "The naive UTC datetime of a naive local (company) datetime"
+    import datetime
+    from trytond.modules.pharma_hospital.company_time import (
+        company_timezone)
+    zone = company_timezone(company)
+    if zone is None:
+        return local
+    return local.replace(tzinfo=zone).astimezone(
+        datetime.timezone.utc).replace(tzinfo=None)
+
+
+def utc_to_local(value, company):
+    "The naive local (company) datetime of a naive UTC datetime"
+    import datetime
+    from trytond.modules.pharma_hospital.company_time import (
+        company_timezone)
+    zone = company_timezone(company)
+    if zone is None:
+        return value
+    return value.replace(tzinfo=datetime.timezone.utc).astimezone(
+        zone).replace(tzinfo=None)
+
+
 class Fingerprint(ModelSQL, ModelView):
     __name__ = 'pharma.evidence.fingerprint'
     company = fields.Many2One(
@@ -33,6 +57,10 @@ class Fingerprint(ModelSQL, ModelView):
     exif_time = fields.DateTime("Capture Time (EXIF)",
         help="The local time the camera wrote in the picture.")
     exif_device = fields.Char("Capture Device (EXIF)")
+    capture_time = fields.Function(fields.DateTime("Capture Time",
+            help="When the camera took the picture (its EXIF time, a "
+            "local time of the company's time zone)."),
+        'get_capture_time')
     hashes = fields.One2Many(
         'pharma.evidence.fingerprint.hash', 'fingerprint', "Hashes",
         readonly=True)
@@ -150,6 +178,12 @@ class Fingerprint(ModelSQL, ModelView):
                     values['event'] = resource.id
                 items.append((values, data))
             return cls._index(items)
+
+    def get_capture_time(self, name):
+        # the camera writes the local time; Tryton's datetimes are UTC
+        # (the client shows them in the user's time zone)
+        if self.exif_time:
+            return local_to_utc(self.exif_time, self.company)
 
     @classmethod
     def _index(cls, items):

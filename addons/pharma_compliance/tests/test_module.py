@@ -618,8 +618,11 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
                     {'event': event.id, 'kind': 'photo', 'name': 'c.jpg',
                         'file': images.photo(33)},
                     ])
+            # the camera's local time, stored as Tryton's UTC datetimes
             self.assertEqual(at_event.capture_time,
-                LOCAL_START + datetime.timedelta(minutes=30))
+                EVENT_DATE + datetime.timedelta(minutes=30))
+            self.assertEqual(at_event.fingerprints[0].capture_time,
+                EVENT_DATE + datetime.timedelta(minutes=30))
             self.assertEqual(at_event.capture_device, 'HUAWEI P60')
             self.assertTrue(at_event.photo_at_event)
             self.assertFalse(day_before.photo_at_event)
@@ -722,6 +725,8 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         rows = list(workbook[workbook.sheetnames[0]].values)
         self.assertEqual(len(rows), 2)
         self.assertEqual(rows[1][0], "心衰新进展")
+        # times in the company's local time, as the attendees lived them
+        self.assertEqual(rows[1][2], LOCAL_START.strftime('%Y-%m-%d %H:%M'))
         approvals = list(workbook[workbook.sheetnames[2]].values)
         self.assertEqual(len(approvals), 2)
 
