@@ -624,7 +624,14 @@ class CallProduct(ModelSQL, ModelView):
         'pharma.call', "Call", required=True, ondelete='CASCADE')
     product = fields.Many2One('product.product', "Product", required=True,
         domain=[('template.manufacturer', '=', None)],
-        help="One of the company's own drugs.")
+        search_order=[('pharma_detail_rank', 'ASC'), ('rec_name', 'ASC')],
+        search_context={
+            'pharma_doctor': Eval('_parent_call', {}).get('party', -1),
+            },
+        depends={'call'},
+        help="One of the company's own drugs: those of the doctor's "
+        "therapeutic areas are offered first, then those of the doctor's "
+        "last call.")
     key_message = fields.Text("Key Message")
     adoption_stage = fields.Selection(
         ADOPTION_STAGES, "Adoption Stage", sort=False)

@@ -82,7 +82,11 @@ class LogCallStart(ModelView):
         'product.product', None, None, "Products",
         domain=[('template.manufacturer', '=', None)],
         context={'company': Eval('company', -1)}, depends={'company'},
-        help="The company's own drugs detailed during the visit.")
+        search_order=[('pharma_detail_rank', 'ASC'), ('rec_name', 'ASC')],
+        search_context={'pharma_doctor': Eval('party', -1)},
+        help="The company's own drugs detailed during the visit: those of "
+        "the doctor's therapeutic areas are offered first, then those of "
+        "the doctor's last call.")
     feedback = fields.Text("Feedback")
     next_step = fields.Text("Next Step")
     followup_date = fields.Date("Follow-up Date")
@@ -219,7 +223,9 @@ class LogMeetingStart(ModelView):
             ('department', '=', Eval('department', -1)),
             ])
     products = fields.Many2Many('product.product', None, None, "Products",
-        context={'company': Eval('company', -1)}, depends={'company'})
+        domain=[('template.manufacturer', '=', None)],
+        context={'company': Eval('company', -1)}, depends={'company'},
+        help="The company's own drugs presented at the meeting.")
     key_message = fields.Text("Key Message")
     next_step = fields.Text("Next Step")
 
