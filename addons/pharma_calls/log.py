@@ -53,11 +53,15 @@ def detail_products(party, last=None, limit=3):
             if not l.product.template.manufacturer
             and (not areas or l.product.template.therapeutic_area in areas)]
     if not products and areas:
-        products = Product.search([
-                ('template.manufacturer', '=', None),
-                ('template.is_pharma', '=', True),
-                ('template.therapeutic_area', 'in', [a.id for a in areas]),
-                ], limit=limit, order=[('rec_name', 'ASC')])
+        # in the order the picker offers them (product.pharma_detail_rank)
+        with Transaction().set_context(pharma_doctor=party.id):
+            products = Product.search([
+                    ('template.manufacturer', '=', None),
+                    ('template.is_pharma', '=', True),
+                    ('template.therapeutic_area', 'in',
+                        [a.id for a in areas]),
+                    ], limit=limit, order=[
+                    ('pharma_detail_rank', 'ASC'), ('rec_name', 'ASC')])
     return products
 
 

@@ -861,6 +861,36 @@ class PharmaCallsTestCase(
                         without_pushdown(Report, login))
 
     @with_transaction()
+    def test_calendar_end(self):
+        "The calendar ends a call on its own day (23:00 not over midnight)"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        data = self._setup()
+        company = data['company']
+        company.timezone = 'Asia/Shanghai'
+        company.save()
+        utc = datetime.datetime
+        with set_company(company):
+            # 2026-03-10 at 10:00 and at 23:45 in Shanghai
+            morning = self._call(data, date=utc(2026, 3, 10, 2, 0))
+            late = self._call(data, party='d3', date=utc(2026, 3, 10, 15, 45))
+            self.assertEqual(morning.calendar_end, utc(2026, 3, 10, 2, 30))
+            # 23:59 in Shanghai, not 00:15 of the next day
+            self.assertEqual(late.calendar_end, utc(2026, 3, 10, 15, 59))
+            with self._as(data, 'rep1'):
+                # the calendar's domain on the end finds the calls
+                self.assertEqual(Call.search([
+                            ('calendar_end', '>=', utc(2026, 3, 10, 2, 15)),
+                            ('calendar_end', '<', utc(2026, 3, 10, 3, 0)),
+                            ]), [morning])
+                # moving a planned call in the calendar writes its date
+                Call.write([morning], {
+                        'date': utc(2026, 3, 10, 3, 0),
+                        'calendar_end': utc(2026, 3, 10, 3, 30),
+                        })
+                self.assertEqual(morning.date, utc(2026, 3, 10, 3, 0))
+
+    @with_transaction()
     def test_report_company_day(self):
         "The call reports count days in the company's timezone, not UTC"
         pool = Pool()
