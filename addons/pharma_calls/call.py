@@ -59,6 +59,8 @@ PLAN_RESULTS = [
     ]
 
 # Fields of a call that the plan fixes once it is submitted
+# how long the calendar draws a call
+CALENDAR_DURATION = datetime.timedelta(minutes=30)
 PLANNED_FIELDS = {'employee', 'party', 'date', 'call_type', 'weekly_plan'}
 # Fields anybody allowed to write may change on a locked call
 FREE_FIELDS = {'manager_comment'}
@@ -228,6 +230,13 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
                 ())],
         states=_states)
     date = fields.DateTime("Date", required=True, states=_states)
+    calendar_end = fields.Function(fields.DateTime("Calendar End",
+            states=_states,
+            help="Where the calendar ends the call: half an hour after its "
+            "date, at the latest at the end of its day (a call at 23:00 "
+            "is not drawn over midnight)."),
+        'get_calendar_end', setter='set_calendar_end',
+        searcher='search_calendar_end')
     call_type = fields.Selection(
         CALL_TYPES, "Type", required=True, states=_states)
     state = fields.Selection(STATES, "State", readonly=True, required=True)
@@ -573,6 +582,31 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
             with Transaction().set_context(_check_access=False):
                 cls.create(vlist)
 
+    def get_calendar_end(self, name):
+        if not self.date:
+            return None
+        end = self.date + CALENDAR_DURATION
+        day = local_day(self.date, self.company)
+        if day is not None:
+            midnight = utc_start(day + datetime.timedelta(days=1),
+                self.company)
+            end = min(end, midnight - datetime.timedelta(minutes=1))
+        return end
+
+    @classmethod
+    def set_calendar_end(cls, calls, name, value):
+        # the calendar moves a call by its date, the end follows
+        pass
+
+    @classmethod
+    def search_calendar_end(cls, name, clause):
+        _, operator, value = clause[:3]
+        if isinstance(value, datetime.datetime) and operator in {
+                '<', '<=', '>', '>=', '=', '!='}:
+            # the end is at most half an hour after the date
+            return [('date', operator, value - CALENDAR_DURATION)]
+        return [('date',) + tuple(clause[1:])]
+
     @classmethod
     def last_calls(cls, parties):
         "Return a dict party id -> its last done call"
@@ -624,7 +658,14 @@ class CallProduct(ModelSQL, ModelView):
         'pharma.call', "Call", required=True, ondelete='CASCADE')
     product = fields.Many2One('product.product', "Product", required=True,
         domain=[('template.manufacturer', '=', None)],
-        help="One of the company's own drugs.")
+        search_order=[('pharma_detail_rank', 'ASC'), ('rec_name', 'ASC')],
+        search_context={
+            'pharma_doctor': Eval('_parent_call', {}).get('party', -1),
+            },
+        depends={'call'},
+        help="One of the company's own drugs: those of the doctor's "
+        "therapeutic areas are offered first, then those of the doctor's "
+        "last call.")
     key_message = fields.Text("Key Message")
     adoption_stage = fields.Selection(
         ADOPTION_STAGES, "Adoption Stage", sort=False)

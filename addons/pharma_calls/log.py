@@ -53,11 +53,15 @@ def detail_products(party, last=None, limit=3):
             if not l.product.template.manufacturer
             and (not areas or l.product.template.therapeutic_area in areas)]
     if not products and areas:
-        products = Product.search([
-                ('template.manufacturer', '=', None),
-                ('template.is_pharma', '=', True),
-                ('template.therapeutic_area', 'in', [a.id for a in areas]),
-                ], limit=limit, order=[('rec_name', 'ASC')])
+        # in the order the picker offers them (product.pharma_detail_rank)
+        with Transaction().set_context(pharma_doctor=party.id):
+            products = Product.search([
+                    ('template.manufacturer', '=', None),
+                    ('template.is_pharma', '=', True),
+                    ('template.therapeutic_area', 'in',
+                        [a.id for a in areas]),
+                    ], limit=limit, order=[
+                    ('pharma_detail_rank', 'ASC'), ('rec_name', 'ASC')])
     return products
 
 
@@ -82,7 +86,11 @@ class LogCallStart(ModelView):
         'product.product', None, None, "Products",
         domain=[('template.manufacturer', '=', None)],
         context={'company': Eval('company', -1)}, depends={'company'},
-        help="The company's own drugs detailed during the visit.")
+        search_order=[('pharma_detail_rank', 'ASC'), ('rec_name', 'ASC')],
+        search_context={'pharma_doctor': Eval('party', -1)},
+        help="The company's own drugs detailed during the visit: those of "
+        "the doctor's therapeutic areas are offered first, then those of "
+        "the doctor's last call.")
     feedback = fields.Text("Feedback")
     next_step = fields.Text("Next Step")
     followup_date = fields.Date("Follow-up Date")
@@ -219,7 +227,9 @@ class LogMeetingStart(ModelView):
             ('department', '=', Eval('department', -1)),
             ])
     products = fields.Many2Many('product.product', None, None, "Products",
-        context={'company': Eval('company', -1)}, depends={'company'})
+        domain=[('template.manufacturer', '=', None)],
+        context={'company': Eval('company', -1)}, depends={'company'},
+        help="The company's own drugs presented at the meeting.")
     key_message = fields.Text("Key Message")
     next_step = fields.Text("Next Step")
 

@@ -100,6 +100,10 @@ class Scorecard(ModelSQL, ModelView):
     development = fields.Float("Distributor Development", digits=(16, 1),
         readonly=True)
     score = fields.Float("Score", digits=(16, 1), readonly=True)
+    graph_label = fields.Function(fields.Char("Month and Employee",
+            help="What a point of the graph shows: one scorecard, so that "
+            "the graph never adds up the scores of several months."),
+        'get_graph_label')
 
     @classmethod
     def __setup__(cls):
@@ -108,6 +112,14 @@ class Scorecard(ModelSQL, ModelView):
         cls._sql_indexes.add(Index(t,
                 (t.company, Index.Range()), (t.month, Index.Range())))
         cls._order = [('month', 'DESC'), ('score', 'DESC'), ('id', 'ASC')]
+
+    def get_graph_label(self, name):
+        "Unique per scorecard: a point of the graph is never a sum of scores"
+        party = self.employee.party
+        label = '%s %s' % (self.month.strftime('%Y-%m'), party.rec_name)
+        if party.code:
+            label += ' [%s]' % party.code
+        return label
 
     @classmethod
     def _employee_roles(cls, company):

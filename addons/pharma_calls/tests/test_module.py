@@ -14,6 +14,7 @@ from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.modules.pharma_hospital.tests.checks import (
     tree_datetime_without_widget)
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
@@ -630,6 +631,77 @@ class PharmaCallsTestCase(
                 {metformin.id, sitagliptin.id})
 
     @with_transaction()
+    def test_detail_products_order(self):
+        "The picker offers the doctor's area drugs, then the last call's"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        CallProduct = pool.get('pharma.call.product')
+        LogStart = pool.get('pharma.call.log.start')
+        Party = pool.get('party.party')
+        Area = pool.get('pharma.therapeutic.area')
+        Product = pool.get('product.product')
+        data = self._setup()
+        with set_company(data['company']):
+            endo, cardio, infect = Area.create([
+                    {'name': "Endocrinology"}, {'name': "Cardiology"},
+                    {'name': "Anti-infectives"}])
+            maker, = Party.create([{'name': "Rival Pharma",
+                        'pharma_type': 'manufacturer'}])
+            # created in the reverse of the expected order: the default
+            # order (by name) is not the expected one
+            cefuroxime = self._product("A头孢呋辛片", is_pharma=True,
+                therapeutic_area=infect.id)
+            amlodipine = self._product("B氨氯地平片", is_pharma=True,
+                therapeutic_area=cardio.id)
+            sitagliptin = self._product("C西格列汀片", is_pharma=True,
+                therapeutic_area=endo.id)
+            metformin = self._product("D二甲双胍片", is_pharma=True,
+                therapeutic_area=endo.id)
+            rival = self._product("0竞品降糖片", is_pharma=True,
+                therapeutic_area=endo.id, manufacturer=maker.id)
+            ours = [metformin, sitagliptin, amlodipine, cefuroxime]
+            Party.write([data['d1']], {
+                    'therapeutic_areas': [('add', [endo.id])]})
+            last = self._call(data, date=datetime.datetime.now().replace(
+                    microsecond=0) - datetime.timedelta(days=3),
+                products=[('create', [
+                            {'product': amlodipine.id},
+                            {'product': metformin.id}])])
+            Call.do([last])
+
+            def offered(Model, name, values):
+                "The products the client's picker offers for the field"
+                field = Model.fields_get([name])[name]
+                decoder = PYSONDecoder(values)
+                domain = decoder.decode(field['domain'])
+                order = decoder.decode(field['search_order'])
+                context = decoder.decode(field['search_context'])
+                with Transaction().set_context(context):
+                    return [p for p in Product.search(domain, order=order)
+                        if p in ours + [rival]]
+
+            with self._as(data, 'rep1'):
+                # the call form's product lines: the doctor is the call's
+                self.assertEqual(offered(CallProduct, 'product', {
+                            '_parent_call': {'party': data['d1'].id}}),
+                    [metformin, sitagliptin, amlodipine, cefuroxime])
+                # the log-visit dialog
+                self.assertEqual(offered(LogStart, 'products', {
+                            'party': data['d1'].id}),
+                    [metformin, sitagliptin, amlodipine, cefuroxime])
+                with Transaction().set_context(pharma_doctor=data['d1'].id):
+                    self.assertEqual(
+                        [p.pharma_detail_rank for p in Product.browse(ours)],
+                        [0, 1, 2, 3])
+                # without a doctor: the default order, no competitor drug
+                self.assertEqual(offered(CallProduct, 'product', {}),
+                    [cefuroxime, amlodipine, sitagliptin, metformin])
+                # a doctor without areas nor calls: the default order
+                self.assertEqual(offered(LogStart, 'products', {
+                            'party': data['d3'].id}),
+                    [cefuroxime, amlodipine, sitagliptin, metformin])
+
+    @with_transaction()
     def test_notification_language(self):
         "Alerts are written in each recipient's language and date format"
         pool = Pool()
@@ -787,6 +859,36 @@ class PharmaCallsTestCase(
                 for login in ['rep1', 'manager1']:
                     self.assertEqual(rows(Report, login),
                         without_pushdown(Report, login))
+
+    @with_transaction()
+    def test_calendar_end(self):
+        "The calendar ends a call on its own day (23:00 not over midnight)"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        data = self._setup()
+        company = data['company']
+        company.timezone = 'Asia/Shanghai'
+        company.save()
+        utc = datetime.datetime
+        with set_company(company):
+            # 2026-03-10 at 10:00 and at 23:45 in Shanghai
+            morning = self._call(data, date=utc(2026, 3, 10, 2, 0))
+            late = self._call(data, party='d3', date=utc(2026, 3, 10, 15, 45))
+            self.assertEqual(morning.calendar_end, utc(2026, 3, 10, 2, 30))
+            # 23:59 in Shanghai, not 00:15 of the next day
+            self.assertEqual(late.calendar_end, utc(2026, 3, 10, 15, 59))
+            with self._as(data, 'rep1'):
+                # the calendar's domain on the end finds the calls
+                self.assertEqual(Call.search([
+                            ('calendar_end', '>=', utc(2026, 3, 10, 2, 15)),
+                            ('calendar_end', '<', utc(2026, 3, 10, 3, 0)),
+                            ]), [morning])
+                # moving a planned call in the calendar writes its date
+                Call.write([morning], {
+                        'date': utc(2026, 3, 10, 3, 0),
+                        'calendar_end': utc(2026, 3, 10, 3, 30),
+                        })
+                self.assertEqual(morning.date, utc(2026, 3, 10, 3, 0))
 
     @with_transaction()
     def test_report_company_day(self):

@@ -210,6 +210,53 @@ class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
             values = list(sheet.iter_rows(values_only=True))
             self.assertEqual(list(values[1][:len(headers)]), headers)
 
+    def _graph_points(self, Model, module, view, records):
+        """{x value: [row ids]} of the graph view as the client plots it (it
+        adds up the y values of the rows of an x value)"""
+        from lxml import etree
+        view_id = Pool().get('ir.model.data').get_id(module, view)
+        result = Model.fields_view_get(view_id, 'graph')
+        tree = etree.fromstring(result['arch'])
+        xname, = tree.xpath('//x/field/@name')
+        ynames = tree.xpath('//y/field/@name')
+        if result['fields'][xname]['type'] == 'many2one':
+            xname += '.rec_name'
+        points = {}
+        for row in Model.read([r.id for r in records], [xname] + ynames):
+            points.setdefault(row[xname], []).append(row['id'])
+        return points, ynames
+
+    @with_transaction()
+    def test_scorecard_graph_never_sums(self):
+        "The scorecard graph plots one scorecard per point"
+        pool = Pool()
+        Scorecard = pool.get('pharma.scorecard')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        company, *_ = self._setup()
+        with set_company(company):
+            rep_group = ModelData.get_id('pharma_hospital', 'group_pharma_rep')
+            for name, login in [("王代表", 'rep_a'), ("王代表", 'rep_b')]:
+                employee = create_employee(company, name)
+                User.create([{
+                            'login': login, 'name': name,
+                            'employees': [('add', [employee.id])],
+                            'employee': employee.id,
+                            'companies': [('add', [company.id])],
+                            'company': company.id,
+                            'groups': [('add', [rep_group])],
+                            }])
+            cards = (Scorecard.compute(datetime.date(2026, 9, 1))
+                + Scorecard.compute(datetime.date(2026, 10, 1)))
+            # two months of two employees of the same name
+            self.assertGreaterEqual(len(cards), 4)
+            points, ynames = self._graph_points(Scorecard,
+                'pharma_competitor', 'scorecard_view_graph', cards)
+            self.assertIn('score', ynames)
+            self.assertEqual(len(points), len(cards))
+            for label, ids in points.items():
+                self.assertEqual(len(ids), 1, msg=label)
+
     @with_transaction()
     def test_scorecard_rep_has_no_sales(self):
         "A medical representative's score has no sales component"
