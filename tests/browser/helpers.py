@@ -137,7 +137,48 @@ class TrytonServer:
                     })
 
     def create_database(self):
-        "Create the database with scripts/demo.py (--no-data by default)"
+        """Create the database with scripts/demo.py (--no-data by default);
+        a copy of the same build (modules, data or not, sources, day) made
+        earlier in the run when there is one (var/cache/browser-db/:
+        several test files use the same modules)"""
+        if os.environ.get('PHARMA_BROWSER_DB_CACHE', '1') == '0':
+            return self._create_database()
+        import fcntl
+        cache = os.path.join(ROOT, 'var', 'cache', 'browser-db')
+        os.makedirs(cache, exist_ok=True)
+        cached = os.path.join(cache, self._cache_key() + '.sqlite')
+        target = os.path.join(
+            self.directory, 'db', self.database + '.sqlite')
+        with open(cached + '.lock', 'w') as lock:
+            # another test file of the run may be building the same one
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if os.path.exists(cached):
+                shutil.copyfile(cached, target)
+                return
+            self._create_database()
+            for name in os.listdir(cache):
+                path = os.path.join(cache, name)
+                if (name.endswith('.sqlite') and os.path.getmtime(path)
+                        < time.time() - 86400):
+                    os.remove(path)
+            shutil.copyfile(target, cached + '.tmp')
+            os.replace(cached + '.tmp', cached)
+
+    def _cache_key(self):
+        import datetime
+        import hashlib
+        from demo import source_hash
+        digest = hashlib.sha1()
+        digest.update(repr((sorted(self.modules), bool(self.demo_data),
+                    datetime.date.today().isoformat(),
+                    source_hash())).encode())
+        for name in sorted(os.listdir(os.path.join(ROOT, 'scripts'))):
+            if name.endswith('.py'):
+                with open(os.path.join(ROOT, 'scripts', name), 'rb') as f:
+                    digest.update(name.encode() + f.read())
+        return digest.hexdigest()
+
+    def _create_database(self):
         cmd = [PYTHON, os.path.join(ROOT, 'scripts', 'demo.py'),
             '--config', self.config, '--database', self.database,
             '--modules', ','.join(self.modules)]
