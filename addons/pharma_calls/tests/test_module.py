@@ -11,6 +11,7 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
+from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.modules.pharma_hospital.tests.checks import (
     tree_datetime_without_widget)
 from trytond.pool import Pool
@@ -1484,9 +1485,11 @@ class PharmaCallsTestCase(
         Party.write([data['h1']], {'territory': east.id})
         calls = [self._call(data, party='d1'), self._call(data, party='d3')]
         Call.do(calls)
-        now = datetime.datetime.now().replace(microsecond=0)
-        event = self._event(data, "Lipids", now - datetime.timedelta(
-                hours=2), days=0, state='done')
+        # an hour into the company's day of data['today'] (now - 2 hours
+        # was the day before from midnight to 2:00)
+        event = self._event(data, "Lipids",
+            utc_start(data['today']) + datetime.timedelta(hours=1),
+            days=0, state='done')
         Invitation.create([{
                     'event': event.id, 'doctor': data[d].id,
                     'invited_by': data['rep1'].id, 'state': state,
