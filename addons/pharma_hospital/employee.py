@@ -32,6 +32,27 @@ def employee_users(employee_ids):
     return result
 
 
+def group_users(*xml_ids, module='pharma_hospital'):
+    """Active user ids, members of the groups of xml_ids (of module), in
+    the order of their ids"""
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    group_ids = [ModelData.get_id(module, x) for x in xml_ids]
+    # bypass: notifications find the users of groups
+    with Transaction().set_context(_check_access=False, active_test=True):
+        return [u.id for u in User.search(
+                [('groups', 'in', group_ids)], order=[('id', 'ASC')])]
+
+
+def administrators():
+    """Active user ids of the suite's administrators (the pharma
+    administration group, else Tryton's administration group): who is
+    told when a notice has no one else to go to"""
+    return (group_users('group_pharma_admin')
+        or group_users('group_admin', module='res'))
+
+
 def notify_users(notifications):
     """Create res.notification from a list of dicts with user, label,
     description (str or notify.Message, rendered in the user's language)

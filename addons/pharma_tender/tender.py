@@ -6,6 +6,8 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields, sequence_ordered)
+from trytond.modules.pharma_hospital.employee import (
+    employee_users, group_users)
 from trytond.modules.pharma_hospital.product import (
     DOSAGE_FORMS, QUALITY_TIERS)
 from trytond.modules.pharma_hospital.tools import normalize_text
@@ -49,29 +51,6 @@ def price_key(generic_name, dosage_form, strength):
     "The key that identifies a drug across tenders and provinces"
     return (normalize_text(generic_name), dosage_form or None,
         normalize_text(strength))
-
-
-def employee_users(employee_ids):
-    "Active user ids of the employees"
-    User = Pool().get('res.user')
-    if not employee_ids:
-        return []
-    # bypass: notifications find the users of employees
-    with without_check_access():
-        return [u.id for u in User.search([
-                    ('employees', 'in', list(employee_ids)),
-                    ])]
-
-
-def group_users(*xml_ids):
-    "Active user ids, members of the pharma_hospital groups"
-    pool = Pool()
-    ModelData = pool.get('ir.model.data')
-    User = pool.get('res.user')
-    group_ids = [ModelData.get_id('pharma_hospital', x) for x in xml_ids]
-    # bypass: notifications find the users of groups
-    with without_check_access():
-        return [u.id for u in User.search([('groups', 'in', group_ids)])]
 
 
 def format_price(price):
@@ -375,7 +354,6 @@ class Tender(Workflow, ModelSQL, ModelView):
         registration and submission deadlines"""
         pool = Pool()
         Date = pool.get('ir.date')
-        Employee = pool.get('company.employee')
         if date is None:
             date = Date.today()
         days = {date + datetime.timedelta(days=d): d for d in REMINDER_DAYS}
@@ -388,8 +366,8 @@ class Tender(Workflow, ModelSQL, ModelView):
                     ('submission_deadline', 'in', list(days)),
                     ],
                 ])
-        users = {e.id: employee_users([e.id])
-            for e in Employee.browse(list({t.owner.id for t in tenders}))}
+        users = {e: sorted(u) for e, u in employee_users(
+                list({t.owner.id for t in tenders})).items()}
         sent = []
         for tender in tenders:
             for field, msg in [
@@ -1109,7 +1087,8 @@ class Alert(ModelSQL, ModelView):
         for alert in alerts:
             users = set(marketing)
             if alert.tender and alert.tender.owner:
-                users.update(employee_users([alert.tender.owner.id]))
+                users.update(*employee_users(
+                        [alert.tender.owner.id]).values())
             for user in sorted(users):
                 # in the recipient's language (the alert is read again in
                 # it for its dosage form and territories)

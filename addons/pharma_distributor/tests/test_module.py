@@ -407,6 +407,38 @@ class PharmaDistributorTestCase(
         return owner, manager, other
 
     @with_transaction()
+    def test_notice_without_users_goes_to_administrators(self):
+        """A notice about an employee without user goes to the pharma
+        administrators, whatever their login (no login is assumed)"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Notification = pool.get('res.notification')
+        from trytond.modules.pharma_distributor.tools import (
+            notify_employees)
+        company = create_company()
+        with set_company(company):
+            distributor, _, _, _ = self._setup()
+            _, _, other = self._employees(company)
+            boss, = User.create([{
+                        'login': 'zhang.admin', 'name': "张",
+                        'groups': [('add', [ModelData.get_id(
+                                        'pharma_hospital',
+                                        'group_pharma_admin')])],
+                        }])
+            admins = {u.id for u in User.search([('groups', '=',
+                            ModelData.get_id('pharma_hospital',
+                                'group_pharma_admin'))])}
+            self.assertIn(boss.id, admins)
+            users = notify_employees(
+                [distributor], [other], "label", "description")
+            self.assertEqual(users, admins)
+            Transaction()._store_user_notifications()
+            self.assertEqual(
+                {n.user.id for n in Notification.search([])}, admins)
+
+    @with_transaction()
     def test_licence_alert(self):
         "Owners are told 60 and 30 days before a licence expires"
         pool = Pool()
