@@ -787,6 +787,41 @@ class PharmaCallsTestCase(
                 self.assertEqual(RepDay.search([]), [])
 
     @with_transaction()
+    def test_rep_day_graph_adds_up(self):
+        """The calls-per-day graph adds the rows of the reps of a day: only
+        figures that add up are plotted (two reps seeing one doctor the
+        same day reached one doctor, not two)"""
+        from lxml import etree
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        RepDay = pool.get('pharma.call.report.rep_day')
+        ModelData = pool.get('ir.model.data')
+        data = self._setup()
+        with set_company(data['company']):
+            date = utc_start(data['today']) + datetime.timedelta(hours=1)
+            calls = [self._call(data, login=login, party='d1', date=date)
+                for login in ['rep1', 'rep2']]
+            Call.do(calls)
+            # what the team did that day, counted from the calls
+            team = {'calls': 2, 'doctors': 1, 'hospitals': 1,
+                'departments': 1}
+            view_id = ModelData.get_id(
+                'pharma_calls', 'report_rep_day_view_graph')
+            arch = etree.fromstring(
+                RepDay.fields_view_get(view_id, 'graph')['arch'])
+            ynames = arch.xpath('//y/field/@name')
+            self.assertIn('calls', ynames)
+            with Transaction().set_context(
+                    from_date=data['today'], to_date=data['today']):
+                rows = RepDay.search([])
+                self.assertEqual(len(rows), 2)
+                for name in ynames:
+                    # the client plots the sum of the rows of a date
+                    self.assertEqual(
+                        sum(getattr(r, name) for r in rows), team[name],
+                        msg=name)
+
+    @with_transaction()
     def test_export_by_batches(self):
         "The calls list and KPI export by batches gives Tryton's rows"
         pool = Pool()
