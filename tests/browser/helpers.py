@@ -361,10 +361,26 @@ def login(page, url, user, passwd, database=None):
     page.fill('#login', user)
     page.press('#login', 'Enter')
     field = page.locator('input[type="password"]:visible')
-    field.wait_for()
+    # the server's first answer (it loads the database's modules on the
+    # first request) can take long on a loaded machine: wait longer than a
+    # step, pressing Enter again if the login box is still there without
+    # a request pending (a key press lost while the page was busy)
+    deadline = time.monotonic() + 3 * TIMEOUT / 1000
+    while True:
+        try:
+            field.wait_for(timeout=TIMEOUT / 3)
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            login_box = page.locator('#login:visible')
+            if (login_box.count() and not getattr(
+                        page, 'pharma_pending', None)):
+                login_box.first.press('Enter')
     field.fill(passwd)
     field.press('Enter')
-    page.locator('#menu tbody tr:visible').first.wait_for()
+    page.locator('#menu tbody tr:visible').first.wait_for(
+        timeout=3 * TIMEOUT)
     wait_idle(page)
 
 
