@@ -24,6 +24,7 @@ $PHARMA_RULES_NAME, dropped afterwards): `python tests/test_rules.py
 SQLite) reuse an existing demo database.
 """
 import datetime
+import glob
 import json
 import os
 import shutil
@@ -370,7 +371,24 @@ class RulesTestCase(unittest.TestCase):
         env.pop('TRYTOND_DATABASE__URI', None)
         cls.env = env
         cls.configs = [os.path.join(ROOT, 'trytond.conf'), config]
-        if cls.created:
+        if (cls.created and uri.startswith('sqlite')
+                and 'PHARMA_RULES_PATH' not in os.environ):
+            # the demo database of every module, as the Chinese walk of
+            # the browser tests builds it: one build for both in a run
+            # (tests/browser/helpers.py keeps it for the day and sources)
+            sys.path.insert(0, os.path.join(ROOT, 'tests', 'browser'))
+            from helpers import TrytonServer
+            server = TrytonServer(modules=sorted(
+                    os.path.basename(p) for p in glob.glob(
+                        os.path.join(ROOT, 'addons', 'pharma_*'))
+                    if os.path.exists(os.path.join(p, 'tryton.cfg'))),
+                database=cls.database, demo_data=True)
+            server.create_database()
+            cls.server_directory = server.directory
+            with open(config, 'w') as f:
+                f.write('[database]\nuri = sqlite://\npath = %s\n'
+                    % os.path.join(server.directory, 'db'))
+        elif cls.created:
             demo = subprocess.run([sys.executable, '-W', 'ignore',
                     os.path.join(ROOT, 'scripts', 'demo.py'),
                     '--config', *cls.configs, '--database', cls.database],
@@ -387,6 +405,8 @@ class RulesTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.directory, ignore_errors=True)
+        if getattr(cls, 'server_directory', None):
+            shutil.rmtree(cls.server_directory, ignore_errors=True)
         if cls.created:
             # where scripts/demo.py notes what it did to a PostgreSQL one
             for suffix in ['.source', '.done']:
