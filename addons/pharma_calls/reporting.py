@@ -257,7 +257,7 @@ class Coverage(ReportQueryMixin, CallAbstract):
     def _target(cls, tables):
         "The target calls of the group's doctor over the period, in SQL"
         pool = Pool()
-        Configuration = pool.get('pharma.configuration')
+        Configuration = pool.get('pharma.configuration.company')
         Frequency = pool.get('pharma.call.frequency')
         PartyArea = pool.get('party.party-pharma.therapeutic.area')
         call = tables['call']
