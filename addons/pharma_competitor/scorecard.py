@@ -32,6 +32,7 @@ ROLES = [
 def _cap(value):
     return max(0.0, min(100.0, value))
 
+
 score_calls = fields.Integer("Weight: Calls vs Target")
 score_coverage = fields.Integer("Weight: Target Doctor Coverage")
 score_plan = fields.Integer("Weight: Plan Adherence")
