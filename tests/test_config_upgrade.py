@@ -100,6 +100,10 @@ class ConfigUpgradeTestCase(unittest.TestCase):
                 'UNIQUE (company)')
             cursor.execute('CREATE TABLE pharma_configuration (%s)'
                 % ', '.join(definitions))
+            # an index on a value column (SQLite drops no column an index
+            # uses)
+            cursor.execute('CREATE INDEX pharma_configuration_freq_a_index '
+                'ON pharma_configuration (freq_a)')
             expected = {}
             now = datetime.datetime.now()
             for index, (id_, company) in enumerate(zip(OLD_IDS, companies)):

@@ -65,6 +65,15 @@ def _rename_old_table():
             and not TableHandler.table_exist(OLD_TABLE)
             and 'company' in _table_columns(table)):
         TableHandler.table_rename(table, OLD_TABLE)
+        if backend.name == 'sqlite':
+            # SQLite drops no column an index uses: the old table's
+            # indexes are of no use anymore
+            cursor = Transaction().connection.cursor()
+            cursor.execute("SELECT name FROM sqlite_master "
+                "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                (OLD_TABLE,))
+            for name, in cursor.fetchall():
+                cursor.execute('DROP INDEX "%s"' % name)
 
 
 class Configuration(
