@@ -556,8 +556,8 @@ def bench_kpi(b, company_id):
 # else the tier's frequency (pharma.configuration), times the months
 COVERAGE_SQL = """
 WITH cfg AS (
-    SELECT freq_a, freq_b, freq_c FROM pharma_configuration
-    ORDER BY id LIMIT 1),
+    SELECT freq_a, freq_b, freq_c FROM pharma_configuration_company
+    WHERE company = %(company)s ORDER BY id LIMIT 1),
 rows AS (
     SELECT c.employee, c.party, p.doctor_tier, COUNT(c.id) AS calls,
         MAX(c.date) AS last_call
@@ -1157,7 +1157,7 @@ def main(argv=None):
         company = demo.get_company(pool)
         company_id = company.id
         # the coverage report reads the configuration: make it exist
-        pool.get('pharma.configuration').get_config(company)
+        pool.get('pharma.configuration').get_company_values(company)
         transaction.commit()
     b = Bench(args, pool)
     only = (args.only or ','.join(STEPS)).split(',')

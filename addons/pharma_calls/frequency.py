@@ -10,7 +10,9 @@ from sql import Literal, Null
 from sql.aggregate import Count
 from sql.conditionals import Case, Coalesce
 
+from trytond import backend
 from trytond.model import ModelSQL, ModelView, Unique, fields
+from trytond.modules.pharma_hospital.configuration import OLD_TABLE
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -21,7 +23,7 @@ class CallFrequency(ModelSQL, ModelView):
     "Product-Line Call Frequency"
     __name__ = 'pharma.call.frequency'
     configuration = fields.Many2One(
-        'pharma.configuration', "Configuration", required=True,
+        'pharma.configuration.company', "Configuration", required=True,
         ondelete='CASCADE')
     therapeutic_area = fields.Many2One(
         'pharma.therapeutic.area', "Product Line", required=True,
@@ -41,6 +43,15 @@ class CallFrequency(ModelSQL, ModelView):
                 Unique(t, t.configuration, t.therapeutic_area),
                 'pharma_calls.msg_call_frequency_unique'),
             ]
+
+    @classmethod
+    def __register__(cls, module):
+        # Migration from the per-company configuration table: the lines
+        # point to the company values, which keep its ids
+        if (backend.TableHandler.table_exist(OLD_TABLE)
+                and backend.TableHandler.table_exist(cls._table)):
+            cls.__table_handler__(module).drop_fk('configuration')
+        super().__register__(module)
 
     def get_frequency(self, tier):
         return {
@@ -78,7 +89,7 @@ class DoctorLineCalls(ModelSQL, ModelView):
         Party = pool.get('party.party')
         PartyArea = pool.get('party.party-pharma.therapeutic.area')
         Frequency = pool.get('pharma.call.frequency')
-        Configuration = pool.get('pharma.configuration')
+        Configuration = pool.get('pharma.configuration.company')
         Call = pool.get('pharma.call')
         CallProduct = pool.get('pharma.call.product')
         Product = pool.get('product.product')

@@ -257,7 +257,7 @@ class Coverage(ReportQueryMixin, CallAbstract):
     def _target(cls, tables):
         "The target calls of the group's doctor over the period, in SQL"
         pool = Pool()
-        Configuration = pool.get('pharma.configuration')
+        Configuration = pool.get('pharma.configuration.company')
         Frequency = pool.get('pharma.call.frequency')
         PartyArea = pool.get('party.party-pharma.therapeutic.area')
         call = tables['call']
@@ -293,7 +293,7 @@ class Coverage(ReportQueryMixin, CallAbstract):
             order_by=[config.id.asc], limit=1)
         defaults = tier(Configuration.default_freq_a(),
             Configuration.default_freq_b(), Configuration.default_freq_c())
-        # no configuration yet: its defaults (get_config creates it so)
+        # no values for the company yet: the defaults (as get_config reads)
         has_config = config.select(Literal(1),
             where=config.company == company)
         tiers = Case((Exists(has_config), tiers), else_=defaults)

@@ -16,6 +16,7 @@ from sql.aggregate import Count, Sum
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.pharma_hospital.company_time import utc_start
+from trytond.modules.pharma_hospital.configuration import default_func
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
@@ -32,17 +33,51 @@ def _cap(value):
     return max(0.0, min(100.0, value))
 
 
+score_calls = fields.Integer("Weight: Calls vs Target")
+score_coverage = fields.Integer("Weight: Target Doctor Coverage")
+score_plan = fields.Integer("Weight: Plan Adherence")
+score_events = fields.Integer("Weight: Events")
+score_quality = fields.Integer("Weight: Data Quality")
+score_event_target = fields.Integer("Events Attended per Month Target")
+score_sales = fields.Integer("Weight: Sales vs Target")
+score_collections = fields.Integer("Weight: Collections")
+score_development = fields.Integer("Weight: Distributor Development")
+
+
 class Configuration(metaclass=PoolMeta):
     __name__ = 'pharma.configuration'
-    score_calls = fields.Integer("Weight: Calls vs Target")
-    score_coverage = fields.Integer("Weight: Target Doctor Coverage")
-    score_plan = fields.Integer("Weight: Plan Adherence")
-    score_events = fields.Integer("Weight: Events")
-    score_quality = fields.Integer("Weight: Data Quality")
-    score_event_target = fields.Integer("Events Attended per Month Target")
-    score_sales = fields.Integer("Weight: Sales vs Target")
-    score_collections = fields.Integer("Weight: Collections")
-    score_development = fields.Integer("Weight: Distributor Development")
+    score_calls = fields.MultiValue(score_calls)
+    score_coverage = fields.MultiValue(score_coverage)
+    score_plan = fields.MultiValue(score_plan)
+    score_events = fields.MultiValue(score_events)
+    score_quality = fields.MultiValue(score_quality)
+    score_event_target = fields.MultiValue(score_event_target)
+    score_sales = fields.MultiValue(score_sales)
+    score_collections = fields.MultiValue(score_collections)
+    score_development = fields.MultiValue(score_development)
+
+    default_score_calls = default_func('score_calls')
+    default_score_coverage = default_func('score_coverage')
+    default_score_plan = default_func('score_plan')
+    default_score_events = default_func('score_events')
+    default_score_quality = default_func('score_quality')
+    default_score_event_target = default_func('score_event_target')
+    default_score_sales = default_func('score_sales')
+    default_score_collections = default_func('score_collections')
+    default_score_development = default_func('score_development')
+
+
+class ConfigurationCompany(metaclass=PoolMeta):
+    __name__ = 'pharma.configuration.company'
+    score_calls = score_calls
+    score_coverage = score_coverage
+    score_plan = score_plan
+    score_events = score_events
+    score_quality = score_quality
+    score_event_target = score_event_target
+    score_sales = score_sales
+    score_collections = score_collections
+    score_development = score_development
 
     @classmethod
     def default_score_calls(cls):

@@ -595,11 +595,7 @@ class SalesComparison(ModelSQL, ModelView):
         "The gap tolerance (%) of the company (no record created on read)"
         pool = Pool()
         Configuration = pool.get('pharma.configuration')
-        # bypass: the configuration of every company the report covers
-        with Transaction().set_context(_check_access=False):
-            configs = Configuration.search(
-                [('company', '=', _company())], limit=1)
-        value = configs[0].gap_tolerance if configs else None
+        value = Configuration.get_config(_company()).gap_tolerance
         if value is None:
             value = Configuration.default_gap_tolerance()
         return value

@@ -55,7 +55,7 @@ def create_demo(ctx):
         Party.write(*args)
     progress('pharma_field: coordinates of %d hospitals' % len(hospitals))
 
-    config = Configuration.get_config(company.id)
+    config = Configuration.get_company_values(company.id)
     if not Phrase.search([('configuration', '=', config.id)], limit=1):
         Phrase.create([{
                     'configuration': config.id,

@@ -66,9 +66,11 @@ class RuleMixin:
     def search(cls, domain, offset=0, limit=None, order=None, count=False,
             query=False):
         transaction = Transaction()
+        # query only when asked: some searches (ModelSingleton) have none
+        extra = {'query': query} if query else {}
         if not (transaction.user and transaction.check_access):
             return super().search(domain, offset=offset, limit=limit,
-                order=order, count=count, query=query)
+                order=order, count=count, **extra)
         domain = cls._rule_domain(domain)
         if not count:
             if order is None or order is False:
@@ -77,7 +79,7 @@ class RuleMixin:
             if restricted is not None:
                 return restricted
         return super().search(domain, offset=offset, limit=limit,
-            order=order, count=count, query=query)
+            order=order, count=count, **extra)
 
     @classmethod
     def check_modification(cls, mode, records, values=None, external=False):

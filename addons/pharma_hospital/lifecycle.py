@@ -44,11 +44,7 @@ class Party(metaclass=PoolMeta):
         pool = Pool()
         Config = pool.get('pharma.configuration')
         Date = pool.get('ir.date')
-        config = Config.get_config()
-        if config.id is None or config.id < 0:
-            days = Config.default_stage_stale_days()
-        else:
-            days = config.stage_stale_days
+        days = Config.get_config().stage_stale_days
         if not days:
             return None
         return Date.today() - datetime.timedelta(days=days)

@@ -134,7 +134,7 @@ class FieldAppTestCase(BrowserTestCase):
                             'products': [('create', [{}])],
                             }])
                 products.append(template.products[0])
-            config = Configuration.get_config(company.id)
+            config = Configuration.get_company_values(company.id)
             Phrase.create([{'configuration': config.id, 'sequence': i,
                         'text': t} for i, t in enumerate(
                         ['认可疗效，愿意试用', '关注价格和医保报销',

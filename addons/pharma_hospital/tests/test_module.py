@@ -136,6 +136,57 @@ class PharmaHospitalTestCase(
         return Coverage.search(domain)
 
     @with_transaction()
+    def test_configuration_company_values(self):
+        """The configuration is one record whose values are the context's
+        company's: read by every pharma user, written by the pharma admin
+        only; a company's values are not read with another company"""
+        pool = Pool()
+        Configuration = pool.get('pharma.configuration')
+        Value = pool.get('pharma.configuration.company')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        data = self._pharma_setup()
+        company = data['company']
+        other = create_company("Other", currency=company.currency)
+        admin, = User.create([{
+                    'name': "Pharma Admin", 'login': 'pharma_admin',
+                    'companies': [('add', [company.id, other.id])],
+                    'company': company.id,
+                    'groups': [('add', [ModelData.get_id(
+                                    'pharma_hospital',
+                                    'group_pharma_admin')])],
+                    }])
+
+        with self._as_user(admin, company):
+            Configuration.write([Configuration(1)], {'verify_interval': 3})
+        with self._as_user(admin, other):
+            Configuration.write([Configuration(1)], {'verify_interval': 5})
+        self.assertEqual(Configuration.get_config(company).verify_interval, 3)
+        self.assertEqual(Configuration.get_config(other).verify_interval, 5)
+        # one record per company, none for a company never written
+        self.assertEqual(
+            sorted(v.company.id for v in Value.search([])),
+            sorted([company.id, other.id]))
+        third = create_company("Third", currency=company.currency)
+        self.assertEqual(
+            Configuration.get_config(third).verify_interval,
+            Value.default_verify_interval())
+        self.assertEqual(Value.search([('company', '=', third.id)]), [])
+
+        rep = data['rep1_user']
+        with self._as_user(rep, company):
+            config, = Configuration.search([])
+            self.assertEqual(config.verify_interval, 3)
+            # the company rule: only the values of the user's companies
+            self.assertEqual(
+                [v.company.id for v in Value.search([])], [company.id])
+            with self.assertRaises(AccessError):
+                Configuration.write([config], {'verify_interval': 9})
+            with self.assertRaises(AccessError):
+                Value.write(Value.search([]), {'verify_interval': 9})
+        self.assertEqual(Configuration.get_config(company).verify_interval, 3)
+
+    @with_transaction()
     def test_handover_transfer(self):
         "Transfer moves every account and logs each"
         pool = Pool()
