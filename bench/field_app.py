@@ -144,6 +144,18 @@ def setup(server, doctors):
                     'party': d.id,
                     'date': noon + datetime.timedelta(minutes=20 * i),
                     } for i, d in enumerate(doctors[:15])])
+        # the rep's data was there before today: written a day ago (the
+        # next sync's cursor is a minute before the first download)
+        from sql import Table
+        from trytond.transaction import Transaction
+        cursor = Transaction().connection.cursor()
+        for name in ['party_party', 'pharma_coverage', 'pharma_call',
+                'pharma_call_product']:
+            table = Table(name)
+            cursor.execute(*table.update(
+                    [table.create_date, table.write_date],
+                    [datetime.datetime.now() - datetime.timedelta(days=1),
+                        None]))
         result.update(doctors=[d.id for d in doctors],
             products=products, employee=rep.id, company=company.id)
         ''' % {'doctors': doctors})
@@ -310,8 +322,9 @@ def main(argv=None):
         results['push_vs_rpc'] = round(
             results['push_15_seconds'] / results['rpc_15_seconds'], 2)
 
-        # 5. the next sync: only what changed (the doctors of the calls
-        # just made get their last calls again)
+        # 5. the next sync: only what changed (the doctors of the 15 + 15
+        # calls just made and of the 2 warm-up calls get their last calls
+        # again, no doctor)
         started = time.perf_counter()
         pages, cursor, raw_size, size = download(client, cursor)
         results['next_pull_seconds'] = round(time.perf_counter() - started,

@@ -179,12 +179,13 @@ class Sync(Model):
             state = {'u': user.id, 'e': employee.id, 'since': None}
         try:
             since = _parse_time(state.get('since'))
-        except ValueError:
-            since = None
-        after = int(state.get('after') or 0)
+            after = int(state.get('after') or 0)
+            start = _parse_time(state.get('start')) if after else None
+        except (TypeError, ValueError):
+            since, after, start = None, 0, None
         first = not after
-        if first:
-            state['start'] = _iso(now)
+        start = start or now
+        state['start'] = _iso(start)
         full = since is None
         size = max(1, min(int(page_size or PAGE_SIZE), MAX_PAGE_SIZE))
 
@@ -231,7 +232,7 @@ class Sync(Model):
             # the next sync asks what changed since this one started (a
             # margin for the transactions still running then)
             state = {'u': user.id, 'e': employee.id,
-                'since': _iso(_parse_time(state['start']) - OVERLAP)}
+                'since': _iso(start - OVERLAP)}
             result['doctor_count'] = len(doctors)
         result['cursor'] = _encode_cursor(state)
         return result
