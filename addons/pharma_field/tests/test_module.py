@@ -643,4 +643,34 @@ class PharmaFieldTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertNotIn(call.id, [p['id'] for p in pages[0]['plans']])
 
 
+    @with_transaction()
+    def test_demo_registers_supervisors(self):
+        """The demo registers the reps' supervisors as reps: manager1's
+        joint visits logged in the app pass the registration check"""
+        from trytond.modules.pharma_field import demo
+        data = self._setup()
+        pool = Pool()
+        Employee = pool.get('company.employee')
+        Sync = pool.get('pharma.field.sync')
+        Employee.write([data['manager1']], {
+                'rep_registration_status': 'none',
+                'rep_registration_number': None})
+        item = self._item(data, 'd1', call_type='joint_visit',
+            joint_employee=data['rep1'].id)
+        with self._as(data, 'manager1'):
+            result, = Sync.push([item])
+        self.assertEqual(result['status'], 'refused', result)
+        demo.create_demo({'pool': pool, 'company': data['company'],
+                'progress': lambda message: None, 'today': data['today']})
+        manager = Employee(data['manager1'].id)
+        self.assertEqual(manager.rep_registration_status, 'registered')
+        self.assertTrue(manager.rep_registration_number)
+        # the reps are left as they are
+        self.assertEqual(Employee(data['rep1'].id).rep_registration_number,
+            'R-rep1')
+        with self._as(data, 'manager1'):
+            result, = Sync.push([item])
+        self.assertEqual(result['status'], 'created', result)
+
+
 del ModuleTestCase
