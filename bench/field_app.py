@@ -9,10 +9,13 @@
   IndexedDB), in headless Chromium on a 360x800 phone with the CPU
   throttled x4 and Lighthouse's slow-4G network (150 ms RTT, 1.6 Mbit/s
   down, 750 kbit/s up); targets 2.5 s and 1 s;
-- the first download of a rep's data at --doctors covered doctors (size
-  and time, unthrottled);
-- a day's sync of 15 calls through the app's push (target < 2 s) against
-  the same calls created through the plain JSON-RPC (create + do).
+- the first download of a rep's data at --doctors covered doctors, in
+  pages with a cursor (size and time, unthrottled), and the next sync
+  (only what changed since);
+- a day's sync of 15 calls through the app's push, one request created
+  in one batch (target < 2 s), against the same 15 calls created through
+  the plain JSON-RPC as the same user with the record rules on (one
+  create + one do), after checking both made the same rows; the ratio.
 
     .venv/bin/python bench/field_app.py [--doctors 800]
 
@@ -141,6 +144,18 @@ def setup(server, doctors):
                     'party': d.id,
                     'date': noon + datetime.timedelta(minutes=20 * i),
                     } for i, d in enumerate(doctors[:15])])
+        # the rep's data was there before today: written a day ago (the
+        # next sync's cursor is a minute before the first download)
+        from sql import Table
+        from trytond.transaction import Transaction
+        cursor = Transaction().connection.cursor()
+        for name in ['party_party', 'pharma_coverage', 'pharma_call',
+                'pharma_call_product']:
+            table = Table(name)
+            cursor.execute(*table.update(
+                    [table.create_date, table.write_date],
+                    [datetime.datetime.now() - datetime.timedelta(days=1),
+                        None]))
         result.update(doctors=[d.id for d in doctors],
             products=products, employee=rep.id, company=company.id)
         ''' % {'doctors': doctors})
@@ -194,6 +209,40 @@ def items(ids, start):
             } for i in range(15)]
 
 
+def download(client, cursor):
+    "(pages, next cursor, compressed size, size) of a download"
+    pages, raw_size, size = [], 0, 0
+    while True:
+        raw, body = client.post('/field/api/pull', {'cursor': cursor})
+        raw_size += len(raw)
+        size += len(body)
+        page = json.loads(body)
+        pages.append(page)
+        cursor = page['cursor']
+        if not page['more']:
+            return pages, cursor, raw_size, size
+
+
+def call_rows(client, ids):
+    "What the calls hold, read back as the user, to compare two ways"
+    calls = client.rpc('model.pharma.call.read', [ids, ['party', 'date',
+                'call_type', 'state', 'employee', 'company', 'products'],
+            client.context])
+    lines = {l['id']: l for l in client.rpc('model.pharma.call.product.read',
+            [[i for c in calls for i in c['products']],
+                ['product', 'feedback'], client.context])}
+    rows = []
+    for call in calls:
+        rows.append({
+                'party': call['party'], 'date': call['date'],
+                'call_type': call['call_type'], 'state': call['state'],
+                'employee': call['employee'], 'company': call['company'],
+                'lines': sorted((lines[i]['product'], lines[i]['feedback'])
+                    for i in call['products']),
+                })
+    return sorted(rows, key=lambda r: (r['party'], str(r['date'])))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--doctors', type=int, default=800)
@@ -223,43 +272,67 @@ def main(argv=None):
         results['shell_kb_compressed'] = round(total / 1024, 1)
         results['shell_kb'] = round(raw_total / 1024, 1)
 
-        # 3. the first download of the rep's data, unthrottled
+        # 3. the first download of the rep's data, unthrottled, in pages
         client = Client(server.url, server.database, 'rep1')
         started = time.perf_counter()
-        raw, body = client.post('/field/api/pull', {})
+        pages, cursor, raw_size, size = download(client, None)
         results['pull_seconds'] = round(time.perf_counter() - started, 2)
-        results['pull_kb_compressed'] = round(len(raw) / 1024, 1)
-        results['pull_kb'] = round(len(body) / 1024, 1)
-        data = json.loads(body)
-        results['pull_doctors'] = len(data['doctors'])
-        results['pull_calls'] = len(data['calls'])
+        results['pull_pages'] = len(pages)
+        results['pull_kb_compressed'] = round(raw_size / 1024, 1)
+        results['pull_kb'] = round(size / 1024, 1)
+        results['pull_doctors'] = sum(len(p['doctors']) for p in pages)
+        results['pull_calls'] = sum(len(p['calls']) for p in pages)
+        assert results['pull_doctors'] == args.doctors, results
+        assert pages[-1]['doctor_count'] == args.doctors, pages[-1]
 
-        # 4. a day's sync of 15 calls, against plain RPC
+        # 4. a day's sync of 15 calls (one request, one batch) against the
+        # same 15 calls created by the plain JSON-RPC as the same user
+        # (record rules on): one create and one do
+        warm = items(ids, 99)[:1]
+        client.post('/field/api/push', {'items': warm})
+        day = items(ids, 100)
         started = time.perf_counter()
         _, body = client.post('/field/api/push', {
-                'items': items(ids, 100),
+                'items': day,
                 'sent_at': datetime.datetime.utcnow().isoformat() + 'Z'})
         results['push_15_seconds'] = round(time.perf_counter() - started, 2)
-        statuses = {r['status'] for r in json.loads(body)['results']}
+        pushed = json.loads(body)['results']
+        statuses = {r['status'] for r in pushed}
         assert statuses == {'created'}, statuses
+        pushed_rows = call_rows(client, [r['call'] for r in pushed])
         vlist = [{
                 'company': ids['company'], 'employee': ids['employee'],
-                'party': item['party'],
-                'date': {'__class__': 'datetime',
-                    'year': 2026, 'month': 1, 'day': 1, 'hour': 9,
-                    'minute': i, 'second': 0, 'microsecond': 0},
-                'call_type': 'face_to_face',
-                'products': [['create', [{'product': p,
-                                'feedback': item['feedback']}
-                            for p in item['products']]]],
-                } for i, item in enumerate(items(ids, 200))]
+                'party': row['party'], 'date': row['date'],
+                'call_type': row['call_type'],
+                'products': [['create', [{'product': p, 'feedback': f}
+                            for p, f in row['lines']]]],
+                } for row in pushed_rows]
+        warm = client.rpc('model.pharma.call.create', [[dict(vlist[0],
+                        party=ids['doctors'][98])], client.context])
+        client.rpc('model.pharma.call.do', [warm, client.context])
         started = time.perf_counter()
         created = client.rpc('model.pharma.call.create',
             [vlist, client.context])
         client.rpc('model.pharma.call.do', [created, client.context])
         results['rpc_15_seconds'] = round(time.perf_counter() - started, 2)
+        rpc_rows = call_rows(client, created)
+        # both sides made the same calls (the push adds the check-in)
+        assert rpc_rows == pushed_rows, (rpc_rows, pushed_rows)
+        results['same_rows'] = len(rpc_rows)
         results['push_vs_rpc'] = round(
             results['push_15_seconds'] / results['rpc_15_seconds'], 2)
+
+        # 5. the next sync: only what changed (the doctors of the 15 + 15
+        # calls just made and of the 2 warm-up calls get their last calls
+        # again, no doctor)
+        started = time.perf_counter()
+        pages, cursor, raw_size, size = download(client, cursor)
+        results['next_pull_seconds'] = round(time.perf_counter() - started,
+            2)
+        results['next_pull_kb_compressed'] = round(raw_size / 1024, 1)
+        results['next_pull_doctors'] = sum(len(p['doctors']) for p in pages)
+        results['next_pull_call_doctors'] = sum(
+            len(p['call_doctors']) for p in pages)
 
         # 2. first and cached load, throttled
         from playwright.sync_api import sync_playwright

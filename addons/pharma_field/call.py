@@ -125,15 +125,39 @@ class Call(metaclass=PoolMeta):
     @classmethod
     def record_checkin(cls, call, fix, clock_offset, received=None,
             config=None):
-        """Record the check-in of a call synced from the phone:
-        fix is None (no location) or a dict lat, lng (WGS-84), accuracy
-        (m) and time (the phone's, naive UTC); clock_offset the seconds
-        between the server's and the phone's clocks at the sync"""
+        "Record the check-in of one call (see record_checkins)"
+        cls.record_checkins([(call, fix)], clock_offset, received=received,
+            config=config)
+
+    @classmethod
+    def record_checkins(cls, checkins, clock_offset, received=None,
+            config=None):
+        """Record the check-ins of calls synced from the phone together:
+        checkins is a list of (call, fix), fix None (no location) or a
+        dict lat, lng (WGS-84), accuracy (m) and time (the phone's, naive
+        UTC); clock_offset the seconds between the server's and the
+        phone's clocks at the sync"""
         pool = Pool()
         Configuration = pool.get('pharma.configuration')
+        if not checkins:
+            return
         if config is None:
-            config = Configuration.get_config(call.company.id)
+            config = Configuration.get_config(checkins[0][0].company.id)
         received = received or datetime.datetime.now()
+        args = []
+        for call, fix in checkins:
+            args.extend([[call], cls._checkin_values(
+                        call, fix, clock_offset, received, config)])
+        # bypass: the check-in evidence fields are written by the server only (readonly to users)
+        with without_check_access():
+            cls.write(*args)
+        travel = [cls(c.id) for c, fix in checkins
+            if c.call_type in CHECKIN_TYPES and fix]
+        if travel:
+            cls.check_travels(travel, config=config)
+
+    @classmethod
+    def _checkin_values(cls, call, fix, clock_offset, received, config):
         day = local_day(call.date)
         values = {
             'checkin_server_time': received.replace(microsecond=0),
@@ -171,57 +195,68 @@ class Call(metaclass=PoolMeta):
                 else:
                     values['checkin_hospital_unknown'] = True
         values['checkin_flagged'] = any(values.get(f) for f in FLAG_FIELDS)
-        # bypass: the check-in evidence fields are written by the server only (readonly to users)
-        with without_check_access():
-            cls.write([call], values)
-        if call.call_type in CHECKIN_TYPES and fix:
-            cls.check_travel(call, config=config)
+        return values
 
     @classmethod
     def check_travel(cls, call, config=None):
-        """Flag the later of two check-ins of the representative that are
+        "Flag an impossible travel around the call's check-in"
+        cls.check_travels([call], config=config)
+
+    @classmethod
+    def check_travels(cls, calls, config=None):
+        """Flag the later of two check-ins of a representative that are
         farther apart than the maximum speed allows (the neighbours in
-        time of the call's check-in, on the same day or the day around)"""
+        time of each call's check-in, on the same day or the day around),
+        with one search per representative"""
         pool = Pool()
         Configuration = pool.get('pharma.configuration')
+        if not calls:
+            return
         if config is None:
-            config = Configuration.get_config(call.company.id)
+            config = Configuration.get_config(calls[0].company.id)
         speed = (config.checkin_max_speed or 120) / 3.6  # m/s
         margin = 2 * (config.checkin_radius or 500)
-        when = call.checkin_phone_time or call.date
         window = datetime.timedelta(hours=24)
-        # bypass: impossible travel compares with the rep's own earlier check-ins whoever may read them
-        with without_check_access():
-            others = cls.search([
-                    ('employee', '=', call.employee.id),
-                    ('client_id', '!=', None),
-                    ('checkin_latitude', '!=', None),
-                    ('checkin_phone_time', '>=', when - window),
-                    ('checkin_phone_time', '<=', when + window),
-                    ('state', '=', 'done'),
-                    ], order=[('checkin_phone_time', 'ASC'), ('id', 'ASC')])
-        others = [c for c in others]
-        if call not in others:
-            return
-        index = others.index(call)
-        to_flag = []
-        pairs = []
-        if index > 0:
-            pairs.append((others[index - 1], call))
-        if index + 1 < len(others):
-            pairs.append((call, others[index + 1]))
-        for first, second in pairs:
-            gap = distance(first.checkin_latitude, first.checkin_longitude,
-                second.checkin_latitude, second.checkin_longitude)
-            seconds = abs((second.checkin_phone_time
-                    - first.checkin_phone_time).total_seconds())
-            if gap > margin and gap > speed * max(seconds, 1):
-                to_flag.append(second)
-        to_flag = [c for c in to_flag if not c.checkin_travel]
+        by_employee = {}
+        for call in calls:
+            by_employee.setdefault(call.employee.id, []).append(call)
+        to_flag = set()
+        for employee, group in by_employee.items():
+            whens = [c.checkin_phone_time or c.date for c in group]
+            # bypass: impossible travel compares with the rep's own earlier check-ins whoever may read them
+            with without_check_access():
+                others = cls.search([
+                        ('employee', '=', employee),
+                        ('client_id', '!=', None),
+                        ('checkin_latitude', '!=', None),
+                        ('checkin_phone_time', '>=', min(whens) - window),
+                        ('checkin_phone_time', '<=', max(whens) + window),
+                        ('state', '=', 'done'),
+                        ], order=[
+                        ('checkin_phone_time', 'ASC'), ('id', 'ASC')])
+            position = {c.id: i for i, c in enumerate(others)}
+            for call in group:
+                index = position.get(call.id)
+                if index is None:
+                    continue
+                pairs = []
+                if index > 0:
+                    pairs.append((others[index - 1], others[index]))
+                if index + 1 < len(others):
+                    pairs.append((others[index], others[index + 1]))
+                for first, second in pairs:
+                    gap = distance(
+                        first.checkin_latitude, first.checkin_longitude,
+                        second.checkin_latitude, second.checkin_longitude)
+                    seconds = abs((second.checkin_phone_time
+                            - first.checkin_phone_time).total_seconds())
+                    if gap > margin and gap > speed * max(seconds, 1):
+                        if not second.checkin_travel:
+                            to_flag.add(second)
         if to_flag:
             # bypass: the travel flag is server-written evidence, readonly to users
             with without_check_access():
-                cls.write(to_flag, {
+                cls.write(list(to_flag), {
                         'checkin_travel': True,
                         'checkin_flagged': True,
                         })

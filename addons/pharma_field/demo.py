@@ -1,7 +1,9 @@
 # This file is part of the pharma suite. See README.md for license terms.
 """Demo data of pharma_field: the coordinates of the Shanghai hospitals
-(GCJ-02, as Amap shows them; approximate) and the company's quick
-phrases for the phone app."""
+(GCJ-02, as Amap shows them; approximate), the company's quick phrases
+for the phone app and the reps' supervisors registered as reps (manager1
+logs its joint visits with the app)."""
+import datetime
 
 # name: (latitude, longitude) in GCJ-02
 HOSPITALS = {
@@ -54,6 +56,27 @@ def create_demo(ctx):
     if args:
         Party.write(*args)
     progress('pharma_field: coordinates of %d hospitals' % len(hospitals))
+
+    # the supervisors of the reps log their joint visits in the app: their
+    # calls pass the rep registration check as the reps' do
+    Employee = pool.get('company.employee')
+    today = ctx.get('today') or datetime.date.today()
+    supervisors = {e.supervisor for e in Employee.search([
+                ('company', '=', company.id),
+                ('supervisor', '!=', None),
+                ])}
+    supervisors = [e for e in supervisors
+        if e.rep_registration_status != 'registered']
+    for employee in supervisors:
+        employee.rep_registration_status = 'registered'
+        employee.rep_registration_date = today - datetime.timedelta(days=400)
+        if not employee.rep_registration_number:
+            employee.rep_registration_number = 'SH-BA-%05d' % employee.id
+    if supervisors:
+        Employee.save(supervisors)
+        progress('pharma_field: %d supervisors registered (%s)' % (
+                len(supervisors),
+                ', '.join(e.rec_name for e in supervisors)))
 
     config = Configuration.get_company_values(company.id)
     if not Phrase.search([('configuration', '=', config.id)], limit=1):

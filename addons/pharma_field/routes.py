@@ -2,8 +2,10 @@
 """The phone app's routes on trytond's own WSGI application:
 
 - /<database>/field/              the app (its shell: static files)
-- /<database>/field/api/pull      the user's data (POST, session)
-- /<database>/field/api/push      the calls the phone logged (POST, session)
+- /<database>/field/api/pull      the user's data in pages, then what
+                                  changed (POST {cursor}, session)
+- /<database>/field/api/push      the calls the phone logged, in one
+                                  batch (POST {items, sent_at}, session)
 
 The app logs in with Tryton's own login (common.db.login on
 /<database>/rpc/) and sends its session in the Authorization header
@@ -178,6 +180,18 @@ def _api(func):
     return wrapper
 
 
+def _body(request):
+    "The request's JSON object"
+    try:
+        data = json.loads(request.get_data(as_text=True) or '{}',
+            object_hook=JSONDecoder())
+    except ValueError:
+        abort(HTTPStatus.BAD_REQUEST)
+    if not isinstance(data, dict):
+        abort(HTTPStatus.BAD_REQUEST)
+    return data
+
+
 @app.route('/<database_name>/field/api/pull', methods={'POST'})
 @_auth
 @with_pool
@@ -185,8 +199,13 @@ def _api(func):
     readonly=True)
 @_api
 def field_pull(request, pool):
+    "A page of the download: {cursor, page_size} from the previous page"
     Sync = pool.get('pharma.field.sync')
-    return _json(request, Sync.pull())
+    data = _body(request)
+    page_size = data.get('page_size')
+    if page_size is not None and not isinstance(page_size, int):
+        abort(HTTPStatus.BAD_REQUEST)
+    return _json(request, Sync.pull(data.get('cursor'), page_size))
 
 
 @app.route('/<database_name>/field/api/push', methods={'POST'})
@@ -196,14 +215,10 @@ def field_pull(request, pool):
     readonly=False)
 @_api
 def field_push(request, pool):
+    "The queue of calls in one request, created in one batch"
     Sync = pool.get('pharma.field.sync')
-    try:
-        data = json.loads(request.get_data(as_text=True) or '{}',
-            object_hook=JSONDecoder())
-    except ValueError:
-        abort(HTTPStatus.BAD_REQUEST)
-    if not isinstance(data, dict) or not isinstance(
-            data.get('items', []), list):
+    data = _body(request)
+    if not isinstance(data.get('items', []), list):
         abort(HTTPStatus.BAD_REQUEST)
     results = Sync.push(data.get('items') or [], data.get('sent_at'))
     return _json(request, {'results': results})

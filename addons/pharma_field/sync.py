@@ -3,8 +3,10 @@
 calls the phone sends back (push).  Both run as the logged-in user with
 the record rules on: the phone never receives a record its user cannot
 read, and a call is created by the same rules as in the web client."""
+import base64
 import datetime
 import hashlib
+import json
 
 from sql import Window
 from sql.functions import RowNumber
@@ -22,6 +24,13 @@ from trytond.transaction import Transaction, without_check_access
 from .call import CHECKIN_TYPES
 
 MAX_IDS = backend.MAX_QUERY_PARAMS // 10
+# the doctors of a page of the download (the phone asks the next page with
+# the cursor)
+PAGE_SIZE = 200
+MAX_PAGE_SIZE = 1000
+# the next sync asks what changed since a little before the last one
+# started (transactions still running then)
+OVERLAP = datetime.timedelta(seconds=60)
 LAST_CALLS = 3
 OVERDUE_DAYS = 30
 # A phone may send calls it logged up to this long ago (a week offline
@@ -55,6 +64,24 @@ def _iso(value):
     return value.isoformat()
 
 
+def _encode_cursor(state):
+    "The opaque cursor the phone sends back to ask the next page or sync"
+    text = json.dumps(state, separators=(',', ':'), sort_keys=True)
+    return base64.urlsafe_b64encode(text.encode('utf-8')).decode('ascii')
+
+
+def _decode_cursor(cursor):
+    "The cursor's state, or None (a first download) when unreadable"
+    if not cursor or not isinstance(cursor, str):
+        return None
+    try:
+        state = json.loads(base64.urlsafe_b64decode(
+                cursor.encode('ascii')).decode('utf-8'))
+    except (ValueError, UnicodeError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
 def version(call):
     """What the phone compares to see a change on the server: the stamp
     and what the plan fixes (a write in the same second still shows)"""
@@ -86,14 +113,18 @@ class Sync(Model):
 
     @classmethod
     def _employee(cls):
+        "The user's employee: the context's only when it is one of theirs"
         pool = Pool()
         Employee = pool.get('company.employee')
         User = pool.get('res.user')
-        context = Transaction().context
-        employee = context.get('employee')
-        if not employee:
-            user = User(Transaction().user)
-            employee = user.employee.id if user.employee else None
+        transaction = Transaction()
+        employee = transaction.context.get('employee')
+        # the user's own employees, whatever the context says
+        with transaction.reset_context():
+            user = User(transaction.user)
+            employees = {e.id for e in user.employees}
+            if employee not in employees:
+                employee = user.employee.id if user.employee else None
         if not employee:
             raise SyncError(gettext('pharma_field.msg_sync_no_employee'))
         return Employee(employee)
@@ -103,56 +134,239 @@ class Sync(Model):
         "The ids of the parties the employee (and their team) cover today"
         pool = Pool()
         Coverage = pool.get('pharma.coverage')
-        employees = [employee.id] + [
-            e.id for e in getattr(employee, 'subordinates', None) or []]
         coverages = Coverage.search([
-                ('employee', 'in', employees),
+                ('employee', 'in', cls._team(employee)),
                 ('start_date', '<=', today),
                 ['OR', ('end_date', '=', None), ('end_date', '>=', today)],
                 ])
         return {c.party.id for c in coverages}
 
     @classmethod
-    def pull(cls):
-        """All the phone needs for a week offline, as plain JSON: the
-        covered doctors and hospitals, our products, the planned calls of
-        this and next week and the overdue ones, the last calls per
-        doctor, the quick phrases and the check-in settings"""
+    def _team(cls, employee):
+        return [employee.id] + [
+            e.id for e in getattr(employee, 'subordinates', None) or []]
+
+    @classmethod
+    def pull(cls, cursor=None, page_size=None):
+        """What the phone needs for a week offline, as plain JSON, in
+        pages.  Without a cursor, the first download: the covered doctors
+        in pages of page_size (by id), each page with the last calls of
+        its doctors; with the cursor of the previous sync (its write
+        dates): only the doctors changed or newly covered since, the last
+        calls of the doctors whose calls changed, and the removed doctors
+        (no longer covered: coverage ended or handed over, deactivated,
+        no longer readable).  The first page of each download also
+        carries the small sets in full (user, check-in settings, quick
+        phrases, hospitals, products, the planned calls of this and next
+        week and the overdue ones).  Everything is searched and read as
+        the user, with the record rules.
+
+        Returns {full, first, more, cursor, doctors, calls, call_doctors
+        (the doctors whose last calls are the ones given), removed
+        {doctors}, doctor_count (on the last page: the doctors the phone
+        must hold, else it downloads all again), ...}"""
         pool = Pool()
-        Party = pool.get('party.party')
-        Call = pool.get('pharma.call')
-        Product = pool.get('product.product')
-        Configuration = pool.get('pharma.configuration')
         Date = pool.get('ir.date')
         User = pool.get('res.user')
         transaction = Transaction()
         user = User(transaction.user)
         employee = cls._employee()
-        company = employee.company
         today = Date.today()
-        covered = cls._covered(employee, today)
+        now = datetime.datetime.now().replace(microsecond=0)
+        state = _decode_cursor(cursor)
+        if (not state or state.get('u') != user.id
+                or state.get('e') != employee.id):
+            state = {'u': user.id, 'e': employee.id, 'since': None}
+        try:
+            since = _parse_time(state.get('since'))
+            after = int(state.get('after') or 0)
+            start = _parse_time(state.get('start')) if after else None
+        except (TypeError, ValueError):
+            since, after, start = None, 0, None
+        first = not after
+        start = start or now
+        state['start'] = _iso(start)
+        full = since is None
+        size = max(1, min(int(page_size or PAGE_SIZE), MAX_PAGE_SIZE))
 
-        # Doctors and hospitals: searched, so the record rules apply
-        doctors, hospital_ids = [], set()
+        covered = cls._covered(employee, today)
+        doctors, hospital_ids = cls._readable(covered)
+        if full:
+            candidates = sorted(doctors)
+        else:
+            candidates = sorted(cls._changed_doctors(
+                    employee, doctors, since))
+        page = [i for i in candidates if i > after][:size]
+        more = len([i for i in candidates if i > after]) > size
+
+        result = {
+            'server_time': _iso(datetime.datetime.now()),
+            'today': today.isoformat(),
+            'full': full,
+            'first': first,
+            'more': more,
+            }
+        hospital_names = None
+        if first:
+            result.update(cls._pull_small(user, employee, today,
+                    hospital_ids | {d['hospital'] for d in doctors.values()
+                        if d['hospital']}, set(doctors)))
+            hospital_names = {h['id']: h['name']
+                for h in result['hospitals']}
+        result['doctors'] = cls._doctor_values(page, hospital_names)
+
+        call_doctors = list(page)
+        if first and not full:
+            changed = cls._changed_call_doctors(doctors, since)
+            call_doctors = sorted(set(call_doctors) | changed)
+            result['removed'] = {
+                'doctors': sorted(cls._removed_doctors(
+                        employee, covered, doctors, hospital_ids, since)),
+                }
+        result['call_doctors'] = call_doctors
+        result['calls'] = cls._last_calls(call_doctors)
+
+        if more:
+            state['after'] = page[-1]
+        else:
+            # the next sync asks what changed since this one started (a
+            # margin for the transactions still running then)
+            state = {'u': user.id, 'e': employee.id,
+                'since': _iso(start - OVERLAP)}
+            result['doctor_count'] = len(doctors)
+        result['cursor'] = _encode_cursor(state)
+        return result
+
+    @classmethod
+    def _readable(cls, covered):
+        """({doctor id: {hospital, stamp}}, hospital ids) of the covered
+        parties the user reads"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        doctors, hospitals = {}, set()
         for sub in grouped_slice(list(covered), MAX_IDS):
-            for party in Party.search([('id', 'in', list(sub))],
-                    order=[('id', 'ASC')]):
-                if party.pharma_type == 'doctor':
-                    doctors.append(party)
-                    if party.hospital:
-                        hospital_ids.add(party.hospital.id)
-                elif party.pharma_type == 'hospital':
-                    hospital_ids.add(party.id)
+            for row in Party.search_read([('id', 'in', list(sub))],
+                    fields_names=['pharma_type', 'hospital', 'write_date',
+                        'create_date']):
+                if row['pharma_type'] == 'doctor':
+                    doctors[row['id']] = {
+                        'hospital': row['hospital'],
+                        'stamp': row['write_date'] or row['create_date'],
+                        }
+                elif row['pharma_type'] == 'hospital':
+                    hospitals.add(row['id'])
+        return doctors, hospitals
+
+    @classmethod
+    def _changed_doctors(cls, employee, doctors, since):
+        "The doctors changed or newly covered since"
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        changed = {i for i, d in doctors.items()
+            if d['stamp'] and d['stamp'] >= since}
+        coverages = Coverage.search([
+                ('employee', 'in', cls._team(employee)),
+                ['OR',
+                    ('create_date', '>=', since),
+                    ('write_date', '>=', since)],
+                ])
+        changed.update(c.party.id for c in coverages
+            if c.party.id in doctors)
+        return changed
+
+    @classmethod
+    def _removed_doctors(cls, employee, covered, doctors, hospitals, since):
+        """The doctors the phone may hold that it must drop: covered until
+        lately (coverage ended, handed over or changed since) or covered
+        but no longer read (deactivated, out of the rules)"""
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        day = local_day(since) - datetime.timedelta(days=1)
+        coverages = Coverage.search([
+                ('employee', 'in', cls._team(employee)),
+                ['OR',
+                    ('end_date', '>=', day),
+                    ('create_date', '>=', since),
+                    ('write_date', '>=', since)],
+                ])
+        parties = {c.party.id for c in coverages} | set(covered)
+        return parties - set(doctors) - hospitals
+
+    @classmethod
+    def _changed_call_doctors(cls, doctors, since):
+        "The doctors whose calls changed since (done, cancelled, new)"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        result = set()
+        for sub in grouped_slice(list(doctors), MAX_IDS):
+            for row in Call.search_read([
+                        ('party', 'in', list(sub)),
+                        ['OR',
+                            ('create_date', '>=', since),
+                            ('write_date', '>=', since)],
+                        ], fields_names=['party']):
+                result.add(row['party'])
+        return result
+
+    @classmethod
+    def _doctor_values(cls, ids, hospital_names=None):
+        pool = Pool()
+        Party = pool.get('party.party')
+        if not ids:
+            return []
         doctor_fields = ['name', 'pinyin', 'pinyin_initials', 'hospital',
-            'department.name', 'doctor_tier', 'doctor_title:string',
-            'doctor_position:string', 'therapeutic_areas', 'kol_level',
-            'best_visit_time', 'consent_status']
+            'department.name', 'doctor_tier',
+            'doctor_title:string', 'doctor_position:string',
+            'therapeutic_areas', 'kol_level', 'best_visit_time']
         doctor_fields = [f for f in doctor_fields
             if f.split('.')[0].split(':')[0] in Party._fields]
-        doctor_rows = Party.read([d.id for d in doctors], doctor_fields)
+        rows = []
+        for sub in grouped_slice(ids, MAX_IDS):
+            rows.extend(Party.read(list(sub), doctor_fields))
+        if hospital_names is None:
+            # the names of the hospitals the user reads
+            hospital_names = {}
+            hospital_ids = list({r['hospital'] for r in rows
+                    if r.get('hospital')})
+            for sub in grouped_slice(hospital_ids, MAX_IDS):
+                hospital_names.update((r['id'], r['name'])
+                    for r in Party.search_read([('id', 'in', list(sub))],
+                        fields_names=['name']))
+        result = []
+        for row in sorted(rows, key=lambda r: r['id']):
+            department = row.get('department.')
+            result.append({
+                    'id': row['id'],
+                    'name': row['name'],
+                    'pinyin': row.get('pinyin') or '',
+                    'initials': row.get('pinyin_initials') or '',
+                    'hospital': row.get('hospital'),
+                    'hospital_name': hospital_names.get(
+                        row.get('hospital'), ''),
+                    'department': department['name'] if department else '',
+                    'tier': row.get('doctor_tier'),
+                    'title': row.get('doctor_title:string') or '',
+                    'position': row.get('doctor_position:string') or '',
+                    'areas': row.get('therapeutic_areas') or [],
+                    'kol': row.get('kol_level'),
+                    'best_time': row.get('best_visit_time') or '',
+                    })
+        return result
+
+    @classmethod
+    def _pull_small(cls, user, employee, today, hospital_ids, doctor_ids):
+        """The small sets sent in full on the first page: user, settings,
+        phrases, hospitals, products and plans"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Call = pool.get('pharma.call')
+        Product = pool.get('product.product')
+        Configuration = pool.get('pharma.configuration')
+        company = employee.company
         hospitals = []
         for sub in grouped_slice(list(hospital_ids), MAX_IDS):
-            hospitals.extend(Party.search([('id', 'in', list(sub))]))
+            hospitals.extend(Party.search([('id', 'in', list(sub))],
+                    order=[('id', 'ASC')]))
         hospital_rows = []
         for hospital in hospitals:
             point = hospital.wgs84
@@ -163,27 +377,6 @@ class Sync(Model):
                     'initials': hospital.pinyin_initials,
                     'lat': point[0] if point else None,
                     'lng': point[1] if point else None,
-                    })
-        hospital_names = {h.id: h.name for h in hospitals}
-        doctor_ids = [d.id for d in doctors]
-        doctor_data = []
-        for row in doctor_rows:
-            department = row.get('department.')
-            doctor_data.append({
-                    'id': row['id'],
-                    'name': row['name'],
-                    'pinyin': row.get('pinyin') or '',
-                    'initials': row.get('pinyin_initials') or '',
-                    'hospital': row.get('hospital'),
-                    'hospital_name': hospital_names.get(row.get('hospital'),
-                        ''),
-                    'department': department['name'] if department else '',
-                    'tier': row.get('doctor_tier'),
-                    'title': row.get('doctor_title:string') or '',
-                    'position': row.get('doctor_position:string') or '',
-                    'areas': row.get('therapeutic_areas') or [],
-                    'kol': row.get('kol_level'),
-                    'best_time': row.get('best_visit_time') or '',
                     })
 
         # Products we detail (ours: no manufacturer or the company's party)
@@ -213,32 +406,25 @@ class Sync(Model):
                 ('date', '<', utc_start(
                         monday + datetime.timedelta(days=14))),
                 ], order=[('date', 'ASC'), ('id', 'ASC')])
-        followups = Call.search([
-                ('employee', 'in', employees),
-                ('state', '=', 'planned'),
-                ('followup_of', '!=', None),
-                ('party', 'in', doctor_ids),
-                ('id', 'not in', [c.id for c in planned]),
-                ], order=[('date', 'ASC')])
+        followups = []
+        for sub in grouped_slice(list(doctor_ids), MAX_IDS):
+            followups.extend(Call.search([
+                        ('employee', 'in', employees),
+                        ('state', '=', 'planned'),
+                        ('followup_of', '!=', None),
+                        ('party', 'in', list(sub)),
+                        ('id', 'not in', [c.id for c in planned]),
+                        ], order=[('date', 'ASC')]))
+        followups.sort(key=lambda c: (c.date, c.id))
         # only on the doctors (and hospitals) the phone has: a doctor no
         # longer covered leaves with its plans
-        known = set(doctor_ids) | hospital_ids
+        known = set(doctor_ids) | set(h.id for h in hospitals)
         plan_data = [cls._plan_values(c, employee)
             for c in planned + followups if c.party.id in known]
-
-        # The last calls per doctor: one window query, then read through
-        # the rules
-        last = cls._last_call_ids(doctor_ids)
-        call_data = []
-        for sub in grouped_slice(last, MAX_IDS):
-            for call in Call.search([('id', 'in', list(sub))]):
-                call_data.append(cls._call_values(call))
 
         config = Configuration.get_config(company.id)
         supervisor = employee.supervisor
         return {
-            'server_time': _iso(datetime.datetime.now()),
-            'today': today.isoformat(),
             'user': {
                 'id': user.id,
                 'login': user.login,
@@ -255,12 +441,47 @@ class Sync(Model):
                 'max_speed': config.checkin_max_speed,
                 },
             'phrases': [p.text for p in config.field_phrases if p.active],
-            'doctors': doctor_data,
             'hospitals': hospital_rows,
             'products': product_data,
             'plans': plan_data,
-            'calls': call_data,
             }
+
+    @classmethod
+    def _last_calls(cls, doctor_ids):
+        """The last calls of the doctors, read as the user in a few
+        queries (the calls, then their product lines)"""
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        Line = pool.get('pharma.call.product')
+        ids = cls._last_call_ids(doctor_ids)
+        rows = []
+        for sub in grouped_slice(ids, MAX_IDS):
+            rows.extend(Call.search_read([('id', 'in', list(sub))],
+                    fields_names=['party', 'date', 'call_type',
+                        'employee.rec_name', 'products', 'next_step',
+                        'client_id']))
+        line_ids = [l for r in rows for l in r['products']]
+        lines = {}
+        for sub in grouped_slice(line_ids, MAX_IDS):
+            lines.update((l['id'], l) for l in Line.read(list(sub),
+                    ['product', 'feedback']))
+        result = []
+        for row in sorted(rows, key=lambda r: (r['party'], r['date'])):
+            products = [lines[l] for l in row['products'] if l in lines]
+            result.append({
+                    'id': row['id'],
+                    'party': row['party'],
+                    'date': _iso(row['date']),
+                    'call_type': row['call_type'],
+                    'employee': (row.get('employee.') or {}).get(
+                        'rec_name', ''),
+                    'products': [l['product'] for l in products],
+                    'feedback': '；'.join(l['feedback'] for l in products
+                        if l['feedback']),
+                    'next_step': row['next_step'] or '',
+                    'client_id': row['client_id'],
+                    })
+        return result
 
     @classmethod
     def _last_call_ids(cls, doctor_ids):
@@ -296,71 +517,140 @@ class Sync(Model):
             'own': call.employee == (employee or cls._employee()),
             }
 
-    @classmethod
-    def _call_values(cls, call):
-        return {
-            'id': call.id,
-            'party': call.party.id,
-            'date': _iso(call.date),
-            'call_type': call.call_type,
-            'employee': call.employee.rec_name,
-            'products': [l.product.id for l in call.products],
-            'feedback': '；'.join(l.feedback for l in call.products
-                if l.feedback),
-            'next_step': call.next_step or '',
-            'client_id': call.client_id,
-            }
-
     # Upload
 
     @classmethod
     def push(cls, items, sent_at=None):
         """Create the calls the phone logged; items are dicts (see
-        _push_one).  Each item is done or refused alone (a savepoint), so
-        a refused call does not stop the others; an item already created
-        (same client_id) is reported, never created twice.  Returns one
-        result per item: {client_id, status: created|exists|conflict|
-        refused, call, message, server}"""
-        transaction = Transaction()
+        _prepare).  The queue is checked first without writing (its shape,
+        the calls already there by their client_id, the doctors the user
+        reads, the plans the manager changed), then the calls are created,
+        completed and checked in together in one batch (one create, one
+        do, one write of the evidence).  When the batch is refused (the
+        rules on calls: rep registration, samples on hand, compliance),
+        each call of the batch is done or refused alone (a savepoint), so
+        a refused call does not stop the others and stays in the phone's
+        queue with its reason.  An item already created (same client_id)
+        is reported, never created twice.  Returns one result per item:
+        {client_id, status: created|exists|conflict|refused, call,
+        message, server}"""
+        pool = Pool()
+        Party = pool.get('party.party')
         received = datetime.datetime.now()
         try:
             phone_now = _parse_time(sent_at) or received
         except ValueError:
             phone_now = received
         offset = (received - phone_now).total_seconds()
-        cursor = transaction.connection.cursor()
-        results = []
-        # read once for the queue, not per call
-        config = Pool().get('pharma.configuration').get_config(
-            cls._employee().company.id)
-        for index, item in enumerate(items or []):
+        items = list(items or [])
+        for index, item in enumerate(items):
             if not isinstance(item, dict):
                 raise SyncError(gettext('pharma_field.msg_sync_bad_item',
                         index=index + 1))
-            cursor.execute('SAVEPOINT pharma_field_item')
+        employee = cls._employee()
+        # read once for the queue, not per call
+        config = pool.get('pharma.configuration').get_config(
+            employee.company.id)
+        results = [None] * len(items)
+
+        # 1. the calls already there (a queue sent again or cut)
+        client_ids = [i.get('client_id') for i in items
+            if isinstance(i.get('client_id'), str)]
+        existing = cls._existing_many(client_ids)
+        # 2. the doctors the user reads, in one search per slice
+        party_ids = set()
+        for item in items:
             try:
-                result = cls._push_one(item, offset, received, config)
+                party_ids.add(int(item.get('party')))
+            except (TypeError, ValueError):
+                pass
+        parties = {}
+        for sub in grouped_slice(list(party_ids), MAX_IDS):
+            parties.update((p.id, p) for p in Party.search(
+                    [('id', 'in', list(sub))]))
+        # 3. each item checked without writing: a job or a result
+        jobs, later, seen, plans = [], [], set(), set()
+        for index, item in enumerate(items):
+            client_id = item.get('client_id')
+            try:
+                if client_id in existing:
+                    result = existing[client_id]
+                    if isinstance(result, Exception):
+                        raise result
+                    results[index] = dict(result, client_id=client_id)
+                    continue
+                if client_id in seen:
+                    # twice in the queue: created once, then found
+                    later.append((index, item))
+                    continue
+                job = cls._prepare(item, offset, received, employee,
+                    parties=parties)
             except (UserError, UserWarning) as exception:
-                cursor.execute('ROLLBACK TO SAVEPOINT pharma_field_item')
+                results[index] = cls._refused(item, exception)
+                continue
+            if isinstance(job, dict) and 'status' in job:
+                results[index] = job
+                continue
+            seen.add(client_id)
+            if job['planned']:
+                if job['planned'].id in plans:
+                    # the same plan twice: the second meets it done
+                    later.append((index, item))
+                    continue
+                plans.add(job['planned'].id)
+            jobs.append((index, job))
+
+        # 4. the batch, else each call alone
+        if jobs:
+            transaction = Transaction()
+            cursor = transaction.connection.cursor()
+            cursor.execute('SAVEPOINT pharma_field_batch')
+            try:
+                done = cls._apply([j for _, j in jobs], offset, received,
+                    config)
+            except (UserError, UserWarning, backend.DatabaseIntegrityError):
+                cursor.execute('ROLLBACK TO SAVEPOINT pharma_field_batch')
                 cls._reset_cache()
-                result = {
-                    'client_id': item.get('client_id'),
-                    'status': 'refused',
-                    'message': exception.message,
-                    }
-            except backend.DatabaseIntegrityError:
-                # the same call sent at the same time by another request
-                cursor.execute('ROLLBACK TO SAVEPOINT pharma_field_item')
-                cls._reset_cache()
-                result = cls._existing(item)
-                if result is None:
-                    raise
-            if result['status'] == 'conflict':
-                cursor.execute('ROLLBACK TO SAVEPOINT pharma_field_item')
-                cls._reset_cache()
-            cursor.execute('RELEASE SAVEPOINT pharma_field_item')
-            results.append(result)
+                later = [(i, j['item']) for i, j in jobs] + later
+            else:
+                for (index, _), result in zip(jobs, done):
+                    results[index] = result
+            cursor.execute('RELEASE SAVEPOINT pharma_field_batch')
+        for index, item in sorted(later, key=lambda x: x[0]):
+            results[index] = cls._push_alone(item, offset, received, config)
         return results
+
+    @classmethod
+    def _refused(cls, item, exception):
+        return {
+            'client_id': item.get('client_id'),
+            'status': 'refused',
+            'message': exception.message,
+            }
+
+    @classmethod
+    def _push_alone(cls, item, offset, received, config):
+        "One item in its savepoint: created, found, refused or a conflict"
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SAVEPOINT pharma_field_item')
+        try:
+            result = cls._push_one(item, offset, received, config)
+        except (UserError, UserWarning) as exception:
+            cursor.execute('ROLLBACK TO SAVEPOINT pharma_field_item')
+            cls._reset_cache()
+            result = cls._refused(item, exception)
+        except backend.DatabaseIntegrityError:
+            # the same call sent at the same time by another request
+            cursor.execute('ROLLBACK TO SAVEPOINT pharma_field_item')
+            cls._reset_cache()
+            result = cls._existing(item)
+            if result is None:
+                raise
+        if result['status'] == 'conflict':
+            cursor.execute('ROLLBACK TO SAVEPOINT pharma_field_item')
+            cls._reset_cache()
+        cursor.execute('RELEASE SAVEPOINT pharma_field_item')
+        return result
 
     @classmethod
     def _reset_cache(cls):
@@ -368,45 +658,75 @@ class Sync(Model):
             cache.clear()
 
     @classmethod
-    def _existing(cls, item):
+    def _existing_many(cls, client_ids):
+        """{client_id: {status: exists, call}} of the calls already
+        created, or the error when the id is taken by a call the user
+        cannot read"""
         pool = Pool()
         Call = pool.get('pharma.call')
+        found = {}
+        for sub in grouped_slice(list(set(client_ids)), MAX_IDS):
+            # the code checks whether the calls exist, whoever may read them
+            # bypass: idempotence: the code checks whether the call exists, whoever may read it
+            with without_check_access():
+                calls = Call.search([('client_id', 'in', list(sub))])
+            found.update((c.id, c.client_id) for c in calls)
+        readable = set()
+        for sub in grouped_slice(list(found), MAX_IDS):
+            readable.update(c.id for c in Call.search(
+                    [('id', 'in', list(sub))]))
+        result = {}
+        for call_id, client_id in found.items():
+            if call_id in readable:
+                result[client_id] = {'status': 'exists', 'call': call_id}
+            else:
+                result[client_id] = SyncError(gettext(
+                        'pharma_field.msg_sync_client_id_taken'))
+        return result
+
+    @classmethod
+    def _existing(cls, item):
         client_id = item.get('client_id')
-        # the code checks whether the call exists, whoever may read it
-        # bypass: idempotence: the code checks whether the call exists, whoever may read it
-        with without_check_access():
-            calls = Call.search([('client_id', '=', client_id)], limit=1)
-        if not calls:
+        result = cls._existing_many([client_id]).get(client_id)
+        if result is None:
             return None
-        call, = calls
-        # the phone's own call is one its user reads (as planned calls
-        # completed on the phone, entered by the manager)
-        if not Call.search([('id', '=', call.id)]):
-            raise SyncError(gettext('pharma_field.msg_sync_client_id_taken'))
-        return {
-            'client_id': client_id,
-            'status': 'exists',
-            'call': call.id,
-            }
+        if isinstance(result, Exception):
+            # the phone's own call is one its user reads (as planned calls
+            # completed on the phone, entered by the manager)
+            raise result
+        return dict(result, client_id=client_id)
 
     @classmethod
     def _push_one(cls, item, clock_offset, received, config=None):
-        """item: client_id, party, date (ISO UTC), call_type,
-        joint_employee, products [ids], feedback, next_step,
-        followup_date (ISO date), samples [{product, quantity}], plan
-        (planned call id) and plan_version, checkin ({lat, lng, accuracy,
-        time} or None), resolution (None, 'force': complete the plan as
-        it is now, 'new': log it apart from the plan)"""
-        pool = Pool()
-        Call = pool.get('pharma.call')
-        Party = pool.get('party.party')
+        "One item alone (see _prepare)"
         client_id = item.get('client_id')
         if (not isinstance(client_id, str) or not 8 <= len(client_id) <= 64):
             raise SyncError(gettext('pharma_field.msg_sync_no_client_id'))
         existing = cls._existing(item)
         if existing:
             return existing
-        employee = cls._employee()
+        job = cls._prepare(item, clock_offset, received, cls._employee())
+        if 'status' in job:
+            return job
+        result, = cls._apply([job], clock_offset, received, config)
+        return result
+
+    @classmethod
+    def _prepare(cls, item, clock_offset, received, employee, parties=None):
+        """Check an item without writing: a job for _apply, or a result
+        (a conflict); a refused item raises.
+
+        item: client_id, party, date (ISO UTC), call_type,
+        joint_employee, products [ids], feedback, next_step,
+        followup_date (ISO date), samples [{product, quantity}], plan
+        (planned call id) and plan_version, checkin ({lat, lng, accuracy,
+        time} or None), resolution (None, 'force': complete the plan as
+        it is now, 'new': log it apart from the plan)"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        client_id = item.get('client_id')
+        if (not isinstance(client_id, str) or not 8 <= len(client_id) <= 64):
+            raise SyncError(gettext('pharma_field.msg_sync_no_client_id'))
         try:
             date = _parse_time(item.get('date'))
             party_id = int(item.get('party'))
@@ -420,41 +740,47 @@ class Sync(Model):
         if date < received - MAX_AGE:
             raise SyncError(gettext('pharma_field.msg_sync_too_old',
                     days=MAX_AGE.days))
-        parties = Party.search([('id', '=', party_id)])
-        if not parties:
+        if parties is None:
+            parties = {p.id: p for p in Party.search(
+                    [('id', '=', party_id)])}
+        party = parties.get(party_id)
+        if not party:
             # no name: the user may not read it
             raise SyncError(gettext('pharma_field.msg_sync_party_hidden'))
-        party, = parties
         call_type = item.get('call_type') or 'face_to_face'
         if call_type not in CALL_TYPES:
             call_type = 'face_to_face'
         lines = []
         feedback = (item.get('feedback') or '').strip()
-        product_ids = [int(p) for p in item.get('products') or []]
+        try:
+            product_ids = [int(p) for p in item.get('products') or []]
+            followup_date = None
+            if item.get('followup_date'):
+                followup_date = datetime.date.fromisoformat(
+                    str(item['followup_date'])[:10])
+            joint = (int(item['joint_employee'])
+                if call_type == 'joint_visit' and item.get('joint_employee')
+                else None)
+            samples = [{
+                    'product': int(s['product']),
+                    'quantity': float(s['quantity']),
+                    } for s in item.get('samples') or []
+                if s.get('product') and s.get('quantity')]
+        except (TypeError, ValueError, AttributeError, KeyError):
+            raise SyncError(gettext('pharma_field.msg_sync_bad_call'))
         for product in product_ids:
             line = {'product': product}
             if feedback:
                 line['feedback'] = feedback
             lines.append(line)
-        followup_date = None
-        if item.get('followup_date'):
-            followup_date = datetime.date.fromisoformat(
-                str(item['followup_date'])[:10])
         values = {
             'date': date,
             'call_type': call_type,
-            'joint_employee': (int(item['joint_employee'])
-                if call_type == 'joint_visit' and item.get('joint_employee')
-                else None),
+            'joint_employee': joint,
             'next_step': (item.get('next_step') or '').strip() or None,
             'followup_date': followup_date,
             'products': [('create', lines)],
             }
-        samples = [{
-                'product': int(s['product']),
-                'quantity': float(s['quantity']),
-                } for s in item.get('samples') or []
-            if s.get('product') and s.get('quantity')]
         if samples:
             values['samples'] = [('create', samples)]
 
@@ -466,8 +792,8 @@ class Sync(Model):
         if planned:
             # the visit of the plan: completed, not added (what the plan
             # fixed changes once the call is done, as the log wizard does)
-            plan_date = values.pop('date')
-            plan_type = values.pop('call_type')
+            values['_plan_date'] = values.pop('date')
+            values['_plan_type'] = values.pop('call_type')
             # the plan's product lines: kept (with the feedback), added or
             # removed as the rep detailed them
             existing = {l.product.id: l for l in planned.products}
@@ -483,14 +809,6 @@ class Sync(Model):
             if removed:
                 actions.append(('delete', removed))
             values['products'] = actions
-            Call.write([planned], values)
-            Call.do([planned])
-            Call.write([planned], {'date': plan_date, 'call_type': plan_type})
-            call = planned
-            # bypass: the sync records server-written evidence on the call just saved
-            with without_check_access():
-                # the phone's id, set once by the code
-                Call.write([call], {'client_id': client_id})
         else:
             values.update({
                     'company': employee.company.id,
@@ -498,18 +816,61 @@ class Sync(Model):
                     'party': party.id,
                     'client_id': client_id,
                     })
-            call, = Call.create([values])
-            Call.do([call])
-        fix = cls._fix(item.get('checkin'), clock_offset)
-        call = Call(call.id)
-        Call.record_checkin(call, fix, clock_offset, received=received,
-            config=config)
         return {
+            'item': item,
             'client_id': client_id,
-            'status': 'created',
-            'call': call.id,
-            'flagged': bool(Call(call.id).checkin_flagged),
+            'values': values,
+            'planned': planned,
+            'fix': cls._fix(item.get('checkin'), clock_offset),
             }
+
+    @classmethod
+    def _apply(cls, jobs, clock_offset, received, config=None):
+        """Create (or complete the plans of) the jobs' calls together: one
+        create, one write of the plans, one do, one write of the
+        evidence; raises when the rules refuse one of them"""
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        new = [j for j in jobs if not j['planned']]
+        planned = [j for j in jobs if j['planned']]
+        calls = {}
+        if new:
+            for job, call in zip(new, Call.create(
+                        [j['values'] for j in new])):
+                calls[job['client_id']] = call
+        if planned:
+            args, restore, ids = [], [], []
+            for job in planned:
+                values = dict(job['values'])
+                date = values.pop('_plan_date')
+                call_type = values.pop('_plan_type')
+                args.extend([[job['planned']], values])
+                restore.extend([[job['planned']],
+                        {'date': date, 'call_type': call_type}])
+                ids.extend([[job['planned']],
+                        {'client_id': job['client_id']}])
+                calls[job['client_id']] = job['planned']
+            Call.write(*args)
+        Call.do([calls[j['client_id']] for j in jobs])
+        if planned:
+            Call.write(*restore)
+            # bypass: the sync records server-written evidence on the call just saved
+            with without_check_access():
+                # the phone's id, set once by the code
+                Call.write(*ids)
+        checkins = [(Call(calls[j['client_id']].id), j['fix']) for j in jobs]
+        Call.record_checkins(checkins, clock_offset, received=received,
+            config=config)
+        results = []
+        for job in jobs:
+            call = Call(calls[job['client_id']].id)
+            results.append({
+                    'client_id': job['client_id'],
+                    'status': 'created',
+                    'call': call.id,
+                    'flagged': bool(call.checkin_flagged),
+                    })
+        return results
 
     @classmethod
     def _fix(cls, checkin, clock_offset):

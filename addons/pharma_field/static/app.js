@@ -196,7 +196,63 @@
     await kvSet('session', state.session);
   }
 
-  // Sync: send the queue, then download everything again
+  // Download: the first time in pages (a cut download goes on from its
+  // last page, kept in 'staging'), then only what changed since the last
+  // sync (the server's cursor) and the doctors to drop
+
+  const SMALL = ['user', 'config', 'phrases', 'hospitals', 'products', 'plans', 'today', 'server_time'];
+  function applyPage(data, page) {
+    if (page.first) {
+      SMALL.forEach((key) => { if (key in page) data[key] = page[key]; });
+      if (page.full) { data.doctors = []; data.calls = []; }
+    }
+    const drop = new Set(((page.removed || {}).doctors) || []);
+    const fresh = new Map(page.doctors.map((d) => [d.id, d]));
+    const replaced = new Set(page.call_doctors || []);
+    data.doctors = data.doctors.filter((d) => !drop.has(d.id) && !fresh.has(d.id))
+      .concat(page.doctors).sort((a, b) => a.id - b.id);
+    data.calls = data.calls.filter((c) => !drop.has(c.party) && !replaced.has(c.party))
+      .concat(page.calls);
+    return data;
+  }
+  async function download() {
+    const staging = await kvGet('staging');
+    let data, cursor;
+    if (staging) {
+      // a first download cut in the middle: its next page
+      data = staging; cursor = staging.cursor;
+    } else if (state.data && state.data.cursor) {
+      // what changed since the last sync, on a copy of the phone's data
+      data = Object.assign({}, state.data, {
+        doctors: state.data.doctors.slice(), calls: state.data.calls.slice()});
+      cursor = state.data.cursor;
+    } else {
+      data = {doctors: [], calls: []}; cursor = null;
+    }
+    for (;;) {
+      const page = await api('pull', {cursor: cursor});
+      applyPage(data, page);
+      cursor = page.cursor;
+      data.cursor = cursor;
+      // a cut first download goes on from here at the next sync
+      if (page.full && page.more) await kvSet('staging', data);
+      if (page.more) continue;
+      if (page.doctor_count !== undefined && page.doctor_count !== data.doctors.length) {
+        if (page.full) throw new Error('下载数据不完整，请重试');
+        // the phone and the server disagree: download everything again
+        await kvSet('staging', null);
+        data = {doctors: [], calls: []}; cursor = null;
+        continue;
+      }
+      break;
+    }
+    await kvSet('data', data);
+    await kvSet('staging', null);
+    return data;
+  }
+
+  // Sync: send the queue (one request, created in one batch), then
+  // download what changed
 
   async function sync(quiet) {
     if (!state.session) return;
@@ -232,9 +288,8 @@
           }
         }
       }
-      const data = await api('pull');
+      const data = await download();
       data.synced_at = new Date().toISOString();
-      await kvSet('data', data);
       state.data = data;
       state.lastSync = data.synced_at;
       await kvSet('lastSync', state.lastSync);

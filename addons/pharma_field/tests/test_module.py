@@ -413,5 +413,264 @@ class PharmaFieldTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(after, {data['d1'].id})
         self.assertEqual(result['status'], 'refused')
 
+    def _pull_all(self, cursor=None, page_size=None):
+        "The pages of one download: (pages, cursor of the next sync)"
+        Sync = Pool().get('pharma.field.sync')
+        pages = []
+        while True:
+            page = Sync.pull(cursor, page_size)
+            pages.append(page)
+            cursor = page['cursor']
+            if not page['more']:
+                return pages, cursor
+            self.assertLess(len(pages), 50)
+
+    def _backdate(self, hours=2):
+        "Everything written so far happened hours ago (before the cursor)"
+        from sql import Table
+        cursor = Transaction().connection.cursor()
+        shift = datetime.timedelta(hours=hours)
+        now = datetime.datetime.now() - shift
+        for name in ['party_party', 'pharma_coverage', 'pharma_call',
+                'pharma_call_product']:
+            table = Table(name)
+            cursor.execute(*table.update(
+                    [table.create_date, table.write_date],
+                    [now, None]))
+        for cache in Transaction().cache.values():
+            cache.clear()
+
+    @with_transaction()
+    def test_pull_pages_cursor_removals(self):
+        """The first download comes in pages with a cursor (every covered
+        doctor once, rep2's never); the next sync brings only the doctors
+        changed or newly covered since, the last calls of the doctors
+        whose calls changed, and the doctors to drop (coverage ended,
+        deactivated); the small sets (plans) come in full"""
+        data = self._setup()
+        pool = Pool()
+        Party = pool.get('party.party')
+        Coverage = pool.get('pharma.coverage')
+        Call = pool.get('pharma.call')
+        Sync = pool.get('pharma.field.sync')
+        extra = Party.create([{
+                    'name': "测试医生%d" % i, 'pharma_type': 'doctor',
+                    'hospital': data['h1'].id,
+                    } for i in range(7)])
+        Coverage.create([{
+                    'company': data['company'].id,
+                    'employee': data['rep1'].id, 'party': p.id,
+                    'role': 'primary',
+                    'start_date': data['today'] - datetime.timedelta(days=9),
+                    } for p in extra])
+        tomorrow = datetime.datetime.now() + datetime.timedelta(days=1)
+        plan, = Call.create([{
+                    'company': data['company'].id,
+                    'employee': data['rep1'].id, 'party': data['d1'].id,
+                    'date': tomorrow}])
+        expected = {data['d1'].id, data['d3'].id} | {p.id for p in extra}
+
+        with self._as(data, 'rep1'):
+            # a cursor from nowhere, or of another user: a first download
+            pages, cursor = self._pull_all('bm90IGEgY3Vyc29y', page_size=4)
+        self.assertEqual([len(p['doctors']) for p in pages], [4, 4, 1])
+        self.assertEqual([p['first'] for p in pages], [True, False, False])
+        self.assertEqual({p['full'] for p in pages}, {True})
+        ids = [d['id'] for p in pages for d in p['doctors']]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertEqual(set(ids), expected)
+        self.assertNotIn(data['d2'].id, ids)
+        self.assertNotIn('王医生', str(pages))
+        # the small sets on the first page only, the count on the last
+        self.assertIn('plans', pages[0])
+        self.assertNotIn('plans', pages[1])
+        self.assertEqual([p['id'] for p in pages[0]['plans']], [plan.id])
+        self.assertEqual(pages[-1]['doctor_count'], len(expected))
+        # each page's calls are its doctors' last calls
+        for page in pages:
+            self.assertLessEqual({c['party'] for c in page['calls']},
+                {d['id'] for d in page['doctors']})
+
+        # a call logged, then nothing changes: the next sync brings nothing
+        with self._as(data, 'rep1'):
+            created, = Sync.push([self._item(data, 'd1')])
+        self._backdate()
+        with self._as(data, 'rep1'):
+            pages2, cursor2 = self._pull_all(cursor, page_size=4)
+        self.assertEqual(len(pages2), 1)
+        page, = pages2
+        self.assertFalse(page['full'])
+        self.assertTrue(page['first'])
+        self.assertEqual(page['doctors'], [])
+        self.assertEqual(page['removed'], {'doctors': []})
+        self.assertEqual(page['calls'], [])
+        self.assertEqual(page['doctor_count'], len(expected))
+
+        # changes: a doctor renamed, one newly covered, one no longer
+        # covered (handed over), one deactivated, the plan cancelled,
+        # a call of the manager on another doctor
+        new, = Party.create([{'name': "新医生", 'pharma_type': 'doctor',
+                    'hospital': data['h1'].id}])
+        Coverage.create([{
+                    'company': data['company'].id,
+                    'employee': data['rep1'].id, 'party': new.id,
+                    'role': 'primary', 'start_date': data['today']}])
+        Party.write([extra[0]], {'name': "改名医生"})
+        coverage, = Coverage.search([('party', '=', data['d3'].id)])
+        Coverage.write([coverage], {
+                'end_date': data['today'] - datetime.timedelta(days=1)})
+        Party.write([extra[1]], {'active': False})
+        Call.cancel([plan])
+        other, = Call.create([{
+                    'company': data['company'].id,
+                    'employee': data['rep1'].id, 'party': extra[2].id,
+                    'date': datetime.datetime.now()
+                    - datetime.timedelta(hours=1)}])
+        Call.do([other])
+        with self._as(data, 'rep1'):
+            pages3, cursor3 = self._pull_all(cursor2, page_size=1)
+        self.assertEqual({p['full'] for p in pages3}, {False})
+        self.assertEqual([d['id'] for p in pages3 for d in p['doctors']],
+            sorted([new.id, extra[0].id]))
+        self.assertEqual(len(pages3), 2)
+        self.assertEqual(pages3[0]['removed'],
+            {'doctors': sorted([data['d3'].id, extra[1].id])})
+        self.assertEqual(pages3[0]['plans'], [])
+        self.assertIn(extra[2].id, pages3[0]['call_doctors'])
+        self.assertIn(other.id, [c['id'] for p in pages3
+                for c in p['calls']])
+        held = (expected | {new.id}) - {data['d3'].id, extra[1].id}
+        self.assertEqual(pages3[-1]['doctor_count'], len(held))
+        self.assertNotIn('王医生', str(pages3))
+        # the cursor of another user is not theirs: rep2 starts again
+        with self._as(data, 'rep2'):
+            page = Sync.pull(cursor3)
+        self.assertTrue(page['full'])
+        self.assertEqual([d['id'] for d in page['doctors']],
+            [data['d2'].id])
+
+    @with_transaction()
+    def test_push_batch(self):
+        """A day's queue is created in one batch (one create, one do);
+        a call the rules refuse in the batch makes each call go alone:
+        it is refused with its reason, the others are created once"""
+        from unittest import mock
+        data = self._setup()
+        pool = Pool()
+        Sync = pool.get('pharma.field.sync')
+        Call = pool.get('pharma.call')
+        now = datetime.datetime.now()
+        items = [self._item(data, ('d1', 'd3')[i % 2],
+                when=now - datetime.timedelta(minutes=30 * (15 - i)))
+            for i in range(15)]
+        # twice in the queue
+        items.append(dict(items[0]))
+        with self._as(data, 'rep1'), \
+                mock.patch.object(Call, 'create', wraps=Call.create) \
+                as create, \
+                mock.patch.object(Call, 'do', wraps=Call.do) as do:
+            results = Sync.push(items, sent_at=iso(now))
+        self.assertEqual([r['status'] for r in results],
+            ['created'] * 15 + ['exists'])
+        self.assertEqual(results[-1]['call'], results[0]['call'])
+        self.assertEqual(create.call_count, 1)
+        self.assertEqual(len(create.call_args[0][0]), 15)
+        self.assertEqual(do.call_count, 1)
+        self.assertEqual(len(self._calls(data, 'rep1')), 15)
+
+        # a sample without a sample location: refused at do, in the batch
+        good = [self._item(data, 'd1'), self._item(data, 'd3')]
+        bad = self._item(data, 'd1', samples=[
+                {'product': data['product'].id, 'quantity': 2}])
+        hidden = self._item(data, 'd2')
+        with self._as(data, 'rep1'):
+            results = Sync.push([good[0], bad, hidden, good[1]])
+        self.assertEqual([r['status'] for r in results],
+            ['created', 'refused', 'refused', 'created'])
+        self.assertTrue(results[1]['message'])
+        self.assertNotIn('王医生', results[2]['message'])
+        self.assertEqual(len(self._calls(data, 'rep1')), 17)
+        with self._as(data, 'rep1'):
+            again = Sync.push([good[0], bad, hidden, good[1]])
+        self.assertEqual([r['status'] for r in again],
+            ['exists', 'refused', 'refused', 'exists'])
+        self.assertEqual(len(self._calls(data, 'rep1')), 17)
+
+    @with_transaction()
+    def test_manager_own_calls(self):
+        """manager1 uses the app on a joint visit: it downloads its team's
+        doctors it may read (no others), and the calls it logs are its
+        own (even when its context names a rep)"""
+        data = self._setup()
+        pool = Pool()
+        Party = pool.get('party.party')
+        Sync = pool.get('pharma.field.sync')
+        Call = pool.get('pharma.call')
+        stranger, = Party.create([{'name': "无关医生",
+                    'pharma_type': 'doctor', 'hospital': data['h1'].id}])
+        with self._as(data, 'manager1'):
+            pages, _ = self._pull_all()
+            doctors = {d['id'] for p in pages for d in p['doctors']}
+            readable = {p.id for p in Party.search([
+                        ('id', 'in', list(doctors | {stranger.id}))])}
+        # the team's doctors (rep1's and rep2's), read by the manager
+        self.assertEqual(doctors, readable)
+        self.assertEqual(doctors,
+            {data['d1'].id, data['d2'].id, data['d3'].id})
+        self.assertIn(data['d1'].id, doctors)
+        self.assertNotIn(stranger.id, doctors)
+        self.assertEqual(pages[0]['user']['employee'], data['manager1'].id)
+        item = self._item(data, 'd1', call_type='joint_visit',
+            joint_employee=data['rep1'].id)
+        with self._as(data, 'manager1'), Transaction().set_context(
+                employee=data['rep1'].id):
+            result, = Sync.push([item])
+        self.assertEqual(result['status'], 'created', result)
+        call = Call(result['call'])
+        self.assertEqual(call.employee, data['manager1'])
+        self.assertEqual(call.entered_by, data['manager1_user'])
+        self.assertEqual(call.joint_employee, data['rep1'])
+        self.assertEqual(call.state, 'done')
+        # a doctor outside the manager's rules is refused, naming nothing
+        with self._as(data, 'manager1'):
+            result, = Sync.push([self._item(data, 'd1',
+                        party=stranger.id)])
+        self.assertEqual(result['status'], 'refused')
+        self.assertNotIn('无关医生', result['message'])
+        # the rep does not download it as its own
+        with self._as(data, 'rep1'):
+            pages, _ = self._pull_all()
+        self.assertNotIn(call.id, [p['id'] for p in pages[0]['plans']])
+
+
+    @with_transaction()
+    def test_demo_registers_supervisors(self):
+        """The demo registers the reps' supervisors as reps: manager1's
+        joint visits logged in the app pass the registration check"""
+        from trytond.modules.pharma_field import demo
+        data = self._setup()
+        pool = Pool()
+        Employee = pool.get('company.employee')
+        Sync = pool.get('pharma.field.sync')
+        Employee.write([data['manager1']], {
+                'rep_registration_status': 'none',
+                'rep_registration_number': None})
+        item = self._item(data, 'd1', call_type='joint_visit',
+            joint_employee=data['rep1'].id)
+        with self._as(data, 'manager1'):
+            result, = Sync.push([item])
+        self.assertEqual(result['status'], 'refused', result)
+        demo.create_demo({'pool': pool, 'company': data['company'],
+                'progress': lambda message: None, 'today': data['today']})
+        manager = Employee(data['manager1'].id)
+        self.assertEqual(manager.rep_registration_status, 'registered')
+        self.assertTrue(manager.rep_registration_number)
+        # the reps are left as they are
+        self.assertEqual(Employee(data['rep1'].id).rep_registration_number,
+            'R-rep1')
+        with self._as(data, 'manager1'):
+            result, = Sync.push([item])
+        self.assertEqual(result['status'], 'created', result)
+
 
 del ModuleTestCase
