@@ -93,13 +93,15 @@ class Configuration(
         table = cls.__table__()
         _rename_old_table()
         super().__register__(module)
-        # Migration from the per-company table: one singleton row
-        if backend.TableHandler.table_exist(OLD_TABLE):
-            cursor.execute(*table.select(table.id, limit=1))
-            if not cursor.fetchone():
-                cursor.execute(*table.insert(
-                        [table.create_uid, table.create_date],
-                        [[0, CurrentTimestamp()]]))
+        # The singleton's row exists from the install (and after the
+        # migration from the per-company table): without it
+        # ModelSingleton.read answers the defaults, not the company's
+        # values (the lines and values written by get_company_values)
+        cursor.execute(*table.select(table.id, limit=1))
+        if not cursor.fetchone():
+            cursor.execute(*table.insert(
+                    [table.create_uid, table.create_date],
+                    [[0, CurrentTimestamp()]]))
 
     @classmethod
     def multivalue_model(cls, field):

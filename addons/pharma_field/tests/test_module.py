@@ -29,6 +29,26 @@ class PharmaFieldTestCase(CompanyTestMixin, ModuleTestCase):
     "Test pharma_field module"
     module = 'pharma_field'
 
+    @with_transaction()
+    def test_config_company_values(self):
+        """The check-in settings and quick phrases are read per company
+        through get_config, as the sync reads them"""
+        pool = Pool()
+        Configuration = pool.get('pharma.configuration')
+        Phrase = pool.get('pharma.field.phrase')
+        company = create_company()
+        other = create_company(name="Other")
+        values = Configuration.get_company_values(company.id)
+        Phrase.create([{'configuration': values.id, 'text': "认可疗效"}])
+        values.checkin_radius = 300
+        values.save()
+        config = Configuration.get_config(company.id)
+        self.assertEqual(config.checkin_radius, 300)
+        self.assertEqual([p.text for p in config.field_phrases], ["认可疗效"])
+        config = Configuration.get_config(other.id)
+        self.assertEqual(config.checkin_radius, 500)
+        self.assertEqual(list(config.field_phrases), [])
+
     def _setup(self):
         """Company; manager1 supervises rep1 and rep2; hospital H1 (with
         GCJ-02 coordinates) and H2 (none); doctors D1 (rep1), D2 (rep2),
