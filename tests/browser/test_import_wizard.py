@@ -227,7 +227,7 @@ class ImportWizardTestCase(BrowserTestCase):
         while (jobs := self.jobs()) and jobs[0][0] in {'queued', 'running'}:
             self.assertLess(time.monotonic(), deadline, jobs)
             time.sleep(1)
-        self.assertEqual(jobs, [('done', 1.0, '')])
+        self.assertEqual(jobs, [['done', 1.0, '']])
         counts = self.counts()
         self.assertEqual(counts['hospitals'], sorted([
                     "温州市人民医院", "温州医科大学附属第一医院",
