@@ -26,6 +26,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.protocols.jsonrpc import JSONDecoder, JSONEncoder
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .employee import notify_users
@@ -88,6 +89,9 @@ class Job(ModelSQL, ModelView):
     message = fields.Text("Message", readonly=True,
         help="What the job is doing, or why it failed.")
     result = fields.Text("Result", readonly=True)
+    result_file = fields.Binary("Result File", filename='result_filename',
+        readonly=True, states={'invisible': ~Eval('result_file')})
+    result_filename = fields.Char("Result File Name", readonly=True)
     origin = fields.Reference("Result Record", selection='get_origins',
         readonly=True, help="The record the job produced (an import log).")
     started_at = fields.DateTime("Started at", readonly=True)
@@ -199,6 +203,15 @@ class Job(ModelSQL, ModelView):
                 values['progress_done'] = total
             if isinstance(text, tuple):
                 text, values['origin'] = text
+            elif isinstance(text, dict):
+                # {'result': text, 'origin': record, 'file': bytes,
+                # 'filename': name}
+                result = text
+                text = result.get('result')
+                values['origin'] = result.get('origin')
+                if result.get('file') is not None:
+                    values['result_file'] = result['file']
+                    values['result_filename'] = result.get('filename')
             values['result'] = text
             values['message'] = None
         self.set_status(**values)
@@ -273,7 +286,8 @@ class Job(ModelSQL, ModelView):
         """Run the method of a wizard on its saved values: data is
         {'wizard': name, 'method': name, 'states': {state: values}};
         the method gets the job and returns the result text (or
-        (text, record))"""
+        (text, record), or a dict with result, origin, file and
+        filename)"""
         pool = Pool()
         Session = pool.get('ir.session.wizard')
         data = self.get_data()
