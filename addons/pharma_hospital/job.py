@@ -148,8 +148,7 @@ class Job(ModelSQL, ModelView):
                         if data is not None else None,
                         'progress_total': total,
                         }])
-        with Transaction().set_context(queue_name='pharma'):
-            cls.__queue__.run([job])
+        cls.__queue__.run([job])
         return job
 
     def get_data(self):
@@ -162,9 +161,11 @@ class Job(ModelSQL, ModelView):
     def run(cls, jobs):
         "Run the queued jobs (the ir.queue task)"
         for job in jobs:
-            if job.state != 'queued':
-                # already run (a task run twice, or retried after its
-                # commit failed)
+            # 'running': the task is retried (trytond-worker retries a task
+            # whose transaction failed on a database error; on PostgreSQL
+            # the state was committed apart from the work, rolled back)
+            if job.state not in {'queued', 'running'}:
+                # already run (a task run twice)
                 continue
             job._run()
 
@@ -177,6 +178,9 @@ class Job(ModelSQL, ModelView):
         try:
             with Transaction().set_context(**context), savepoint():
                 result = getattr(self, '_run_%s' % self.kind)()
+        except backend.DatabaseOperationalError:
+            # a lock or serialization failure: the worker retries the task
+            raise
         except (UserError, UserWarning) as exception:
             message = exception.message
             if exception.description:
