@@ -17,6 +17,7 @@ from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+from trytond.modules.pharma_hospital.job import QueuedWizardMixin
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .market import month_start, next_month
@@ -759,8 +760,9 @@ class ReportPackResult(ModelView):
     filename = fields.Char("File Name", readonly=True)
 
 
-class ReportPackWizard(Wizard):
-    "Export the management report pack"
+class ReportPackWizard(QueuedWizardMixin, Wizard):
+    """Export the management report pack: built by a background job
+    (pharma.job, trytond-worker), the file is on the job"""
     __name__ = 'pharma.report.pack.wizard'
     start = StateView('pharma.report.pack.start',
         'pharma_competitor.report_pack_start_view_form', [
@@ -768,22 +770,28 @@ class ReportPackWizard(Wizard):
             Button("Export", 'export', 'tryton-ok', default=True),
             ])
     export = StateTransition()
-    result = StateView('pharma.report.pack.result',
-        'pharma_competitor.report_pack_result_view_form', [
+    queued = StateView('pharma.job.queued',
+        'pharma_hospital.job_queued_view_form', [
             Button("Close", 'end', 'tryton-close', default=True),
             ])
 
     def transition_export(self):
+        month = month_start(self.start.month)
+        self.queued.job = self.queue_job('report_pack', 'run_export',
+            gettext('pharma_competitor.msg_job_report_pack',
+                month=month.strftime('%Y-%m')))
+        return 'queued'
+
+    def default_queued(self, fields):
+        return Pool().get('pharma.job.queued').values(self.queued.job)
+
+    def run_export(self, job):
+        "Build the pack (run by the job): the file is the job's result"
         Pack = Pool().get('pharma.report.pack')
         month = month_start(self.start.month)
         sheets = Pack.build(month)
-        self.result.file = Pack.to_xlsx(sheets, month)
-        self.result.filename = 'pharma-report-%s.xlsx' % (
-            month.strftime('%Y-%m'))
-        return 'result'
-
-    def default_result(self, fields):
         return {
-            'file': self.result.file,
-            'filename': self.result.filename,
+            'result': gettext('pharma_competitor.msg_job_file_ready'),
+            'file': Pack.to_xlsx(sheets, month),
+            'filename': 'pharma-report-%s.xlsx' % month.strftime('%Y-%m'),
             }

@@ -19,6 +19,7 @@ from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.modules.pharma_hospital.configuration import default_func
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
+from trytond.modules.pharma_hospital.job import QueuedWizardMixin
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .market import month_start, next_month
@@ -464,8 +465,9 @@ class ComputeScorecardResult(ModelView):
     filename = fields.Char("File Name", readonly=True)
 
 
-class ComputeScorecard(Wizard):
-    "Compute and export the scorecards of a month"
+class ComputeScorecard(QueuedWizardMixin, Wizard):
+    """Compute and export the scorecards of a month: by a background job
+    (pharma.job, trytond-worker), the file is on the job"""
     __name__ = 'pharma.scorecard.compute'
     start = StateView('pharma.scorecard.compute.start',
         'pharma_competitor.scorecard_compute_start_view_form', [
@@ -473,12 +475,23 @@ class ComputeScorecard(Wizard):
             Button("Compute", 'compute', 'tryton-ok', default=True),
             ])
     compute = StateTransition()
-    result = StateView('pharma.scorecard.compute.result',
-        'pharma_competitor.scorecard_compute_result_view_form', [
+    queued = StateView('pharma.job.queued',
+        'pharma_hospital.job_queued_view_form', [
             Button("Close", 'end', 'tryton-close', default=True),
             ])
 
     def transition_compute(self):
+        month = month_start(self.start.month)
+        self.queued.job = self.queue_job('scorecard', 'run_compute',
+            gettext('pharma_competitor.msg_job_scorecard',
+                month=month.strftime('%Y-%m')))
+        return 'queued'
+
+    def default_queued(self, fields):
+        return Pool().get('pharma.job.queued').values(self.queued.job)
+
+    def run_compute(self, job):
+        "Compute and export (run by the job): the file is the job's result"
         pool = Pool()
         Scorecard = pool.get('pharma.scorecard')
         Pack = pool.get('pharma.report.pack')
@@ -486,18 +499,17 @@ class ComputeScorecard(Wizard):
         cards = Scorecard.compute(month)
         stamp = month.strftime('%Y-%m')
         if self.start.file_format == 'csv':
-            self.result.file = Scorecard.to_csv(cards)
-            self.result.filename = 'scorecards-%s.csv' % stamp
+            content = Scorecard.to_csv(cards)
+            filename = 'scorecards-%s.csv' % stamp
         else:
             title = gettext('pharma_competitor.msg_sheet_scorecard')
-            self.result.file = Pack.to_xlsx([(title,
+            content = Pack.to_xlsx([(title,
                         Scorecard.export_headers(),
                         Scorecard.export_rows(cards))], month)
-            self.result.filename = 'scorecards-%s.xlsx' % stamp
-        return 'result'
-
-    def default_result(self, fields):
+            filename = 'scorecards-%s.xlsx' % stamp
         return {
-            'file': self.result.file,
-            'filename': self.result.filename,
+            'result': gettext('pharma_competitor.msg_job_scorecard_result',
+                count=len(cards)),
+            'file': content,
+            'filename': filename,
             }

@@ -357,13 +357,13 @@ class ImportTemplate(metaclass=PoolMeta):
 class ImportWizard(metaclass=PoolMeta):
     __name__ = 'pharma.import.wizard'
 
-    def _run(self, dry_run):
+    def _run(self, dry_run, **kwargs):
         source = getattr(self.start, 'source', None)
         if source and self.start.kind in DISTRIBUTOR_KINDS:
             with Transaction().set_context(
                     pharma_import_distributor=source.id):
-                return super()._run(dry_run)
-        return super()._run(dry_run)
+                return super()._run(dry_run, **kwargs)
+        return super()._run(dry_run, **kwargs)
 
 
 class ImportWizardStart(metaclass=PoolMeta):

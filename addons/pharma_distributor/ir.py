@@ -17,4 +17,6 @@ class Cron(metaclass=PoolMeta):
                     "Escalate Overdue Agent Recruitment"),
                 ('party.party|alert_churn',
                     "Alert Purchase Decline"),
+                ('party.party|queue_alert_churn',
+                    "Queue Purchase Decline Alerts (one job per company)"),
                 ])

@@ -282,9 +282,30 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def alert_churn(cls):
-        "Tell the owners of customers who stop buying, once per episode"
+        """Tell the owners of customers who stop buying, once per episode
+        (the company of the context)"""
         from .churn import Churn
         return Churn.alert()
+
+    @classmethod
+    def queue_alert_churn(cls):
+        """The cron: queue the churn alerts as one background job per
+        company (run by trytond-worker) instead of computing them in the
+        cron's transaction. ir.cron runs this once per company of the cron
+        (company in the context); without one, for every company."""
+        pool = Pool()
+        Company = pool.get('company.company')
+        Job = pool.get('pharma.job')
+        company = Transaction().context.get('company')
+        companies = [company] if company else [
+            c.id for c in Company.search([])]
+        jobs = []
+        for company in companies:
+            with Transaction().set_context(company=company):
+                jobs.append(Job.enqueue('churn_alert', gettext(
+                            'pharma_distributor.msg_job_churn',
+                            company=Company(company).rec_name)))
+        return jobs
 
 
 class Replace(metaclass=PoolMeta):

@@ -20,6 +20,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import import_engine
 from .import_engine import FileRefused
+from .job import JobQueued, QueuedWizardMixin
 from .tools import normalize_city, normalize_name, normalize_text
 
 BATCH_SIZE = 1000
@@ -119,7 +120,8 @@ class ImportJob:
     "The state of one import run, given to the kind's hooks"
 
     def __init__(self, code, Kind, filename=None, options=None,
-            dry_run=False, progress=None, template=None, constants=None):
+            dry_run=False, progress=None, template=None, constants=None,
+            on_progress=None):
         self.code = code
         self.Kind = Kind
         self.filename = filename
@@ -128,6 +130,8 @@ class ImportJob:
         self.template = template
         self.constants = constants or {}
         self._progress = progress
+        # on_progress(import job, message): a background job's progress
+        self._on_progress = on_progress
         self.created = self.updated = self.unchanged = self.refused = 0
         self.rows = 0
         # rows that are not rows of the table (totals, notes, blank
@@ -171,6 +175,8 @@ class ImportJob:
     def progress(self, message):
         if self._progress:
             self._progress(message)
+        if self._on_progress:
+            self._on_progress(self, message)
 
     def cache(self, name, function):
         "Memoize per job (e.g. the territory index)"
@@ -496,7 +502,8 @@ class ImportEngine(Model):
 
     @classmethod
     def run(cls, kind, data, filename=None, template=None, dry_run=False,
-            options=None, progress=None, sheets=None, header_row=None):
+            options=None, progress=None, sheets=None, header_row=None,
+            on_progress=None):
         """Import data (bytes or a path) as kind; return the ImportJob.
         Nothing is written when a row is refused or dry_run is set."""
         Kind = cls.get_kind(kind)
@@ -511,7 +518,7 @@ class ImportEngine(Model):
             header_row = header_row or template.header_row
         job = ImportJob(kind, Kind, filename=filename, options=options,
             dry_run=dry_run, progress=progress, template=template,
-            constants=constants)
+            constants=constants, on_progress=on_progress)
         if not dry_run:
             job.spill = import_engine.RowSpill()
         try:
@@ -2095,8 +2102,9 @@ class ImportLogChange(ModelSQL, ModelView):
         return Pool().get('ir.model').get_name_items()
 
 
-class ImportWizard(Wizard):
-    "Import a spreadsheet"
+class ImportWizard(QueuedWizardMixin, Wizard):
+    """Import a spreadsheet: the preview runs in the request, the import
+    itself is queued as a background job (pharma.job)"""
     __name__ = 'pharma.import.wizard'
     start = StateView('pharma.import.wizard.start',
         'pharma_hospital.import_wizard_start_view_form', [
@@ -2111,6 +2119,10 @@ class ImportWizard(Wizard):
                     & ~Eval('confirm_aliases', False)}),
             ])
     import_ = StateTransition()
+    queued = StateView('pharma.job.queued',
+        'pharma_hospital.job_queued_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
 
     def value_start(self, fields):
         "Going back to the start keeps the file, the kind and the options"
@@ -2134,7 +2146,7 @@ class ImportWizard(Wizard):
                 options.append(name)
         return options
 
-    def _run(self, dry_run):
+    def _run(self, dry_run, on_progress=None):
         pool = Pool()
         Engine = pool.get('pharma.import.engine')
         options = self._options()
@@ -2143,10 +2155,13 @@ class ImportWizard(Wizard):
                     'pharma_hospital.msg_import_empty_file'))
         sheets = [s.strip() for s in (self.start.sheet or '').split(',')
             if s.strip()] or None
+        kwargs = {}
+        if on_progress is not None:
+            kwargs['on_progress'] = on_progress
         return Engine.run(self.start.kind, bytes(self.start.file),
             filename=self.start.filename, template=self.start.template,
             dry_run=dry_run, options=options, sheets=sheets,
-            header_row=self.start.header_row)
+            header_row=self.start.header_row, **kwargs)
 
     def default_preview(self, fields):
         pool = Pool()
@@ -2183,14 +2198,54 @@ class ImportWizard(Wizard):
         return Engine
 
     def transition_import_(self):
+        "Queue the import (run_import) as a job of the user"
+        pool = Pool()
+        Engine = pool.get('pharma.import.engine')
+        if not self.start.file:
+            raise ImportFileError(gettext(
+                    'pharma_hospital.msg_import_empty_file'))
+        Engine.check_access()
+        kinds = dict(Engine.get_kinds())
+        description = gettext('pharma_hospital.msg_job_import',
+            kind=kinds.get(self.start.kind, self.start.kind),
+            filename=self.start.filename or '')
+        rows = sum(getattr(self.preview, name, None) or 0
+            for name in ['created', 'updated', 'unchanged', 'refused'])
+        # both passes over the rows: validation, then writing
+        self.queued.job = self.queue_job('import', 'run_import',
+            description, total=2 * rows if rows else None)
+        return 'queued'
+
+    def default_queued(self, fields):
+        return JobQueued.values(self.queued.job)
+
+    def run_import(self, job):
+        """The import itself, run by the job: the same logs and results
+        as the wizard wrote in its request, nothing written if it fails"""
+        total = job.progress_total
+
+        def on_progress(import_job, message):
+            if import_job.writing:
+                done = import_job.rows + (import_job.created
+                    + import_job.updated + import_job.unchanged)
+            else:
+                done = import_job.rows
+            job.set_progress(min(done, total) if total else done,
+                message=message)
+
         if getattr(self.preview, 'confirm_aliases', False):
             self._confirm_aliases()
-        job = self._run(dry_run=False)
-        if job.error_count:
-            raise ImportFileError(job.errors[0]['message'])
+        import_job = self._run(dry_run=False, on_progress=on_progress)
+        if import_job.error_count:
+            raise ImportFileError(import_job.errors[0]['message'])
         if self.start.save_template and self.start.template_name:
-            self._save_template(job)
-        return 'end'
+            self._save_template(import_job)
+        counts = import_job.counts()
+        return (gettext('pharma_hospital.msg_job_import_result',
+                created=counts['created'], updated=counts['updated'],
+                unchanged=counts['unchanged'],
+                skipped=counts.get('skipped', 0)),
+            str(import_job.log) if import_job.log else None)
 
     def _save_template(self, job):
         pool = Pool()

@@ -25,7 +25,8 @@ class Rule(metaclass=PoolMeta):
             '\n- "pharma_team" as list of ids of the user\'s employees and '
             'of the employees they supervise'
             '\n- "pharma_managed_hospitals" as list of ids of the hospitals '
-            'in the territories the user manages')
+            'in the territories the user manages'
+            '\n- "pharma_user" as the id of the user')
 
     @classmethod
     def _get_context(cls, model_name):
@@ -37,6 +38,9 @@ class Rule(metaclass=PoolMeta):
         # the company's day (PYSON's Date() is the server's UTC day, which
         # differs from Asia/Shanghai's between 16:00 and 24:00 UTC)
         context['pharma_today'] = Date.today()
+        # the user's own records (background jobs); the rule cache is per
+        # user (_get_cache_key)
+        context['pharma_user'] = Transaction().user
         employees = list(User.get_employees())
         context['employees'] = employees
         # the parties the user's employees cover today, as a list: a rule

@@ -81,6 +81,10 @@ examples (from the repository, with make demo's configuration):
 
 exit status: 0 written (or a clean --dry-run), 1 refused (nothing
 written), 2 usage error.
+
+The command line imports in its own process, in-process (no background
+job, no trytond-worker needed), where the web wizard queues the import as
+a background job (pharma.job).
 """
 
 

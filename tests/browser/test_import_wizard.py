@@ -9,7 +9,11 @@ column the import does not know, a totals row):
    not exist, with the reason, and writes nothing;
 2. going back keeps the file and the kind; ticking 创建缺少的区域 previews
    the territories it will create and no refusal;
-3. importing creates the hospitals and the territory tree, nothing else.
+3. importing queues the import as clerk1's background job (issue 25):
+   the wizard ends on a page saying so and where to follow it; the job
+   runs (here, without trytond-worker, in the server right after the
+   request's commit) and creates the hospitals and the territory tree,
+   nothing else; 我的后台任务 lists the finished job.
 
 Run alone:
     PHARMA_BROWSER=1 .venv/bin/python tests/run_module_tests.py \\
@@ -20,14 +24,15 @@ import io
 import os
 import re
 import sys
+import time
 
 import openpyxl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from helpers import (  # noqa: E402
-    OUTPUT, BrowserTestCase, js_errors, login, password,
-    rpc_errors, wait_idle)
+    OUTPUT, BrowserTestCase, js_errors, list_texts, login, open_menu,
+    password, rpc_errors, wait_idle)
 
 SHOTS = os.path.join(OUTPUT, 'import_wizard')
 CJK = re.compile('[\u3400-\u9fff]')
@@ -74,6 +79,8 @@ class ImportWizardTestCase(BrowserTestCase):
     def setup_database(cls, server):
         cls.menu = server.menu_path(
             'pharma_hospital.menu_import_wizard', user='clerk1')
+        cls.jobs_menu = server.menu_path(
+            'pharma_hospital.menu_job_form', user='clerk1')
         cls.kind_label = server.run_python('''
             Engine = pool.get('pharma.import.engine')
             with transaction.set_context(language='zh_CN'):
@@ -89,6 +96,15 @@ class ImportWizardTestCase(BrowserTestCase):
             result['territories'] = sorted(
                 t.name for t in Territory.search([]))
             ''')
+
+    def jobs(self):
+        "clerk1's background jobs (through clerk1's access)"
+        return self.server.run_python('''
+            Job = pool.get('pharma.job')
+            with transaction.set_context(_check_access=True):
+                result['jobs'] = [(j.state, j.progress, j.message or '')
+                    for j in Job.search([])]
+            ''', user='clerk1')['jobs']
 
     def assertNoErrors(self, page):
         self.assertEqual(js_errors(page), [])
@@ -191,12 +207,27 @@ class ImportWizardTestCase(BrowserTestCase):
         self.assertEqual(self.counts(),
             {'hospitals': [], 'territories': []})
 
-        # 3. import
+        # 3. import: queued as a background job, the wizard says so
         self.click_button(page, '导入')
+        modal = self.modal(page)
+        modal.locator('textarea[name="text"]').first.wait_for(
+            state='attached')
+        wait_idle(page)
+        shot(page, '5_queued')
+        text = self.modal_text(page)
+        self.assertIn('已排队', text)
+        self.assertIn('我的后台任务', text)
+        self.assertIn('医院名单.xlsx', text)
+        self.click_button(page, '关闭')
         page.locator('.modal.in:visible').first.wait_for(state='hidden')
         wait_idle(page)
-        shot(page, '5_imported')
         self.assertNoErrors(page)
+        # without trytond-worker the server ran it after the commit
+        deadline = time.monotonic() + 60
+        while (jobs := self.jobs()) and jobs[0][0] in {'queued', 'running'}:
+            self.assertLess(time.monotonic(), deadline, jobs)
+            time.sleep(1)
+        self.assertEqual(jobs, [['done', 1.0, '']])
         counts = self.counts()
         self.assertEqual(counts['hospitals'], sorted([
                     "温州市人民医院", "温州医科大学附属第一医院",
@@ -206,3 +237,11 @@ class ImportWizardTestCase(BrowserTestCase):
             self.assertIn(name, counts['territories'])
         # every label the clerk saw was Chinese
         self.assertFalse(page.locator('.modal.in:visible').count())
+        # the job in 我的后台任务
+        open_menu(page, self.jobs_menu)
+        rows = list_texts(page)
+        shot(page, '6_jobs')
+        self.assertEqual(len(rows), 1, rows)
+        self.assertIn('已完成', rows[0])
+        self.assertIn('医院名单.xlsx', rows[0])
+        self.assertNoErrors(page)

@@ -9,6 +9,7 @@ from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
 from trytond.modules.pharma_hospital.tests.checks import (
     tree_datetime_without_widget)
+from trytond.modules.pharma_hospital.tests.tools import run_queue
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -209,6 +210,44 @@ class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
             sheet = workbook[name]
             values = list(sheet.iter_rows(values_only=True))
             self.assertEqual(list(values[1][:len(headers)]), headers)
+
+    @with_transaction()
+    def test_report_pack_and_scorecards_queued(self):
+        """The report pack and scorecard wizards queue a background job of
+        the user and end on the queued page; the job's result is the
+        file"""
+        from openpyxl import load_workbook
+        pool = Pool()
+        Job = pool.get('pharma.job')
+        Scorecard = pool.get('pharma.scorecard')
+        PackWizard = pool.get('pharma.report.pack.wizard', type='wizard')
+        ScoreWizard = pool.get('pharma.scorecard.compute', type='wizard')
+        company, *_ = self._setup()
+        month = datetime.date(2026, 10, 1)
+        with set_company(company):
+            for Wizard, state, start in [
+                    (PackWizard, 'export', {'month': month}),
+                    (ScoreWizard, 'compute', {
+                            'month': month, 'file_format': 'csv'})]:
+                session_id, _, _ = Wizard.create()
+                result = Wizard.execute(session_id, {'start': start}, state)
+                Wizard.delete(session_id)
+                self.assertEqual(result['view']['state'], 'queued')
+            pack, score = Job.search([], order=[('id', 'ASC')])
+            self.assertEqual([(j.kind, j.state) for j in [pack, score]],
+                [('report_pack', 'queued'), ('scorecard', 'queued')])
+            self.assertEqual(run_queue(), 2)
+            pack, score = Job.search([], order=[('id', 'ASC')])
+            self.assertEqual([j.state for j in [pack, score]],
+                ['done', 'done'], [j.message for j in [pack, score]])
+            self.assertEqual(pack.result_filename, 'pharma-report-2026-10.xlsx')
+            workbook = load_workbook(io.BytesIO(pack.result_file),
+                read_only=True)
+            self.assertTrue(workbook.sheetnames)
+            self.assertEqual(score.result_filename, 'scorecards-2026-10.csv')
+            self.assertTrue(bytes(score.result_file).decode('utf-8-sig'))
+            self.assertEqual(score.result, '%s scorecards computed; the file '
+                'is below.' % len(Scorecard.search([])))
 
     def _graph_points(self, Model, module, view, records):
         """{x value: [row ids]} of the graph view as the client plots it (it

@@ -6,6 +6,7 @@ from decimal import Decimal
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
+from trytond.modules.pharma_hospital.tests.tools import run_queue
 from trytond.modules.pharma_hospital.tests.checks import (
     doctor_multivalues, tree_datetime_without_widget)
 from trytond.model.exceptions import AccessError
@@ -379,6 +380,57 @@ class PharmaDistributorTestCase(
             self.assertEqual(Party.alert_churn(), [])
             self.assertEqual(Alert(second.id).state, 'closed')
             self.assertEqual(Alert(second.id).closing, 'cleared')
+
+    @with_transaction()
+    def test_churn_alert_queued(self):
+        """The cron queues one background job per company; the worker
+        (run_queue) sends the alerts"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Sale = pool.get('sale.sale')
+        Alert = pool.get('pharma.churn.alert')
+        Job = pool.get('pharma.job')
+        Queue = pool.get('ir.queue')
+        Cron = pool.get('ir.cron')
+        Date = pool.get('ir.date')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        with set_company(company):
+            distributor, hospital, _, product = self._setup()
+            owner, manager, _ = self._employees(company)
+            today = Date.today()
+            sales = Sale.create([{
+                        'party': distributor.id,
+                        'company': company.id,
+                        'currency': company.currency.id,
+                        'pharma_owner': owner.id,
+                        'invoice_address': distributor.addresses[0].id,
+                        'shipment_address': distributor.addresses[0].id,
+                        'sale_date': today - dt.timedelta(days=46 + 30 * i),
+                        } for i in range(5)])
+            Sale.write(sales, {'untaxed_amount_cache': Decimal(100)})
+            with Transaction().set_context(_check_access=False):
+                Sale.write(sales, {'state': 'done'})
+        other = create_company(name="Other", currency=company.currency)
+        cron = Cron(ModelData.get_id('pharma_distributor', 'cron_alert_churn'))
+        self.assertEqual(cron.method, 'party.party|queue_alert_churn')
+        Cron.write([cron], {'companies': [('add', [company.id, other.id])]})
+        with Transaction().set_user(0):
+            Cron.run_once([cron])
+        jobs = Job.search([], order=[('id', 'ASC')])
+        self.assertEqual([(j.kind, j.state, j.company) for j in jobs],
+            [('churn_alert', 'queued', company),
+                ('churn_alert', 'queued', other)])
+        self.assertEqual(Queue.search([('dequeued_at', '=', None)],
+                count=True), 2)
+        # nothing computed in the cron's transaction
+        self.assertEqual(Alert.search([]), [])
+        self.assertEqual(run_queue(), 2)
+        alert, = Alert.search([])
+        self.assertEqual((alert.party, alert.company), (distributor, company))
+        self.assertEqual([(j.state, j.result) for j in Job.search(
+                    [], order=[('id', 'ASC')])],
+            [('done', '1 alerts sent.'), ('done', '0 alerts sent.')])
 
     def _employees(self, company):
         pool = Pool()
@@ -1104,6 +1156,8 @@ class PharmaDistributorTestCase(
                         },
                     }, 'import_')
             Wizard.delete(session_id)
+            # the import is a background job
+            run_queue()
             line, = Flow.search([('date', '=', dt.date(2026, 2, 3))])
             self.assertEqual((line.distributor, line.quantity), (other, 7))
             saved, = Template.search([('name', '=', "华东医药 二月")])

@@ -21,6 +21,8 @@ from trytond.tests.test_tryton import (
     DB_NAME, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
+from .tools import run_queue
+
 RUIJIN = "上海交通大学医学院附属瑞金医院"
 
 
@@ -489,7 +491,10 @@ class GoLiveTestCase(unittest.TestCase):
         # and the kind's blank template is offered again (it was empty)
         self.assertEqual(bytes(start['blank']),
             bytes(wizard.start.on_change_with_blank()))
-        wizard.transition_import_()
+        self.assertEqual(wizard.transition_import_(), 'queued')
+        # the import is a background job
+        self.assertEqual(Territory.search([]), [])
+        run_queue()
         self.assertEqual(len(Territory.search([])), 6)
 
     @with_transaction()

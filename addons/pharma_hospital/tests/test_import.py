@@ -21,6 +21,8 @@ from trytond.tests.test_tryton import (
     DB_NAME, TestCase, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
+from .tools import run_queue
+
 DATA = os.path.join(os.path.dirname(__file__), 'data')
 
 DOCTOR_HEADERS = ["医生姓名", "医院名称", "科室", "职称", "医生分级", "处方权"]
@@ -716,6 +718,9 @@ class ImportTestCase(TestCase):
                 'preview': {},
                 }, 'import_')
         Wizard.delete(session_id)
+        # the import is a background job
+        self.assertEqual(self._doctors(data['hospital']), [])
+        run_queue()
         self.assertEqual(len(self._doctors(data['hospital'])), 4)
         template, = Template.search([('name', '=', "Rep list")])
         self.assertEqual(template.header_row, 2)

@@ -1,0 +1,20 @@
+# This file is part of the pharma suite. See README.md for license terms.
+from trytond.pool import PoolMeta
+
+
+class Job(metaclass=PoolMeta):
+    __name__ = 'pharma.job'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.kind.selection.extend([
+                ('report_pack', "Management Report Pack"),
+                ('scorecard', "Scorecards"),
+                ])
+
+    def _run_report_pack(self):
+        return self._run_wizard()
+
+    def _run_scorecard(self):
+        return self._run_wizard()

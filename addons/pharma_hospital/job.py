@@ -1,0 +1,346 @@
+# This file is part of the pharma suite. See README.md for license terms.
+"""Background jobs: long work (imports, churn alerts, …) run by Tryton's
+task queue (ir.queue, trytond-worker) with their progress shown to the
+user who asked for them.
+
+A job is created in the request that asks for the work and queued with
+`Job.__queue__.run(jobs)`: trytond-worker runs it when [queue] worker is
+set, otherwise Tryton runs it in the same process right after the request
+commits. The job's state and progress are written in transactions of their
+own on PostgreSQL (the user sees them move while the work runs, and the
+work's transaction never holds the job's row); on SQLite (one connection)
+they are written in the work's transaction. The work runs behind a
+savepoint: when it fails, everything it wrote is rolled back and the job
+is marked failed with the error's message."""
+import datetime
+import json
+import logging
+import uuid
+from contextlib import contextmanager
+
+from sql.functions import CurrentTimestamp
+
+from trytond import backend
+from trytond.exceptions import UserError, UserWarning
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.protocols.jsonrpc import JSONDecoder, JSONEncoder
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+from .employee import notify_users
+from .notify import Message
+
+logger = logging.getLogger(__name__)
+
+STATES = [
+    ('queued', "Queued"),
+    ('running', "Running"),
+    ('done', "Done"),
+    ('failed', "Failed"),
+    ]
+
+
+@contextmanager
+def savepoint():
+    """Roll back what the block wrote when it raises (SQL savepoint: the
+    rest of the transaction is kept, on SQLite and PostgreSQL)"""
+    transaction = Transaction()
+    cursor = transaction.connection.cursor()
+    name = 'pharma_job_%s' % uuid.uuid4().hex
+    notifications = len(transaction.user_notifications)
+    logs = len(transaction.log_records)
+    cursor.execute('SAVEPOINT "%s"' % name)
+    try:
+        yield
+    except BaseException:
+        cursor.execute('ROLLBACK TO SAVEPOINT "%s"' % name)
+        cursor.execute('RELEASE SAVEPOINT "%s"' % name)
+        # what the transaction kept in memory of the rolled back writes
+        for cache in transaction.cache.values():
+            cache.clear()
+        del transaction.user_notifications[notifications:]
+        del transaction.log_records[logs:]
+        raise
+    else:
+        cursor.execute('RELEASE SAVEPOINT "%s"' % name)
+
+
+class Job(ModelSQL, ModelView):
+    "Background Job"
+    __name__ = 'pharma.job'
+    _rec_name = 'description'
+    # extended by later modules in __setup__ (kind.selection.append)
+    kind = fields.Selection([
+            ('import', "Import"),
+            ('wizard', "Wizard"),
+            ], "Kind", readonly=True, required=True)
+    description = fields.Char("Description", readonly=True)
+    state = fields.Selection(STATES, "State", readonly=True, required=True,
+        sort=False)
+    user = fields.Many2One('res.user', "User", readonly=True,
+        ondelete='CASCADE')
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    progress_done = fields.Integer("Done", readonly=True)
+    progress_total = fields.Integer("Total", readonly=True)
+    progress = fields.Function(fields.Float("Progress", digits=(1, 4)),
+        'get_progress')
+    message = fields.Text("Message", readonly=True,
+        help="What the job is doing, or why it failed.")
+    result = fields.Text("Result", readonly=True)
+    result_file = fields.Binary("Result File", filename='result_filename',
+        readonly=True, states={'invisible': ~Eval('result_file')})
+    result_filename = fields.Char("Result File Name", readonly=True)
+    origin = fields.Reference("Result Record", selection='get_origins',
+        readonly=True, help="The record the job produced (an import log).")
+    started_at = fields.DateTime("Started at", readonly=True)
+    finished_at = fields.DateTime("Finished at", readonly=True)
+    # what the work needs (a wizard's values), erased when the job ends
+    data = fields.Text("Data", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def default_state(cls):
+        return 'queued'
+
+    @classmethod
+    def default_user(cls):
+        return Transaction().user
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_progress_done(cls):
+        return 0
+
+    @classmethod
+    def get_origins(cls):
+        return [(None, '')] + Pool().get('ir.model').get_name_items()
+
+    def get_progress(self, name):
+        if self.state == 'done':
+            return 1.0
+        if self.progress_total:
+            return min(1.0, (self.progress_done or 0) / self.progress_total)
+        return 0.0
+
+    # -- asking for work --------------------------------------------------
+
+    @classmethod
+    def enqueue(cls, kind, description, data=None, total=None):
+        """Create a job of the current user and queue it; return the job.
+        data (json-able) is what the kind's runner reads."""
+        # bypass: jobs are written by the suite's code only (read-only to
+        # users, who see their own)
+        with Transaction().set_context(_check_access=False):
+            job, = cls.create([{
+                        'kind': kind,
+                        'description': description,
+                        'data': json.dumps(data, cls=JSONEncoder,
+                            separators=(',', ':'))
+                        if data is not None else None,
+                        'progress_total': total,
+                        }])
+        cls.__queue__.run([job])
+        return job
+
+    def get_data(self):
+        if self.data:
+            return json.loads(self.data, object_hook=JSONDecoder())
+
+    # -- running it -------------------------------------------------------
+
+    @classmethod
+    def run(cls, jobs):
+        "Run the queued jobs (the ir.queue task)"
+        for job in jobs:
+            # 'running': the task is retried (trytond-worker retries a task
+            # whose transaction failed on a database error; on PostgreSQL
+            # the state was committed apart from the work, rolled back)
+            if job.state not in {'queued', 'running'}:
+                # already run (a task run twice)
+                continue
+            job._run()
+
+    def _run(self):
+        context = {}
+        if self.company:
+            context['company'] = self.company.id
+        self.set_status(state='running', started_at=datetime.datetime.now(),
+            message=None)
+        try:
+            with Transaction().set_context(**context), savepoint():
+                result = getattr(self, '_run_%s' % self.kind)()
+        except backend.DatabaseOperationalError:
+            # a lock or serialization failure: the worker retries the task
+            raise
+        except (UserError, UserWarning) as exception:
+            message = exception.message
+            if exception.description:
+                message += '\n' + exception.description
+            self._finish('failed', message)
+        except Exception as exception:
+            logger.exception("job %s (%s) failed", self.id, self.kind)
+            self._finish('failed', str(exception) or repr(exception))
+        else:
+            self._finish('done', result)
+
+    def _finish(self, state, text):
+        values = {
+            'state': state,
+            'finished_at': datetime.datetime.now(),
+            'data': None,
+            }
+        if state == 'failed':
+            values['message'] = text
+        else:
+            # (the work's transaction may not see the total it wrote)
+            total = getattr(self, '_total', None) or self.progress_total
+            if total:
+                values['progress_done'] = total
+            if isinstance(text, tuple):
+                text, values['origin'] = text
+            elif isinstance(text, dict):
+                # {'result': text, 'origin': record, 'file': bytes,
+                # 'filename': name}
+                result = text
+                text = result.get('result')
+                values['origin'] = result.get('origin')
+                if result.get('file') is not None:
+                    values['result_file'] = result['file']
+                    values['result_filename'] = result.get('filename')
+            values['result'] = text
+            values['message'] = None
+        self.set_status(**values)
+        self.notify_owner(state, text if state == 'failed' else None)
+
+    def notify_owner(self, state, error=None):
+        "Tell the user who asked that the job finished or failed"
+        if not self.user or not self.user.id:
+            # asked by the system (a cron): no one to tell
+            return
+        if state == 'failed':
+            label = Message('pharma_hospital.msg_job_failed_label',
+                job=self.description or '')
+            description = Message('pharma_hospital.msg_job_failed',
+                job=self.description or '', error=error or '')
+        else:
+            label = Message('pharma_hospital.msg_job_done_label',
+                job=self.description or '')
+            description = Message('pharma_hospital.msg_job_done',
+                job=self.description or '')
+        notify_users([{
+                    'user': self.user.id,
+                    'label': label,
+                    'description': description,
+                    'icon': 'tryton-error' if state == 'failed'
+                    else 'tryton-info',
+                    'model': self.__name__,
+                    'record_ids': [self.id],
+                    }])
+
+    def set_progress(self, done, total=None, message=None):
+        "Record the progress of the work (from the work)"
+        values = {'progress_done': done}
+        if total is not None:
+            values['progress_total'] = self._total = total
+        if message is not None:
+            values['message'] = message
+        self.set_status(**values)
+
+    def set_status(self, **values):
+        """Write values on the job: on PostgreSQL in a transaction of its
+        own, committed at once (seen by the user while the work runs),
+        unless the job is not committed yet (a test): then, as on SQLite,
+        in the current transaction"""
+        transaction = Transaction()
+        if (backend.name == 'postgresql'
+                and not transaction.context.get('pharma_job_inline')):
+            if self._write_committed(values):
+                return
+        # bypass: jobs are written by the suite's code only
+        with transaction.set_context(_check_access=False):
+            self.write([self], values)
+
+    def _write_committed(self, values):
+        table = self.__table__()
+        columns, sql_values = [], []
+        for name, value in values.items():
+            field = self._fields[name]
+            columns.append(getattr(table, name))
+            sql_values.append(field.sql_format(value))
+        columns += [table.write_date, table.write_uid]
+        sql_values += [CurrentTimestamp(), Transaction().user]
+        with Transaction().new_transaction() as transaction:
+            cursor = transaction.connection.cursor()
+            cursor.execute(*table.update(columns, sql_values,
+                    where=table.id == self.id))
+            return bool(cursor.rowcount)
+
+    # -- the kinds --------------------------------------------------------
+
+    def _run_wizard(self):
+        """Run the method of a wizard on its saved values: data is
+        {'wizard': name, 'method': name, 'states': {state: values}};
+        the method gets the job and returns the result text (or
+        (text, record), or a dict with result, origin, file and
+        filename)"""
+        pool = Pool()
+        Session = pool.get('ir.session.wizard')
+        data = self.get_data()
+        Wizard = pool.get(data['wizard'], type='wizard')
+        session, = Session.create([{
+                    'data': json.dumps(data['states'], cls=JSONEncoder,
+                        separators=(',', ':')),
+                    }])
+        try:
+            wizard = Wizard(session.id)
+            return getattr(wizard, data['method'])(self)
+        finally:
+            Session.delete([session])
+
+    def _run_import(self):
+        return self._run_wizard()
+
+
+class QueuedWizardMixin:
+    "A wizard whose long work runs as a pharma.job"
+    __slots__ = ()
+
+    def queue_job(self, kind, method, description, total=None):
+        """Queue self.method(job) to run on this wizard's current values
+        (its views' values are saved in the job); return the job"""
+        pool = Pool()
+        Job = pool.get('pharma.job')
+        states = {}
+        for state_name, state in self.states.items():
+            if hasattr(state, 'model_name') and getattr(
+                    self, state_name, None) is not None:
+                states[state_name] = getattr(self, state_name)._default_values
+        return Job.enqueue(kind, description, {
+                'wizard': self.__name__,
+                'method': method,
+                'states': states,
+                }, total=total)
+
+
+class JobQueued(ModelView):
+    "The page a wizard ends on when its work is queued"
+    __name__ = 'pharma.job.queued'
+    job = fields.Many2One('pharma.job', "Job", readonly=True)
+    text = fields.Text("Message", readonly=True)
+
+    @classmethod
+    def values(cls, job):
+        return {
+            'job': job.id,
+            'text': gettext('pharma_hospital.msg_job_queued',
+                job=job.description or ''),
+            }
