@@ -126,6 +126,7 @@ class Cron(metaclass=PoolMeta):
         cls.method.selection.extend([
                 ('pharma.coverage|pharma_end_delegations',
                     "End Expired Delegations"),
+                ('pharma.job|clean', "Clean Background Jobs"),
                 ('company.employee|pharma_notify_leavers',
                     "Notify Managers of Leavers with Accounts"),
                 ('party.party|pharma_lifecycle_reminders',

@@ -151,6 +151,57 @@ class Job(ModelSQL, ModelView):
         cls.__queue__.run([job])
         return job
 
+    @classmethod
+    def clean(cls, now=None):
+        """Cron: a job still queued or running [pharma] job_timeout hours
+        (default 6) after it started or was queued is failed (its worker
+        stopped: Tryton does not run a task again once it was taken) and
+        its owner is told to ask again; finished jobs older than [queue]
+        clean_days (30, as Tryton's queue) are deleted with their files"""
+        from trytond import config
+        if now is None:
+            now = datetime.datetime.now()
+        timeout = datetime.timedelta(
+            hours=config.getint('pharma', 'job_timeout', default=6))
+        keep = datetime.timedelta(
+            days=config.getint('queue', 'clean_days', default=30))
+        # bypass: the cron cleans every user's jobs
+        with Transaction().set_context(_check_access=False):
+            stalled = cls.search(['OR', [
+                        ('state', '=', 'running'),
+                        ('started_at', '<', now - timeout),
+                        ], [
+                        ('state', '=', 'queued'),
+                        ('create_date', '<', now - timeout),
+                        ('started_at', '=', None),
+                        ]])
+            for job in stalled:
+                error = gettext('pharma_hospital.msg_job_interrupted',
+                    hours=int(timeout.total_seconds() // 3600))
+                if job.state == 'queued' and not cls._task_taken(job):
+                    # waiting for a worker: not stalled
+                    continue
+                job._finish('failed', error)
+            cls.delete(cls.search([
+                        ('state', 'in', ['done', 'failed']),
+                        ('finished_at', '<', now - keep),
+                        ]))
+
+    @classmethod
+    def _task_taken(cls, job):
+        "Whether a worker took the queue task of job (or it is gone)"
+        pool = Pool()
+        Queue = pool.get('ir.queue')
+        for task in Queue.search([('finished_at', '=', None)]):
+            data = task.data or {}
+            instances = data.get('instances')
+            if (data.get('model') == cls.__name__
+                    and (instances == job.id or (
+                            isinstance(instances, list)
+                            and job.id in instances))):
+                return bool(task.dequeued_at)
+        return True
+
     def get_data(self):
         if self.data:
             return json.loads(self.data, object_hook=JSONDecoder())

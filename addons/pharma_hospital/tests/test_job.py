@@ -229,3 +229,38 @@ class JobTestCase(unittest.TestCase):
             notification, = Notification.search([('user', '=', clerk1.id)])
             self.assertIn("磁盘已满", notification.description)
             self.assertEqual(notification.icon, 'tryton-error')
+
+    @with_transaction()
+    def test_clean_stalled_and_old_jobs(self):
+        """The cleaning cron fails a job whose worker stopped (running past
+        [pharma] job_timeout) and tells its owner; a job running for less
+        is left alone; finished jobs older than [queue] clean_days go"""
+        import datetime
+        pool = Pool()
+        Job = pool.get('pharma.job')
+        Notification = pool.get('res.notification')
+        company, (clerk1, _) = self._setup()
+        now = datetime.datetime.now()
+        with set_company(company), \
+                Transaction().set_context(_check_access=False):
+            stalled, running, old, recent = Job.create([{
+                        'kind': 'import', 'description': name,
+                        'user': clerk1.id, 'state': state,
+                        'started_at': now - age,
+                        'finished_at': (now - age
+                            if state == 'done' else None),
+                        } for name, state, age in [
+                        ("stalled", 'running', datetime.timedelta(hours=7)),
+                        ("running", 'running', datetime.timedelta(hours=1)),
+                        ("old", 'done', datetime.timedelta(days=31)),
+                        ("recent", 'done', datetime.timedelta(days=2)),
+                        ]])
+            Job.clean(now=now)
+            self.assertEqual(
+                {j.description: j.state for j in Job.search([])},
+                {'stalled': 'failed', 'running': 'running',
+                    'recent': 'done'})
+            self.assertIn("6", Job(stalled.id).message)
+            notification, = Notification.search(
+                [('user', '=', clerk1.id)])
+            self.assertEqual(notification.icon, 'tryton-error')
