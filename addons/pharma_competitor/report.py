@@ -754,12 +754,6 @@ class ReportPackStart(ModelView):
         return month_start(month_start(today) - datetime.timedelta(days=1))
 
 
-class ReportPackResult(ModelView):
-    __name__ = 'pharma.report.pack.result'
-    file = fields.Binary("File", readonly=True, filename='filename')
-    filename = fields.Char("File Name", readonly=True)
-
-
 class ReportPackWizard(QueuedWizardMixin, Wizard):
     """Export the management report pack: built by a background job
     (pharma.job, trytond-worker), the file is on the job"""

@@ -459,12 +459,6 @@ class ComputeScorecardStart(ModelView):
         return 'xlsx'
 
 
-class ComputeScorecardResult(ModelView):
-    __name__ = 'pharma.scorecard.compute.result'
-    file = fields.Binary("File", readonly=True, filename='filename')
-    filename = fields.Char("File Name", readonly=True)
-
-
 class ComputeScorecard(QueuedWizardMixin, Wizard):
     """Compute and export the scorecards of a month: by a background job
     (pharma.job, trytond-worker), the file is on the job"""
