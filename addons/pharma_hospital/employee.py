@@ -1,6 +1,5 @@
 # This file is part of the pharma suite. See README.md for license terms.
 import datetime
-import json
 from collections import defaultdict
 
 from trytond import backend
@@ -54,28 +53,24 @@ def administrators():
 
 
 def notify_users(notifications):
-    """Create res.notification from a list of dicts with user, label,
-    description (str or notify.Message, rendered in the user's language)
-    and optionally model + record ids and action"""
+    """Notify users with Tryton's notify_user (stored when the transaction
+    commits, dropped when it rolls back) from a list of dicts with user,
+    label, description (str or notify.Message, rendered in the user's
+    language), model and record_ids, and optionally icon and action"""
     pool = Pool()
-    Notification = pool.get('res.notification')
-    vlist = []
     for values in notifications:
         values = values.copy()
+        user = values.pop('user')
         # label and description may be Messages: in the user's language
-        for name in ['label', 'description']:
-            if name in values:
-                values[name] = render(values[name], values['user'])
-        records = values.pop('record_ids', None)
-        if records:
-            values['records'] = json.dumps(sorted(records))
-        values.setdefault('icon', 'tryton-notification')
-        vlist.append(values)
-    if vlist:
-        # bypass: notifications are created for other users
-        with Transaction().set_context(_check_access=False):
-            return Notification.create(vlist)
-    return []
+        label = render(values.pop('label'), user)
+        description = values.pop('description', None)
+        if description is not None:
+            description = render(description, user)
+        Model = pool.get(values.pop('model'))
+        records = Model.browse(sorted(set(values.pop('record_ids'))))
+        icon = values.pop('icon', 'tryton-notification')
+        Model.notify_user(
+            records, icon, label, description, user=user, **values)
 
 
 def primary_counts(employee_ids, date=None, company=None):

@@ -741,6 +741,7 @@ class PharmaCallsTestCase(
                 ('rep1', '周计划未提交', monday.strftime('%Y-%m-%d')),
                 ('rep2', 'Weekly plan not submitted',
                     monday.strftime('%m/%d/%Y'))]:
+            Transaction()._store_user_notifications()
             notification, = Notification.search([
                     ('user', '=', data[login + '_user'].id),
                     ('model', '=', 'company.employee'),
@@ -1217,6 +1218,7 @@ class PharmaCallsTestCase(
             self.assertEqual(Inventory.search_count([
                         ('sample_employee', '=', data['rep2'].id),
                         ('state', '=', 'draft')]), 1)
+            Transaction()._store_user_notifications()
             self.assertEqual(Notification.search_count([
                         ('user', '=', data['manager1_user'].id),
                         ('model', '=', 'stock.inventory')]), 1)
@@ -1416,6 +1418,7 @@ class PharmaCallsTestCase(
             self.assertEqual(Line(line.id).expected_quantity, 10)
             with Transaction().set_context(locations=[bag.id]):
                 self.assertEqual(Product(product.id).quantity, 8)
+            Transaction()._store_user_notifications()
             notification, = Notification.search([
                     ('model', '=', 'stock.inventory')])
             self.assertEqual(notification.user, data['manager1_user'])
@@ -1432,6 +1435,7 @@ class PharmaCallsTestCase(
             Line.write(list(count2.lines), {'quantity': 8})
             Inventory.confirm([count2])
             self.assertFalse(Inventory(count2.id).sample_differences)
+            Transaction()._store_user_notifications()
             self.assertEqual(Notification.search_count([
                         ('model', '=', 'stock.inventory')]), 1)
 

@@ -156,6 +156,7 @@ class JobTestCase(unittest.TestCase):
             self.assertEqual(job.origin, log)
             self.assertEqual((log.user, log.created), (clerk1, 3))
 
+            Transaction()._store_user_notifications()
             notification, = Notification.search([('user', '=', clerk1.id)])
             self.assertIn('已完成', notification.label)
             self.assertIn('医院.xlsx', notification.label)
@@ -226,6 +227,7 @@ class JobTestCase(unittest.TestCase):
             self.assertEqual(self._hospitals(), [])
             self.assertEqual(Territory.search([]), territories)
             self.assertEqual(Log.search([]), [])
+            Transaction()._store_user_notifications()
             notification, = Notification.search([('user', '=', clerk1.id)])
             self.assertIn("磁盘已满", notification.description)
             self.assertEqual(notification.icon, 'tryton-error')
@@ -261,6 +263,7 @@ class JobTestCase(unittest.TestCase):
                 {'stalled': 'failed', 'running': 'running',
                     'recent': 'done'})
             self.assertIn("6", Job(stalled.id).message)
+            Transaction()._store_user_notifications()
             notification, = Notification.search(
                 [('user', '=', clerk1.id)])
             self.assertEqual(notification.icon, 'tryton-error')

@@ -309,9 +309,11 @@ class PharmaHospitalTestCase(
                     })
             Coverage.pharma_end_delegations()
             self.assertTrue(Coverage(delegated[0].id).delegation_ended)
+            Transaction()._store_user_notifications()
             users = {n.user for n in Notification.search([])}
             self.assertEqual(users, {data['rep1_user'], data['rep2_user']})
             Coverage.pharma_end_delegations()
+            Transaction()._store_user_notifications()
             self.assertEqual(len(Notification.search([])), 2)
 
     @with_transaction()
@@ -377,6 +379,7 @@ class PharmaHospitalTestCase(
             Employee.write([rep2], {'end_date': end})
             User.write([data['rep2_user']], {'active': False})
             Employee.pharma_notify_leavers()
+            Transaction()._store_user_notifications()
             self.assertEqual(Notification.search([]), [])
             # rep1 leaves soon with accounts: manager1 is told
             rep1 = data['rep1_employee']
@@ -386,6 +389,7 @@ class PharmaHospitalTestCase(
                     [table.end_date], [end], where=table.id == rep1.id))
             Transaction().cache.clear()
             Employee.pharma_notify_leavers()
+            Transaction()._store_user_notifications()
             notification, = Notification.search([])
             self.assertEqual(notification.user, data['manager1_user'])
             self.assertIn('Rep1', notification.description)
@@ -1146,6 +1150,7 @@ class PharmaHospitalTestCase(
         today = data['today']
         with set_company(company):
             Party.pharma_lifecycle_reminders()
+            Transaction()._store_user_notifications()
             self.assertEqual(Notification.search([]), [])
             cursor = Transaction().connection.cursor()
             table = Party.__table__()
@@ -1155,18 +1160,22 @@ class PharmaHospitalTestCase(
                     where=table.id == data['d1'].id))
             Transaction().cache.clear()
             Party.pharma_lifecycle_reminders()
+            Transaction()._store_user_notifications()
             notification, = Notification.search([])
             self.assertEqual(notification.user, data['rep1_user'])
             self.assertIn(str(data['d1'].id), notification.records)
             Party.pharma_lifecycle_reminders()
+            Transaction()._store_user_notifications()
             self.assertEqual(len(Notification.search([])), 1)
 
             self.assertEqual(
                 Party.search([('lifecycle_stale', '=', True)]), [data['d1']])
             Party.pharma_lifecycle_stale()
+            Transaction()._store_user_notifications()
             notification, = Notification.search(
                 [('user', '=', data['manager1_user'].id)])
             Party.pharma_lifecycle_stale()
+            Transaction()._store_user_notifications()
             self.assertEqual(len(Notification.search(
                         [('user', '=', data['manager1_user'].id)])), 1)
 

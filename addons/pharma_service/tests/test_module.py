@@ -318,6 +318,7 @@ class PharmaServiceTestCase(
 
             Case.send_ae_alerts()
 
+            Transaction()._store_user_notifications()
             notifications = Notification.search([])
             by_user = {}
             for notification in notifications:
