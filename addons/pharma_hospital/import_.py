@@ -21,7 +21,8 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from . import import_engine
 from .import_engine import FileRefused
 from .job import JobQueued, QueuedWizardMixin
-from .tools import normalize_city, normalize_name, normalize_text
+from .tools import (
+    normalize_city, normalize_name, normalize_text, territory_name)
 
 BATCH_SIZE = 1000
 SAMPLE_ROWS = 10
@@ -1042,8 +1043,10 @@ class TerritoryIndex:
             if found:
                 parent = found[0]
                 continue
+            # the full name (浙江 → 浙江省), whatever the row wrote
             territory, = Territory.create([{
-                        'name': name, 'level': level, 'parent': parent,
+                        'name': territory_name(level, name), 'level': level,
+                        'parent': parent,
                         }])
             self.by_id[territory.id] = territory
             self.parent[territory.id] = parent

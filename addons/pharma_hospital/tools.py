@@ -68,6 +68,32 @@ def normalize_city(value):
     return value
 
 
+# the provinces whose full name is not the short name + 省
+_PROVINCES = {
+    '北京': '北京市', '天津': '天津市', '上海': '上海市', '重庆': '重庆市',
+    '内蒙古': '内蒙古自治区', '广西': '广西壮族自治区', '西藏': '西藏自治区',
+    '宁夏': '宁夏回族自治区', '新疆': '新疆维吾尔自治区',
+    '香港': '香港特别行政区', '澳门': '澳门特别行政区',
+    }
+
+
+def territory_name(level, value):
+    """The full name of a territory written short in a file (浙江 →
+    浙江省, 广西 → 广西壮族自治区, 上海 → 上海市, 温州 → 温州市), as the
+    territory is created; a district is named as written (full-width and
+    spaces cleaned)"""
+    value = _SPACES.sub('', unicodedata.normalize('NFKC', str(value or '')))
+    if level == 'province':
+        if value.endswith(('省', '市', '自治区', '特别行政区')):
+            return value
+        return _PROVINCES.get(value, value + '省')
+    if level == 'city':
+        if value.endswith(('市', '州', '地区', '盟')):
+            return value
+        return value + '市'
+    return value
+
+
 def pinyin_keys(value):
     """Return (full, initials): space separated variants, so that each
     reading of a polyphonic character (曾, 单, 重) is found: the default
