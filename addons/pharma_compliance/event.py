@@ -569,10 +569,22 @@ class EventEvidence(PackItemMixin, metaclass=PoolMeta):
             .select(table.id))
         match = Match.__table__()
         fingerprint = Fingerprint.__table__()
-        similar = match.join(fingerprint,
-            condition=match.fingerprint == fingerprint.id).select(
-            fingerprint.evidence,
-            where=fingerprint.evidence != Null)
+        other_print = Fingerprint.__table__()
+        newer = cls.__table__()
+        # two versions of the pack of one event (one superseded) are its
+        # history, not a reuse (Fingerprint.reuse_matches)
+        superseded = newer.select(newer.supersedes,
+            where=newer.supersedes != Null)
+        similar = (match
+            .join(fingerprint, condition=match.fingerprint == fingerprint.id)
+            .join(other_print, condition=match.other == other_print.id)
+            .select(
+                fingerprint.evidence,
+                where=(fingerprint.evidence != Null)
+                & ~((fingerprint.event == other_print.event)
+                    & (other_print.evidence != Null)
+                    & (fingerprint.evidence.in_(superseded)
+                        | other_print.evidence.in_(superseded)))))
         _, operator, value = clause
         if (operator == '=') == bool(value):
             return ['OR', ('id', 'in', same_file), ('id', 'in', similar)]

@@ -84,7 +84,24 @@ class Fingerprint(ModelSQL, ModelView):
     @property
     def is_copy(self):
         "A similar picture was fingerprinted before this one"
-        return any(m.other.id < self.id for m in self.matches)
+        return any(m.other.id < self.id for m in self.reuse_matches)
+
+    @property
+    def reuse_matches(self):
+        """The matches that tell reuse: not those between two versions of
+        the pack of one event (a photo replaced by an edited copy of it
+        in a new pack version supersedes it: the old version is the
+        pack's history, not another use)"""
+        matches = []
+        for match in self.matches:
+            other = match.other
+            if (self.evidence and other.evidence
+                    and self.event and self.event == other.event
+                    and (self.evidence.superseded
+                        or other.evidence.superseded)):
+                continue
+            matches.append(match)
+        return matches
 
     def similar_text(self):
         """The similar pictures and where they are; an event or call the
@@ -94,7 +111,7 @@ class Fingerprint(ModelSQL, ModelView):
         readable = {}
         for Model in [pool.get('pharma.event'), pool.get('pharma.call')]:
             records = {(m.other.event if Model.__name__ == 'pharma.event'
-                    else m.other.call) for m in self.matches}
+                    else m.other.call) for m in self.reuse_matches}
             ids = [r.id for r in records if r]
             if not ids:
                 continue
@@ -110,7 +127,7 @@ class Fingerprint(ModelSQL, ModelView):
                 allowed = set(ids)
             readable[Model.__name__] = allowed
         texts = []
-        for match in self.matches:
+        for match in self.reuse_matches:
             where = match.other.event or match.other.call
             if where is None:
                 continue

@@ -349,6 +349,41 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
             ['new_version', 'approved'])
 
     @with_transaction()
+    def test_edited_replacement_not_reuse(self):
+        """A new version of a photo of the pack (the same picture edited:
+        cropped and re-saved) supersedes the old one: it is no reuse of
+        another event's picture and warns nothing; the same edited copy in
+        another event is reuse"""
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        Evidence = pool.get('pharma.event.evidence')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            self._complete_pack(data, event)
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+        with self.as_user(data, 'rep1'):
+            event = Event(event.id)
+            photo = [e for e in event.evidences if e.kind == 'photo'][0]
+            Event.new_pack_version([event])
+            edited = images.encode(
+                images.crop(images.decode(photo.file), 0.03), quality=80)
+            new, = Evidence.create([{'event': event.id, 'kind': 'photo',
+                        'name': 'edited.jpg', 'supersedes': photo.id,
+                        'file': edited}])
+            new = Evidence(new.id)
+            self.assertFalse(new.reused, new.reused_events)
+            self.assertFalse(Evidence.search([
+                        ('event', '=', event.id), ('reused', '=', True)]))
+        with set_company(data['company']):
+            other = self._event(data, topic="另一场会议")
+            copy, = Evidence.create([{'event': other.id, 'kind': 'photo',
+                        'name': 'copy.jpg', 'file': edited}])
+            self.assertTrue(Evidence(copy.id).reused)
+            self.assertIn(copy, Evidence.search([('reused', '=', True)]))
+
+    @with_transaction()
     def test_payment_gate(self):
         "No payment approved before the pack, and the payee rules"
         pool = Pool()
