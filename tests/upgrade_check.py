@@ -8,7 +8,8 @@ not part of make test).
     .venv/bin/python tests/upgrade_check.py [--from REF] [--database NAME]
 
 1. `git archive REF addons` (default REF: `git merge-base HEAD main`, the
-   commit this branch started from) into a temporary directory;
+   commit this branch started from, or HEAD~1 on main itself) into a
+   temporary directory;
 2. with those modules (imported in place of the checkout's), creates the
    database, activates every pharma module of REF and writes a few
    records (territory, hospital, doctors, coverage);
@@ -137,6 +138,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     ref = args.ref or subprocess.run(['git', 'merge-base', 'HEAD', 'main'],
         capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
+    head = subprocess.run(['git', 'rev-parse', 'HEAD'], capture_output=True,
+        text=True, cwd=ROOT, check=True).stdout.strip()
+    if ref == head:
+        # on main: from the commit before, not from the same code
+        ref = subprocess.run(['git', 'rev-parse', 'HEAD~1'],
+            capture_output=True, text=True, cwd=ROOT,
+            check=True).stdout.strip()
     tmp = tempfile.mkdtemp(prefix='pharma-upgrade-')
     archive = subprocess.run(['git', 'archive', ref, 'addons', 'scripts'],
         capture_output=True, cwd=ROOT, check=True).stdout
