@@ -10,6 +10,7 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.pharma_hospital.import_ import bulk_insert
+from trytond.modules.pharma_hospital.job import QueuedWizardMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
@@ -308,8 +309,10 @@ class ComputeShareStart(ModelView):
         return month_start(month_start(today) - datetime.timedelta(days=1))
 
 
-class ComputeShare(Wizard):
-    "Compute the market share of a month"
+class ComputeShare(QueuedWizardMixin, Wizard):
+    """Compute the market share of a month: by a background job (pharma.job,
+    trytond-worker: a national month reads half a million flow lines), which
+    the user follows in 我的后台任务 and is notified of"""
     __name__ = 'pharma.market.share.compute'
     start = StateView('pharma.market.share.compute.start',
         'pharma_competitor.market_share_compute_start_view_form', [
@@ -317,17 +320,25 @@ class ComputeShare(Wizard):
             Button("Compute", 'compute', 'tryton-ok', default=True),
             ])
     compute = StateTransition()
+    queued = StateView('pharma.job.queued',
+        'pharma_hospital.job_queued_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
 
     def transition_compute(self):
-        pool = Pool()
-        Company = pool.get('company.company')
-        company = Company(Transaction().context['company'])
-        # trytond-worker computes it ([queue] worker = True) and notifies
-        # the user when done; without a worker it runs right after this
-        # request's commit
-        Company.__queue__.pharma_compute_market_share(
-            [company], self.start.month)
-        Company.notify_user([company], 'tryton-info', gettext(
-                'pharma_competitor.msg_market_share_queued',
-                month=month_start(self.start.month).strftime('%Y-%m')))
-        return 'end'
+        month = month_start(self.start.month)
+        self.queued.job = self.queue_job('market_share', 'run_compute',
+            gettext('pharma_competitor.msg_job_market_share',
+                month=month.strftime('%Y-%m')), total=1)
+        return 'queued'
+
+    def default_queued(self, fields):
+        return Pool().get('pharma.job.queued').values(self.queued.job)
+
+    def run_compute(self, job):
+        "Compute the month's shares of the job's company (run by the job)"
+        Share = Pool().get('pharma.market.share')
+        month = month_start(self.start.month)
+        count = Share.compute(month)
+        return gettext('pharma_competitor.msg_market_share_computed',
+            month=month.strftime('%Y-%m'), count=count)

@@ -249,6 +249,58 @@ class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(score.result, '%s scorecards computed; the file '
                 'is below.' % len(Scorecard.search([])))
 
+    @with_transaction()
+    def test_market_share_queued(self):
+        """The market share wizard queues a background job of the user
+        (listed, with its result, notified): the shares are computed when
+        the job runs, not in the request"""
+        pool = Pool()
+        Job = pool.get('pharma.job')
+        Flow = pool.get('pharma.flow.line')
+        Party = pool.get('party.party')
+        Share = pool.get('pharma.market.share')
+        Notification = pool.get('res.notification')
+        Wizard = pool.get('pharma.market.share.compute', type='wizard')
+        company, _, hospital, _, maker, product = self._setup()
+        distributor = Party(name="国药控股上海", pharma_type='distributor')
+        distributor.save()
+        month = datetime.date(2026, 10, 1)
+        with set_company(company):
+            Flow.create([{
+                        'company': company.id,
+                        'date': datetime.date(2026, 10, 12),
+                        'month': month,
+                        'distributor': distributor.id,
+                        'customer_name': hospital.name,
+                        'customer': hospital.id,
+                        'product_name': product.rec_name,
+                        'product': product.id,
+                        'quantity': 10,
+                        }])
+            session_id, _, _ = Wizard.create()
+            result = Wizard.execute(session_id,
+                {'start': {'month': datetime.date(2026, 10, 17)}}, 'compute')
+            Wizard.delete(session_id)
+            self.assertEqual(result['view']['state'], 'queued')
+            job, = Job.search([])
+            self.assertEqual((job.kind, job.state, job.description),
+                ('market_share', 'queued', 'Market share 2026-10'))
+            # nothing computed in the request
+            self.assertEqual(Share.search([]), [])
+            self.assertEqual(run_queue(), 1)
+            job, = Job.search([])
+            self.assertEqual(job.state, 'done', job.message)
+            self.assertEqual(job.result,
+                'Market share of 2026-10 computed: 1 rows.')
+            share, = Share.search([])
+            self.assertEqual((share.month, share.hospital, share.our_units),
+                (month, hospital, 70))
+            Transaction()._store_user_notifications()
+            notice, = Notification.search([
+                    ('user', '=', Transaction().user)])
+            self.assertIn('Market share 2026-10', notice.label)
+            self.assertEqual(notice.icon, 'tryton-info')
+
     def _graph_points(self, Model, module, view, records):
         """{x value: [row ids]} of the graph view as the client plots it (it
         adds up the y values of the rows of an x value)"""
