@@ -2,8 +2,8 @@
 # This file is part of the pharma suite. See README.md for license terms.
 """The upgrade path: a database created by an earlier commit's modules is
 upgraded by this checkout's with `trytond-admin --all` (`make
-upgrade-check`, PostgreSQL; about 10 minutes on a quiet 2-core machine,
-not part of make test).
+upgrade-check`, PostgreSQL; 3 minutes on a quiet 2-core machine, 5.5 with
+--demo; tests/test_upgrade.py runs it with --demo in make test).
 
     .venv/bin/python tests/upgrade_check.py [--from REF] [--database NAME]
 
@@ -35,6 +35,7 @@ URI = os.environ.get('PHARMA_PG_URI', 'postgresql://postgres@127.0.0.1:5432/')
 OLD = r'''
 import importlib.util, os, sys
 OLD_ADDONS = sys.argv[1]
+TMP = sys.argv[3]
 class OldModules:
     @classmethod
     def find_spec(cls, name, path=None, target=None):
@@ -63,10 +64,18 @@ modules = [m for m in sorted(os.listdir(OLD_ADDONS)) if m.startswith('pharma_')]
 demo.ADDONS = OLD_ADDONS
 modules = demo.pharma_modules()
 print('old modules:', ', '.join(modules), flush=True)
-demo.create_database(name)
-pool = Pool(name)
-pool.init(update=['ir', 'res'] + modules, lang=['en', 'zh_CN'],
-    activatedeps=True)
+if os.environ.get('PHARMA_UPGRADE_DEMO'):
+    # the old commit's whole demo: companies, users, coverages, calls,
+    # plans, orders, flows, events, jobs...
+    sys.argv = ['demo.py', '-c', os.environ['TRYTOND_CONFIG'], '-d', name]
+    demo.main()
+    pool = Pool(name)
+    pool.init()
+else:
+    demo.create_database(name)
+    pool = Pool(name)
+    pool.init(update=['ir', 'res'] + modules, lang=['en', 'zh_CN'],
+        activatedeps=True)
 def data(transaction):
     Territory = pool.get('pharma.territory')
     Party = pool.get('party.party')
@@ -77,7 +86,19 @@ def data(transaction):
     Party.create([{'name': 'UPG doctor %d' % i, 'pharma_type': 'doctor',
         'hospital': hospital.id} for i in range(20)])
 demo.in_transaction(name, 0, data)
-print('created with the old modules', flush=True)
+# the rows of every table but the framework's (ir_, res_: messages,
+# translations, views are rewritten by an update)
+import json, psycopg
+uri = os.environ['TRYTOND_DATABASE__URI'].rstrip('/') + '/' + name
+with psycopg.connect(uri) as conn:
+    tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables "
+        "WHERE schemaname = 'public'")]
+    counts = {t: conn.execute('SELECT COUNT(*) FROM "%s"' % t).fetchone()[0]
+        for t in tables if not t.startswith(('ir_', 'res_'))}
+with open(os.path.join(TMP, 'counts.json'), 'w') as f:
+    json.dump(counts, f)
+print('created with the old modules: %d rows in %d tables' % (
+    sum(counts.values()), len(counts)), flush=True)
 '''
 
 CHECK = r'''
@@ -123,6 +144,43 @@ with Transaction().start(name, 0, readonly=True):
         for fs_id in ids:
             if fs_id not in have:
                 problems.append('message %s.%s missing' % (module, fs_id))
+# every row kept: no table of the old database has fewer rows
+import json, psycopg
+from trytond import backend
+with open(os.path.join(sys.argv[3], 'counts.json')) as f:
+    old_counts = json.load(f)
+uri = os.environ['TRYTOND_DATABASE__URI'].rstrip('/') + '/' + name
+with psycopg.connect(uri) as conn:
+    tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables "
+        "WHERE schemaname = 'public'")}
+    for table, count in sorted(old_counts.items()):
+        if table not in tables:
+            problems.append('table %s dropped (%d rows)' % (table, count))
+            continue
+        now = conn.execute('SELECT COUNT(*) FROM "%s"' % table).fetchone()[0]
+        if now < count:
+            problems.append('table %s: %d rows, %d before' % (
+                table, now, count))
+# and every pharma model reads through the ORM (its columns as the code
+# expects them)
+from trytond.model import ModelSQL, fields
+read = 0
+with Transaction().start(name, 0, readonly=True):
+    for model_name, Model in pool.iterobject():
+        if (not model_name.startswith('pharma.')
+                or not issubclass(Model, ModelSQL)
+                or Model._is_table_query()):
+            continue
+        names = [n for n, f in Model._fields.items()
+            if not isinstance(f, fields.Function)]
+        try:
+            records = Model.search([], limit=50, order=[('id', 'ASC')])
+            Model.read([r.id for r in records], names)
+            read += len(records)
+        except Exception as exception:
+            problems.append('model %s: %s' % (model_name, exception))
+            Transaction().rollback()
+print('read %d records of the pharma models' % read)
 for problem in problems:
     print('PROBLEM', problem)
 print('upgrade check: %d problems' % len(problems))
@@ -135,6 +193,10 @@ def main(argv=None):
     parser.add_argument('--from', dest='ref')
     parser.add_argument('--database', default='i25_upgrade_check')
     parser.add_argument('--keep', action='store_true')
+    parser.add_argument('--demo', action='store_true',
+        help="create the old database with the old commit's whole demo "
+        "(scripts/demo.py) instead of a territory, a hospital and 20 "
+        "doctors")
     args = parser.parse_args(argv)
     ref = args.ref or subprocess.run(['git', 'merge-base', 'HEAD', 'main'],
         capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
@@ -155,6 +217,8 @@ def main(argv=None):
     env = dict(os.environ, TRYTOND_DATABASE__URI=URI, PYTHONOPTIMIZE='1',
         PGOPTIONS='-c enable_nestloop=off')
     env.pop('TRYTOND_CONFIG', None)
+    if args.demo:
+        env['PHARMA_UPGRADE_DEMO'] = '1'
     conf = os.path.join(tmp, 'trytond.conf')
     with open(conf, 'w') as f:
         f.write('[database]\npath = %s\n' % os.path.join(tmp, 'filestore'))
@@ -180,7 +244,7 @@ def main(argv=None):
             print('activating the new modules %s' % new, flush=True)
             subprocess.run(admin + ['-u', *new, '--activate-dependencies',
                     '-l', 'zh_CN'], env=env, check=True)
-        status = subprocess.run([PYTHON, '-c', CHECK, args.database, ROOT],
+        status = subprocess.run([PYTHON, '-c', CHECK, args.database, ROOT, tmp],
             env=env).returncode
     finally:
         if not args.keep:
