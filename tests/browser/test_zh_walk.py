@@ -49,7 +49,7 @@ from helpers import (  # noqa: E402
     launch_browser, login, new_page, password, rpc_errors)
 
 ROLES = ['rep1', 'manager1', 'admin', 'marketing1', 'sales1', 'clerk1',
-    'finance1', 'rep2', 'logistics1', 'medical1', 'quality1']
+    'finance1', 'rep2', 'logistics1', 'medical1', 'quality1', 'compliance1']
 SHOT_DIR = os.path.join(OUTPUT, 'zh_walk')
 # Latin names a Chinese user reads as such
 ALLOWED = {
