@@ -73,6 +73,10 @@ TIER_RULES = {
 # the fields of an event that an approved pack fixes
 PACK_EVENT_FIELDS = {'topic', 'event_type', 'date', 'end_date', 'place',
     'attendance_count', 'slides_version'}
+# the fields of a speaker that an approved pack fixes
+PACK_SPEAKER_FIELDS = {'event', 'party', 'fee', 'tier'}
+# the fields of an invitation that an approved pack fixes (its cost)
+PACK_INVITATION_FIELDS = {'event', 'cost'}
 # sign-ins this long before the start are on time
 SIGN_IN_EARLY = datetime.timedelta(hours=1)
 DEFAULT_DURATION = datetime.timedelta(hours=3)
@@ -82,6 +86,16 @@ def selection_label(Model, field, value):
     "The translated label of a selection value"
     return dict(Model.fields_get([field])[field]['selection']).get(
         value, value or '')
+
+
+def _changed(record, values, names):
+    "Whether values change any of the fields names of record"
+    for name in names & set(values or {}):
+        old = getattr(record, name)
+        old = getattr(old, 'id', old)
+        if old != values[name]:
+            return True
+    return False
 
 
 class Requirement(ModelSQL, ModelView):
@@ -181,6 +195,10 @@ class Event(metaclass=PoolMeta):
         cls.evidences.states = dict(cls.evidences.states or {})
         cls.evidences.states['readonly'] = (
             Eval('pack_state') == 'approved')
+        cls.speakers.states = dict(cls.speakers.states or {})
+        cls.speakers.states['readonly'] = (
+            cls.speakers.states.get('readonly', False)
+            | (Eval('pack_state') == 'approved'))
         cls._buttons.update({
                 'new_pack_version': {
                     'invisible': ((Eval('pack_state') != 'approved')
@@ -250,6 +268,14 @@ class Event(metaclass=PoolMeta):
                 missing.append((item, counts.get(item, 0), needed))
         return missing
 
+    def pack_missing_texts(self):
+        "The texts of what the pack lacks"
+        Item = Pool().get('pharma.event.requirement')
+        return [gettext('pharma_compliance.msg_pack_missing_item',
+                item=selection_label(Item, 'item', item),
+                present=present, needed=needed)
+            for item, present, needed in self.pack_missing_items()]
+
     def pack_flags(self):
         "The texts of what compliance should look at"
         flags = []
@@ -273,18 +299,13 @@ class Event(metaclass=PoolMeta):
 
     @classmethod
     def get_pack(cls, events, names):
-        Item = Pool().get('pharma.event.requirement')
         result = {n: {} for n in names}
         for event in events:
-            missing = event.pack_missing_items()
+            missing = event.pack_missing_texts()
             if 'pack_complete' in names:
                 result['pack_complete'][event.id] = not missing
             if 'pack_missing' in names:
-                result['pack_missing'][event.id] = '\n'.join(
-                    gettext('pharma_compliance.msg_pack_missing_item',
-                        item=selection_label(Item, 'item', item),
-                        present=present, needed=needed)
-                    for item, present, needed in missing)
+                result['pack_missing'][event.id] = '\n'.join(missing)
             if {'compliance_flags', 'flagged'} & set(names):
                 flags = event.pack_flags()
                 if 'compliance_flags' in names:
@@ -309,21 +330,15 @@ class Event(metaclass=PoolMeta):
     def approve_pack(cls, events):
         pool = Pool()
         Approval = pool.get('pharma.event.pack.approval')
-        Item = pool.get('pharma.event.requirement')
         Warning = pool.get('res.user.warning')
         for event in events:
             if event.pack_state == 'approved':
                 continue
-            missing = event.pack_missing_items()
+            missing = event.pack_missing_texts()
             if missing:
                 raise PackError(gettext(
                         'pharma_compliance.msg_pack_incomplete',
-                        event=event.rec_name,
-                        missing='; '.join(gettext(
-                                'pharma_compliance.msg_pack_missing_item',
-                                item=selection_label(Item, 'item', item),
-                                present=present, needed=needed)
-                            for item, present, needed in missing)))
+                        event=event.rec_name, missing='; '.join(missing)))
         events = [e for e in events if e.pack_state != 'approved']
         if not events:
             return
@@ -398,6 +413,13 @@ class Event(metaclass=PoolMeta):
         default.setdefault('payments')
         default.setdefault('evidences')
         return super().copy(events, default=default)
+
+
+def _check_pack_open(events, message):
+    "Refuse a change of the speakers or costs of events of approved packs"
+    for event in events:
+        if event.pack_state == 'approved':
+            raise PackLockedError(gettext(message, event=event.rec_name))
 
 
 def _by_version(events):
@@ -827,6 +849,23 @@ class EventSpeaker(metaclass=PoolMeta):
             return hospital.hospital_grade if hospital else None
 
     @classmethod
+    def check_modification(cls, mode, speakers, values=None, external=False):
+        "The speakers and fees of an approved pack change in a new version"
+        super().check_modification(
+            mode, speakers, values=values, external=external)
+        if Transaction().context.get('_pharma_pack'):
+            return
+        if mode == 'write':
+            speakers = [s for s in speakers
+                if _changed(s, values, PACK_SPEAKER_FIELDS)]
+            if speakers and values.get('event') is not None:
+                _check_pack_open([Pool().get('pharma.event')(
+                            values['event'])],
+                    'pharma_compliance.msg_pack_locked_speaker')
+        _check_pack_open({s.event for s in speakers},
+            'pharma_compliance.msg_pack_locked_speaker')
+
+    @classmethod
     def validate_fields(cls, speakers, field_names):
         super().validate_fields(speakers, field_names)
         if field_names and not (field_names & {'fee', 'tier', 'party'}):
@@ -897,3 +936,35 @@ class EventSpeaker(metaclass=PoolMeta):
                     raise SpeakerFeeError(gettext(
                             'pharma_compliance.msg_speaker_fee_period',
                             speaker=name, total=total, cap=cap, days=days))
+
+
+class EventInvitation(metaclass=PoolMeta):
+    __name__ = 'pharma.event.invitation'
+
+    @classmethod
+    def check_modification(
+            cls, mode, invitations, values=None, external=False):
+        "The attendee costs of an approved pack change in a new version"
+        super().check_modification(
+            mode, invitations, values=values, external=external)
+        if Transaction().context.get('_pharma_pack'):
+            return
+        if mode == 'write':
+            # the invitations whose cost changes or moves to another event
+            moved = []
+            for invitation in invitations:
+                cost = values['cost'] if 'cost' in values else invitation.cost
+                if ((invitation.cost or cost)
+                        and _changed(
+                            invitation, values, PACK_INVITATION_FIELDS)):
+                    moved.append((invitation, cost))
+            invitations = [i for i, _ in moved]
+            if values.get('event') is not None and any(c for _, c in moved):
+                _check_pack_open([Pool().get('pharma.event')(
+                            values['event'])],
+                    'pharma_compliance.msg_pack_locked_attendee_cost')
+        else:
+            # an invitation without a cost adds or removes no cost
+            invitations = [i for i in invitations if i.cost]
+        _check_pack_open({i.event for i in invitations},
+            'pharma_compliance.msg_pack_locked_attendee_cost')
