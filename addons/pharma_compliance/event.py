@@ -88,6 +88,29 @@ def selection_label(Model, field, value):
         value, value or '')
 
 
+def event_names(events):
+    """{event id: name} of events as the user may see them: the name of
+    those the user can read, else their id only"""
+    pool = Pool()
+    Event = pool.get('pharma.event')
+    ModelAccess = pool.get('ir.model.access')
+    events = {e.id: e for e in events}
+    transaction = Transaction()
+    if transaction.user and events:
+        readable = set()
+        with transaction.set_context(_check_access=True):
+            if ModelAccess.check(
+                    'pharma.event', 'read', raise_exception=False):
+                for sub in grouped_slice(list(events), MAX_IDS):
+                    readable.update(e.id for e in Event.search(
+                            [('id', 'in', list(sub))], order=[]))
+    else:
+        readable = set(events)
+    return {i: e.rec_name if i in readable else gettext(
+            'pharma_compliance.msg_hidden_event', id=i)
+        for i, e in events.items()}
+
+
 def _changed(record, values, names):
     "Whether values change any of the fields names of record"
     for name in names & set(values or {}):
@@ -278,13 +301,25 @@ class Event(metaclass=PoolMeta):
 
     def pack_flags(self):
         "The texts of what compliance should look at"
+        Evidence = Pool().get('pharma.event.evidence')
         flags = []
-        for evidence in self.evidences:
-            if evidence.superseded:
-                continue
+        evidences = [e for e in self.evidences if not e.superseded]
+        # the same file (a consent, invitation or sign-in sheet copied
+        # byte for byte) in other events; a picture's copies, the same
+        # file included, are its similar pictures
+        same_file = Evidence.same_file_events(
+            [e for e in evidences if not e.fingerprints])
+        names = event_names(
+            {e for events in same_file.values() for e in events})
+        for evidence in evidences:
             if evidence.similar:
                 flags.append(gettext('pharma_compliance.msg_flag_reused',
                         evidence=evidence.name, where=evidence.similar))
+            if same_file.get(evidence.id):
+                flags.append(gettext('pharma_compliance.msg_flag_same_file',
+                        evidence=evidence.name,
+                        where='; '.join(
+                            names[e.id] for e in same_file[evidence.id])))
             if evidence.kind == 'photo' and evidence.capture_flag:
                 flags.append(evidence.capture_flag)
         for sign_in in self.sign_ins:
@@ -552,20 +587,12 @@ class EventEvidence(PackItemMixin, metaclass=PoolMeta):
         is evidence of another event or call of the company (replaces
         pharma_calls' check, which compares across companies)"""
         result = {n: {e.id: None for e in evidences} for n in names}
-        hashes = {e.sha256 for e in evidences if e.sha256}
-        others = defaultdict(set)
-        if hashes:
-            # bypass: reuse is detected across every event of the company; the text names only readable ones
-            with Transaction().set_context(_check_access=False):
-                for sub in grouped_slice(list(hashes), MAX_IDS):
-                    for other in cls.search([('sha256', 'in', list(sub))]):
-                        others[other.sha256, other.event.company.id].add(
-                            other.event)
+        same_file = cls.same_file_events(evidences)
+        labels = event_names(
+            {e for events in same_file.values() for e in events})
         similar = cls.get_fingerprint(evidences, ['similar'])['similar']
         for evidence in evidences:
-            events = [e.rec_name for e in others.get(
-                    (evidence.sha256, evidence.event.company.id), [])
-                if e != evidence.event]
+            events = [labels[e.id] for e in same_file[evidence.id]]
             if similar.get(evidence.id):
                 events.append(similar[evidence.id])
             if 'reused' in names:
@@ -573,6 +600,24 @@ class EventEvidence(PackItemMixin, metaclass=PoolMeta):
             if 'reused_events' in names:
                 result['reused_events'][evidence.id] = '; '.join(events)
         return result
+
+    @classmethod
+    def same_file_events(cls, evidences):
+        """{evidence id: [event]}: the other events of the company whose
+        evidence is the same file (SHA-256)"""
+        hashes = {e.sha256 for e in evidences if e.sha256}
+        others = defaultdict(set)
+        if hashes:
+            # bypass: reuse is detected across every event of the company; the texts name only readable ones (event_names)
+            with Transaction().set_context(_check_access=False):
+                for sub in grouped_slice(list(hashes), MAX_IDS):
+                    for other in cls.search([('sha256', 'in', list(sub))]):
+                        others[other.sha256, other.event.company.id].add(
+                            other.event)
+        return {e.id: sorted((o for o in others.get(
+                        (e.sha256, e.event.company.id), ())
+                    if o.id != e.event.id), key=lambda o: o.id)
+            for e in evidences}
 
     @classmethod
     def search_reused(cls, name, clause):

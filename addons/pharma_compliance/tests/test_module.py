@@ -128,7 +128,8 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         speaker, = Speaker.create([{
                     'event': event.id, 'party': data['d1'].id,
                     'tier': 'tier1', 'fee': Decimal(3000)}])
-        pdf = b'%PDF-1.4 '
+        # each event's own documents
+        pdf = b'%%PDF-1.4 event %d ' % event.id
         Evidence.create([
                 {'event': event.id, 'kind': kind, 'name': kind + '.pdf',
                     'file': pdf + kind.encode()}
@@ -234,9 +235,11 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
 
     @with_transaction()
     def test_approve_reuse_warning(self):
-        """A photo is never similar to itself (a pack of its own photos is
-        approved without warning, also after a photo is uploaded again);
-        a photo copied into another event warns on both packs"""
+        """A photo is never similar to itself (a pack of its own photos and
+        documents is approved without warning, also after a photo is
+        uploaded again); a photo copied into another event warns on both
+        packs, and so does a document copied byte for byte (the same
+        consent PDF)"""
         pool = Pool()
         Event = pool.get('pharma.event')
         Evidence = pool.get('pharma.event.evidence')
@@ -263,14 +266,20 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
                         'name': 'copy.jpg',
                         'file': images.TRANSFORMS['resized_50'](
                             source.file)}])
+            # the original's consent PDF, byte for byte, as the copy's
+            consent, = [e for e in Event(original.id).evidences
+                if e.name == 'consent.pdf']
+            copied_consent, = Evidence.create([{'event': copied.id,
+                        'kind': 'consent', 'name': 'consent-copy.pdf',
+                        'file': consent.file}])
         with self.as_user(data, 'compliance1'):
             own = Event(own.id)
-            # (its PDFs are the same files as the other packs')
+            # its PDFs are its own (no other event has the same files)
+            self.assertEqual(
+                [(e.name, e.similar, e.reused) for e in own.evidences
+                    if e.similar or e.reused], [])
             photos = [e for e in own.evidences if e.kind == 'photo']
             self.assertEqual(len(photos), 3)
-            self.assertEqual(
-                [(e.name, e.similar, e.reused) for e in photos
-                    if e.similar or e.reused], [])
             self.assertEqual(own.compliance_flags, '')
             Event.approve_pack([own])
             self.assertEqual(Event(own.id).pack_state, 'approved')
@@ -283,11 +292,18 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertIn(Event(copied.id).rec_name, message)
             self.assertNotIn('photo4.jpg', message)
             self.assertNotIn('photo6.jpg', message)
+            # and of its consent, the same file in the other event
+            self.assertIn('File "consent.pdf" is the same file as '
+                'evidence of: %s (rule: each event its own documents)'
+                % Event(copied.id).rec_name, message)
+            self.assertNotIn('agenda.pdf', message)
             self.assertEqual(Event(original.id).pack_state, 'draft')
-            # the copy's event names the original
+            # the copy's event names the original, for both copies
             self.assertTrue(Evidence(copy.id).reused)
-            self.assertIn(Event(original.id).rec_name,
-                Event(copied.id).compliance_flags)
+            self.assertTrue(Evidence(copied_consent.id).reused)
+            flags = Event(copied.id).compliance_flags
+            self.assertIn(Event(original.id).rec_name, flags)
+            self.assertIn('consent-copy.pdf', flags)
             with Transaction().set_context(_skip_warnings=True):
                 Event.approve_pack([Event(original.id)])
         self.assertEqual(Event(original.id).pack_state, 'approved')
