@@ -73,6 +73,10 @@ TIER_RULES = {
 # the fields of an event that an approved pack fixes
 PACK_EVENT_FIELDS = {'topic', 'event_type', 'date', 'end_date', 'place',
     'attendance_count', 'slides_version'}
+# the fields of a speaker that an approved pack fixes
+PACK_SPEAKER_FIELDS = {'event', 'party', 'fee', 'tier'}
+# the fields of an invitation that an approved pack fixes (its cost)
+PACK_INVITATION_FIELDS = {'event', 'cost'}
 # sign-ins this long before the start are on time
 SIGN_IN_EARLY = datetime.timedelta(hours=1)
 DEFAULT_DURATION = datetime.timedelta(hours=3)
@@ -82,6 +86,39 @@ def selection_label(Model, field, value):
     "The translated label of a selection value"
     return dict(Model.fields_get([field])[field]['selection']).get(
         value, value or '')
+
+
+def event_names(events):
+    """{event id: name} of events as the user may see them: the name of
+    those the user can read, else their id only"""
+    pool = Pool()
+    Event = pool.get('pharma.event')
+    ModelAccess = pool.get('ir.model.access')
+    events = {e.id: e for e in events}
+    transaction = Transaction()
+    if transaction.user and events:
+        readable = set()
+        with transaction.set_context(_check_access=True):
+            if ModelAccess.check(
+                    'pharma.event', 'read', raise_exception=False):
+                for sub in grouped_slice(list(events), MAX_IDS):
+                    readable.update(e.id for e in Event.search(
+                            [('id', 'in', list(sub))], order=[]))
+    else:
+        readable = set(events)
+    return {i: e.rec_name if i in readable else gettext(
+            'pharma_compliance.msg_hidden_event', id=i)
+        for i, e in events.items()}
+
+
+def _changed(record, values, names):
+    "Whether values change any of the fields names of record"
+    for name in names & set(values or {}):
+        old = getattr(record, name)
+        old = getattr(old, 'id', old)
+        if old != values[name]:
+            return True
+    return False
 
 
 class Requirement(ModelSQL, ModelView):
@@ -181,6 +218,10 @@ class Event(metaclass=PoolMeta):
         cls.evidences.states = dict(cls.evidences.states or {})
         cls.evidences.states['readonly'] = (
             Eval('pack_state') == 'approved')
+        cls.speakers.states = dict(cls.speakers.states or {})
+        cls.speakers.states['readonly'] = (
+            cls.speakers.states.get('readonly', False)
+            | (Eval('pack_state') == 'approved'))
         cls._buttons.update({
                 'new_pack_version': {
                     'invisible': ((Eval('pack_state') != 'approved')
@@ -250,15 +291,35 @@ class Event(metaclass=PoolMeta):
                 missing.append((item, counts.get(item, 0), needed))
         return missing
 
+    def pack_missing_texts(self):
+        "The texts of what the pack lacks"
+        Item = Pool().get('pharma.event.requirement')
+        return [gettext('pharma_compliance.msg_pack_missing_item',
+                item=selection_label(Item, 'item', item),
+                present=present, needed=needed)
+            for item, present, needed in self.pack_missing_items()]
+
     def pack_flags(self):
         "The texts of what compliance should look at"
+        Evidence = Pool().get('pharma.event.evidence')
         flags = []
-        for evidence in self.evidences:
-            if evidence.superseded:
-                continue
+        evidences = [e for e in self.evidences if not e.superseded]
+        # the same file (a consent, invitation or sign-in sheet copied
+        # byte for byte) in other events; a picture's copies, the same
+        # file included, are its similar pictures
+        same_file = Evidence.same_file_events(
+            [e for e in evidences if not e.fingerprints])
+        names = event_names(
+            {e for events in same_file.values() for e in events})
+        for evidence in evidences:
             if evidence.similar:
                 flags.append(gettext('pharma_compliance.msg_flag_reused',
                         evidence=evidence.name, where=evidence.similar))
+            if same_file.get(evidence.id):
+                flags.append(gettext('pharma_compliance.msg_flag_same_file',
+                        evidence=evidence.name,
+                        where='; '.join(
+                            names[e.id] for e in same_file[evidence.id])))
             if evidence.kind == 'photo' and evidence.capture_flag:
                 flags.append(evidence.capture_flag)
         for sign_in in self.sign_ins:
@@ -273,18 +334,13 @@ class Event(metaclass=PoolMeta):
 
     @classmethod
     def get_pack(cls, events, names):
-        Item = Pool().get('pharma.event.requirement')
         result = {n: {} for n in names}
         for event in events:
-            missing = event.pack_missing_items()
+            missing = event.pack_missing_texts()
             if 'pack_complete' in names:
                 result['pack_complete'][event.id] = not missing
             if 'pack_missing' in names:
-                result['pack_missing'][event.id] = '\n'.join(
-                    gettext('pharma_compliance.msg_pack_missing_item',
-                        item=selection_label(Item, 'item', item),
-                        present=present, needed=needed)
-                    for item, present, needed in missing)
+                result['pack_missing'][event.id] = '\n'.join(missing)
             if {'compliance_flags', 'flagged'} & set(names):
                 flags = event.pack_flags()
                 if 'compliance_flags' in names:
@@ -309,21 +365,15 @@ class Event(metaclass=PoolMeta):
     def approve_pack(cls, events):
         pool = Pool()
         Approval = pool.get('pharma.event.pack.approval')
-        Item = pool.get('pharma.event.requirement')
         Warning = pool.get('res.user.warning')
         for event in events:
             if event.pack_state == 'approved':
                 continue
-            missing = event.pack_missing_items()
+            missing = event.pack_missing_texts()
             if missing:
                 raise PackError(gettext(
                         'pharma_compliance.msg_pack_incomplete',
-                        event=event.rec_name,
-                        missing='; '.join(gettext(
-                                'pharma_compliance.msg_pack_missing_item',
-                                item=selection_label(Item, 'item', item),
-                                present=present, needed=needed)
-                            for item, present, needed in missing)))
+                        event=event.rec_name, missing='; '.join(missing)))
         events = [e for e in events if e.pack_state != 'approved']
         if not events:
             return
@@ -398,6 +448,13 @@ class Event(metaclass=PoolMeta):
         default.setdefault('payments')
         default.setdefault('evidences')
         return super().copy(events, default=default)
+
+
+def _check_pack_open(events, message):
+    "Refuse a change of the speakers or costs of events of approved packs"
+    for event in events:
+        if event.pack_state == 'approved':
+            raise PackLockedError(gettext(message, event=event.rec_name))
 
 
 def _by_version(events):
@@ -530,20 +587,12 @@ class EventEvidence(PackItemMixin, metaclass=PoolMeta):
         is evidence of another event or call of the company (replaces
         pharma_calls' check, which compares across companies)"""
         result = {n: {e.id: None for e in evidences} for n in names}
-        hashes = {e.sha256 for e in evidences if e.sha256}
-        others = defaultdict(set)
-        if hashes:
-            # bypass: reuse is detected across every event of the company; the text names only readable ones
-            with Transaction().set_context(_check_access=False):
-                for sub in grouped_slice(list(hashes), MAX_IDS):
-                    for other in cls.search([('sha256', 'in', list(sub))]):
-                        others[other.sha256, other.event.company.id].add(
-                            other.event)
+        same_file = cls.same_file_events(evidences)
+        labels = event_names(
+            {e for events in same_file.values() for e in events})
         similar = cls.get_fingerprint(evidences, ['similar'])['similar']
         for evidence in evidences:
-            events = [e.rec_name for e in others.get(
-                    (evidence.sha256, evidence.event.company.id), [])
-                if e != evidence.event]
+            events = [labels[e.id] for e in same_file[evidence.id]]
             if similar.get(evidence.id):
                 events.append(similar[evidence.id])
             if 'reused' in names:
@@ -551,6 +600,24 @@ class EventEvidence(PackItemMixin, metaclass=PoolMeta):
             if 'reused_events' in names:
                 result['reused_events'][evidence.id] = '; '.join(events)
         return result
+
+    @classmethod
+    def same_file_events(cls, evidences):
+        """{evidence id: [event]}: the other events of the company whose
+        evidence is the same file (SHA-256)"""
+        hashes = {e.sha256 for e in evidences if e.sha256}
+        others = defaultdict(set)
+        if hashes:
+            # bypass: reuse is detected across every event of the company; the texts name only readable ones (event_names)
+            with Transaction().set_context(_check_access=False):
+                for sub in grouped_slice(list(hashes), MAX_IDS):
+                    for other in cls.search([('sha256', 'in', list(sub))]):
+                        others[other.sha256, other.event.company.id].add(
+                            other.event)
+        return {e.id: sorted((o for o in others.get(
+                        (e.sha256, e.event.company.id), ())
+                    if o.id != e.event.id), key=lambda o: o.id)
+            for e in evidences}
 
     @classmethod
     def search_reused(cls, name, clause):
@@ -827,6 +894,23 @@ class EventSpeaker(metaclass=PoolMeta):
             return hospital.hospital_grade if hospital else None
 
     @classmethod
+    def check_modification(cls, mode, speakers, values=None, external=False):
+        "The speakers and fees of an approved pack change in a new version"
+        super().check_modification(
+            mode, speakers, values=values, external=external)
+        if Transaction().context.get('_pharma_pack'):
+            return
+        if mode == 'write':
+            speakers = [s for s in speakers
+                if _changed(s, values, PACK_SPEAKER_FIELDS)]
+            if speakers and values.get('event') is not None:
+                _check_pack_open([Pool().get('pharma.event')(
+                            values['event'])],
+                    'pharma_compliance.msg_pack_locked_speaker')
+        _check_pack_open({s.event for s in speakers},
+            'pharma_compliance.msg_pack_locked_speaker')
+
+    @classmethod
     def validate_fields(cls, speakers, field_names):
         super().validate_fields(speakers, field_names)
         if field_names and not (field_names & {'fee', 'tier', 'party'}):
@@ -897,3 +981,35 @@ class EventSpeaker(metaclass=PoolMeta):
                     raise SpeakerFeeError(gettext(
                             'pharma_compliance.msg_speaker_fee_period',
                             speaker=name, total=total, cap=cap, days=days))
+
+
+class EventInvitation(metaclass=PoolMeta):
+    __name__ = 'pharma.event.invitation'
+
+    @classmethod
+    def check_modification(
+            cls, mode, invitations, values=None, external=False):
+        "The attendee costs of an approved pack change in a new version"
+        super().check_modification(
+            mode, invitations, values=values, external=external)
+        if Transaction().context.get('_pharma_pack'):
+            return
+        if mode == 'write':
+            # the invitations whose cost changes or moves to another event
+            moved = []
+            for invitation in invitations:
+                cost = values['cost'] if 'cost' in values else invitation.cost
+                if ((invitation.cost or cost)
+                        and _changed(
+                            invitation, values, PACK_INVITATION_FIELDS)):
+                    moved.append((invitation, cost))
+            invitations = [i for i, _ in moved]
+            if values.get('event') is not None and any(c for _, c in moved):
+                _check_pack_open([Pool().get('pharma.event')(
+                            values['event'])],
+                    'pharma_compliance.msg_pack_locked_attendee_cost')
+        else:
+            # an invitation without a cost adds or removes no cost
+            invitations = [i for i in invitations if i.cost]
+        _check_pack_open({i.event for i in invitations},
+            'pharma_compliance.msg_pack_locked_attendee_cost')

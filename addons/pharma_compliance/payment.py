@@ -136,7 +136,8 @@ class Payment(Workflow, ModelSQL, ModelView):
     @classmethod
     def check_payable(cls, payments):
         """The rules for approving payments: the event's pack approved by
-        compliance, the speaker fee rules, the payee"""
+        compliance and still complete, the speaker's agreement in it, the
+        speaker fee rules, the payee"""
         pool = Pool()
         Configuration = pool.get('pharma.configuration')
         Speaker = pool.get('pharma.event.speaker')
@@ -146,6 +147,12 @@ class Payment(Workflow, ModelSQL, ModelView):
                 raise PaymentError(gettext(
                         'pharma_compliance.msg_payment_pack',
                         payment=payment.rec_name, event=event.rec_name))
+            missing = event.pack_missing_texts()
+            if missing:
+                raise PaymentError(gettext(
+                        'pharma_compliance.msg_payment_pack_incomplete',
+                        payment=payment.rec_name, event=event.rec_name,
+                        missing='; '.join(missing)))
             if event.state not in {'approved', 'done'}:
                 raise PaymentError(gettext(
                         'pharma_compliance.msg_payment_event_state',
@@ -159,6 +166,13 @@ class Payment(Workflow, ModelSQL, ModelView):
                             cost=payment.invitation.cost or 0))
                 continue
             speaker = payment.speaker
+            if not any(e.kind == 'speaker_agreement' and e.speaker == speaker
+                    and not e.superseded for e in event.evidences):
+                raise PaymentError(gettext(
+                        'pharma_compliance.msg_payment_speaker_agreement',
+                        payment=payment.rec_name,
+                        speaker=speaker.party.rec_name,
+                        event=event.rec_name))
             # the fee paid in total to the speaker for this talk
             paid = sum(p.amount for p in speaker.payments
                 if p.state in {'approved', 'paid'} and p != payment)

@@ -16,6 +16,7 @@ from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from .. import hashing
+from ..event import DEFAULT_REQUIREMENTS
 from . import images
 
 # 14:00-17:00 in Shanghai
@@ -127,7 +128,8 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         speaker, = Speaker.create([{
                     'event': event.id, 'party': data['d1'].id,
                     'tier': 'tier1', 'fee': Decimal(3000)}])
-        pdf = b'%PDF-1.4 '
+        # each event's own documents
+        pdf = b'%%PDF-1.4 event %d ' % event.id
         Evidence.create([
                 {'event': event.id, 'kind': kind, 'name': kind + '.pdf',
                     'file': pdf + kind.encode()}
@@ -233,9 +235,11 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
 
     @with_transaction()
     def test_approve_reuse_warning(self):
-        """A photo is never similar to itself (a pack of its own photos is
-        approved without warning, also after a photo is uploaded again);
-        a photo copied into another event warns on both packs"""
+        """A photo is never similar to itself (a pack of its own photos and
+        documents is approved without warning, also after a photo is
+        uploaded again); a photo copied into another event warns on both
+        packs, and so does a document copied byte for byte (the same
+        consent PDF)"""
         pool = Pool()
         Event = pool.get('pharma.event')
         Evidence = pool.get('pharma.event.evidence')
@@ -262,14 +266,20 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
                         'name': 'copy.jpg',
                         'file': images.TRANSFORMS['resized_50'](
                             source.file)}])
+            # the original's consent PDF, byte for byte, as the copy's
+            consent, = [e for e in Event(original.id).evidences
+                if e.name == 'consent.pdf']
+            copied_consent, = Evidence.create([{'event': copied.id,
+                        'kind': 'consent', 'name': 'consent-copy.pdf',
+                        'file': consent.file}])
         with self.as_user(data, 'compliance1'):
             own = Event(own.id)
-            # (its PDFs are the same files as the other packs')
+            # its PDFs are its own (no other event has the same files)
+            self.assertEqual(
+                [(e.name, e.similar, e.reused) for e in own.evidences
+                    if e.similar or e.reused], [])
             photos = [e for e in own.evidences if e.kind == 'photo']
             self.assertEqual(len(photos), 3)
-            self.assertEqual(
-                [(e.name, e.similar, e.reused) for e in photos
-                    if e.similar or e.reused], [])
             self.assertEqual(own.compliance_flags, '')
             Event.approve_pack([own])
             self.assertEqual(Event(own.id).pack_state, 'approved')
@@ -282,11 +292,18 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertIn(Event(copied.id).rec_name, message)
             self.assertNotIn('photo4.jpg', message)
             self.assertNotIn('photo6.jpg', message)
+            # and of its consent, the same file in the other event
+            self.assertIn('File "consent.pdf" is the same file as '
+                'evidence of: %s (rule: each event its own documents)'
+                % Event(copied.id).rec_name, message)
+            self.assertNotIn('agenda.pdf', message)
             self.assertEqual(Event(original.id).pack_state, 'draft')
-            # the copy's event names the original
+            # the copy's event names the original, for both copies
             self.assertTrue(Evidence(copy.id).reused)
-            self.assertIn(Event(original.id).rec_name,
-                Event(copied.id).compliance_flags)
+            self.assertTrue(Evidence(copied_consent.id).reused)
+            flags = Event(copied.id).compliance_flags
+            self.assertIn(Event(original.id).rec_name, flags)
+            self.assertIn('consent-copy.pdf', flags)
             with Transaction().set_context(_skip_warnings=True):
                 Event.approve_pack([Event(original.id)])
         self.assertEqual(Event(original.id).pack_state, 'approved')
@@ -443,18 +460,220 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         with self.as_user(data, 'finance1'):
             with self.assertRaisesRegex(UserError, 'more than the fee'):
                 Payment.approve([Payment(over.id)])
-        # a fee without tier (entered before the rules) is not paid
+        # the speakers of an approved pack are fixed (test_speakers_locked):
+        # a speaker is added in a new version of the pack, which compliance
+        # approves again
         Speaker = pool.get('pharma.event.speaker')
-        untiered, = Speaker.create([{'event': event.id,
-                    'party': data['d2'].id, 'fee': Decimal(500)}])
+        Evidence = pool.get('pharma.event.evidence')
         with self.as_user(data, 'rep1'):
+            Event.new_pack_version([Event(event.id)])
+            # a fee without tier (as entered before the rules)
+            untiered, = Speaker.create([{'event': event.id,
+                        'party': data['d2'].id, 'fee': Decimal(500)}])
             unpaid, = Payment.create([{
                         'event': event.id, 'kind': 'speaker_fee',
                         'speaker': untiered.id, 'payee': data['h1'].id,
                         'amount': Decimal(500)}])
         with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(
+                    UserError, 'rule: no payment before the pack'):
+                Payment.approve([Payment(unpaid.id)])
+        with self.as_user(data, 'compliance1'):
+            # the new speaker's agreement is missing
+            with self.assertRaisesRegex(UserError, 'incomplete'):
+                Event.approve_pack([Event(event.id)])
+        with self.as_user(data, 'rep1'):
+            Evidence.create([{'event': event.id,
+                        'kind': 'speaker_agreement',
+                        'name': 'agreement2.pdf',
+                        'file': b'%PDF-1.4 agreement 2',
+                        'speaker': untiered.id}])
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+        # the fee without tier is not paid
+        with self.as_user(data, 'finance1'):
             with self.assertRaisesRegex(UserError, 'no speaker tier'):
                 Payment.approve([Payment(unpaid.id)])
+
+    @with_transaction()
+    def test_payment_needs_speaker_evidence(self):
+        """A speaker fee is approved only while the approved pack is
+        complete and only for a speaker whose agreement is in the current
+        version of the pack, even where the company's requirements for
+        the event type do not ask for agreements"""
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        Evidence = pool.get('pharma.event.evidence')
+        Payment = pool.get('pharma.event.payment')
+        Requirement = pool.get('pharma.event.requirement')
+        Speaker = pool.get('pharma.event.speaker')
+        data = self._setup()
+        Requirement.create([{
+                    'company': data['company'].id, 'event_type': 'seminar',
+                    'item': item,
+                    'quantity': 0 if item == 'speaker_agreement' else n}
+                for item, n in DEFAULT_REQUIREMENTS.items()])
+        with set_company(data['company']):
+            event = self._event(data)
+            speaker = self._complete_pack(data, event)
+        with self.as_user(data, 'rep1'):
+            # a second speaker, without agreement
+            other, = Speaker.create([{'event': event.id, 'tier': 'tier3',
+                        'party': data['d2'].id, 'fee': Decimal(1000)}])
+            fee, other_fee = Payment.create([{
+                        'event': event.id, 'kind': 'speaker_fee',
+                        'speaker': s.id, 'payee': data['h1'].id,
+                        'amount': s.fee} for s in [speaker, other]])
+        with self.as_user(data, 'compliance1'):
+            self.assertEqual(Event(event.id).pack_missing_items(), [])
+            Event.approve_pack([Event(event.id)])
+        with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(UserError,
+                    "rule: no speaker fee without the speaker's agreement"):
+                Payment.approve([Payment(other_fee.id)])
+
+        # the requirements grow after the approval: the pack is no longer
+        # complete, nothing is paid from it
+        photos, = Requirement.search([('item', '=', 'photo')])
+        Requirement.write([photos], {'quantity': 5})
+        with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(
+                    UserError, 'rule: no payment without a complete pack'):
+                Payment.approve([Payment(fee.id)])
+        Requirement.write([photos], {'quantity': 3})
+        with self.as_user(data, 'finance1'):
+            Payment.approve([Payment(fee.id)])
+            self.assertEqual(Payment(fee.id).state, 'approved')
+
+        # version 2: the agreement filed for the first speaker was the
+        # second speaker's: it is superseded
+        with self.as_user(data, 'rep1'):
+            Event.new_pack_version([Event(event.id)])
+            agreement, = [e for e in Event(event.id).evidences
+                if e.kind == 'speaker_agreement']
+            Evidence.create([{'event': event.id,
+                        'kind': 'speaker_agreement',
+                        'name': 'agreement-wang.pdf',
+                        'file': b'%PDF-1.4 agreement wang',
+                        'speaker': other.id, 'supersedes': agreement.id}])
+            again, = Payment.create([{
+                        'event': event.id, 'kind': 'speaker_fee',
+                        'speaker': speaker.id, 'payee': data['h1'].id,
+                        'amount': Decimal(1)}])
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+        with self.as_user(data, 'finance1'):
+            Payment.approve([Payment(other_fee.id)])
+            self.assertEqual(Payment(other_fee.id).state, 'approved')
+            with self.assertRaisesRegex(UserError,
+                    "rule: no speaker fee without the speaker's agreement"):
+                Payment.approve([Payment(again.id)])
+
+    @with_transaction()
+    def test_speakers_locked(self):
+        "The speakers and fees of an approved pack change in a new version"
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        Speaker = pool.get('pharma.event.speaker')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            speaker = self._complete_pack(data, event)
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+        with self.as_user(data, 'rep1'):
+            speaker = Speaker(speaker.id)
+            for values in [{'fee': Decimal(2000)}, {'tier': 'tier2'},
+                    {'party': data['d3'].id}]:
+                with self.assertRaisesRegex(
+                        UserError, 'rule: an approved pack is fixed'):
+                    Speaker.write([speaker], values)
+            with self.as_user(data, 'marketing1'):
+                with self.assertRaisesRegex(
+                        UserError, 'rule: an approved pack is fixed'):
+                    Speaker.delete([Speaker(speaker.id)])
+            # (a refused create leaves its record in this test's
+            # transaction; RPC rolls it back)
+            with self.assertRaisesRegex(
+                    UserError, 'rule: an approved pack is fixed'):
+                Speaker.create([{'event': event.id, 'tier': 'tier3',
+                            'party': data['d2'].id, 'fee': Decimal(500)}])
+            # through the event's form too
+            with self.assertRaisesRegex(
+                    UserError, 'rule: an approved pack is fixed'):
+                Event.write([Event(event.id)], {'speakers': [('create', [{
+                                    'party': data['d2'].id}])]})
+            # what the pack does not fix, and the same fee again
+            Speaker.write([speaker], {
+                    'contract_ref': 'SP-1', 'fee': Decimal(3000)})
+
+            Event.new_pack_version([Event(event.id)])
+            Speaker.write([speaker], {'fee': Decimal(2000)})
+            added, = Speaker.create([{'event': event.id, 'tier': 'tier3',
+                        'party': data['d2'].id, 'fee': Decimal(500)}])
+        self.assertEqual(Speaker(speaker.id).fee, Decimal(2000))
+        self.assertEqual(Speaker(added.id).fee, Decimal(500))
+
+    @with_transaction()
+    def test_attendee_cost_gate(self):
+        """An attendee cost is approved for payment only from an approved
+        pack; the costs of an approved pack change in a new version (as
+        marketing, who reads every doctor's invitations)"""
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        Invitation = pool.get('pharma.event.invitation')
+        Payment = pool.get('pharma.event.payment')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            self._complete_pack(data, event)
+        with self.as_user(data, 'marketing1'):
+            invitation, free = Invitation.create([{
+                        'event': event.id, 'doctor': data['d2'].id,
+                        'state': 'confirmed', 'cost': Decimal(200)}, {
+                        'event': event.id, 'doctor': data['d1'].id,
+                        'state': 'confirmed'}])
+            payment, = Payment.create([{
+                        'event': event.id, 'kind': 'attendee_cost',
+                        'invitation': invitation.id,
+                        'payee': data['d2'].id, 'amount': Decimal(250)}])
+        with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(
+                    UserError, 'rule: no payment before the pack'):
+                Payment.approve([Payment(payment.id)])
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+        with self.as_user(data, 'marketing1'):
+            # the cost cannot be raised to what is asked for
+            with self.assertRaisesRegex(
+                    UserError, 'rule: an approved pack is fixed'):
+                Invitation.write([invitation], {'cost': Decimal(250)})
+            with self.assertRaisesRegex(
+                    UserError, 'rule: an approved pack is fixed'):
+                Invitation.write([free], {'cost': Decimal(100)})
+            with self.assertRaisesRegex(
+                    UserError, 'rule: an approved pack is fixed'):
+                Invitation.create([{'event': event.id,
+                            'doctor': data['d1'].id, 'state': 'confirmed',
+                            'cost': Decimal(100)}])
+            with self.assertRaisesRegex(
+                    UserError, 'rule: an approved pack is fixed'):
+                Invitation.delete([invitation])
+            # the attendance is not a cost
+            Invitation.write([invitation, free], {'state': 'attended'})
+            Invitation.delete([free])
+        with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(UserError, "attendee's cost 200"):
+                Payment.approve([Payment(payment.id)])
+        with self.as_user(data, 'marketing1'):
+            Payment.write([payment], {'amount': Decimal(200)})
+        with self.as_user(data, 'finance1'):
+            Payment.approve([Payment(payment.id)])
+            self.assertEqual(Payment(payment.id).state, 'approved')
+        with self.as_user(data, 'marketing1'):
+            Event.new_pack_version([Event(event.id)])
+            Invitation.write([invitation], {'cost': Decimal(250)})
+        self.assertEqual(Invitation(invitation.id).cost, Decimal(250))
 
     @with_transaction()
     def test_speaker_fee_rules(self):
