@@ -11,7 +11,8 @@ from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Workflow, fields)
 from trytond.model.exceptions import AccessError, ValidationError
-from trytond.modules.pharma_hospital.company_time import local_day, utc_start
+from trytond.modules.pharma_hospital.company_time import (
+    company_timezone, local_day, utc_start)
 from trytond.modules.pharma_hospital.export import BatchExportMixin
 from trytond.modules.pharma_hospital.notify import Message, render
 from trytond.pool import Pool
@@ -375,7 +376,15 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
             self.department = None
 
     def get_rec_name(self, name):
-        date = self.date.strftime('%Y-%m-%d %H:%M') if self.date else ''
+        date = ''
+        if self.date:
+            # the company's time: the date is stored as naive UTC
+            date = self.date
+            zone = company_timezone(self.company)
+            if zone is not None:
+                date = date.replace(tzinfo=datetime.timezone.utc).astimezone(
+                    zone)
+            date = date.strftime('%Y-%m-%d %H:%M')
         return '%s @ %s' % (self.party.rec_name if self.party else '', date)
 
     @classmethod

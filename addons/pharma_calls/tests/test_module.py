@@ -928,6 +928,24 @@ class PharmaCallsTestCase(
                 self.assertEqual(morning.date, utc(2026, 3, 10, 3, 0))
 
     @with_transaction()
+    def test_call_rec_name_company_time(self):
+        "A call's name shows its time in the company's timezone, not UTC"
+        data = self._setup()
+        company = data['company']
+        utc = datetime.datetime
+        with set_company(company):
+            call = self._call(data, date=utc(2026, 3, 10, 2, 0))
+            self.assertTrue(call.rec_name.endswith(' @ 2026-03-10 02:00'))
+            company.timezone = 'Asia/Shanghai'
+            company.save()
+            # 10:00 in Shanghai
+            call = self._call(data, party='d3', date=utc(2026, 3, 10, 2, 0))
+            self.assertTrue(call.rec_name.endswith(' @ 2026-03-10 10:00'))
+            # 00:30 of the next day in Shanghai
+            call = self._call(data, date=utc(2026, 3, 10, 16, 30))
+            self.assertTrue(call.rec_name.endswith(' @ 2026-03-11 00:30'))
+
+    @with_transaction()
     def test_report_company_day(self):
         "The call reports count days in the company's timezone, not UTC"
         pool = Pool()
