@@ -10,7 +10,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .employee import employee_users, notify_users
-from .notify import user_language
+from .notify import Message, user_language
 from .exceptions import CoverageError, HandoverError
 
 MODES = [
@@ -272,7 +272,42 @@ class Handover(Wizard):
                 for line in lines:
                     line['log'] = log.id
                 LogLine.create(lines)
+        cls.notify_handover(log, {c.party for c in coverages})
         return log
+
+    @classmethod
+    def notify_handover(cls, log, parties):
+        """Tell the users of both employees what changed hands (in their
+        language, with the log to open); not the user who ran it"""
+        runner = Transaction().user
+        users = employee_users([log.from_employee.id, log.to_employee.id])
+        if log.mode == 'delegation':
+            text = 'pharma_hospital.msg_handover_delegated'
+        else:
+            text = 'pharma_hospital.msg_handover_transferred'
+        notifications = []
+        for employee, label in [
+                (log.to_employee,
+                    'pharma_hospital.msg_handover_received_label'),
+                (log.from_employee,
+                    'pharma_hospital.msg_handover_given_label')]:
+            for user in users.get(employee.id, []):
+                if user == runner:
+                    continue
+                notifications.append({
+                        'user': user,
+                        'label': Message(label, count=len(parties),
+                            source=log.from_employee.rec_name,
+                            target=log.to_employee.rec_name),
+                        'description': Message(text,
+                            count=len(parties),
+                            source=log.from_employee.rec_name,
+                            target=log.to_employee.rec_name,
+                            end_date=log.end_date or ''),
+                        'model': 'pharma.handover.log',
+                        'record_ids': [log.id],
+                        })
+        notify_users(notifications)
 
     @classmethod
     def _delegate(cls, log, coverages, to_employee, end_date):

@@ -1,6 +1,7 @@
 # This file is part of the pharma suite. See README.md for license terms.
 import contextlib
 import datetime
+import json
 from unittest.mock import patch
 
 from trytond import config
@@ -286,6 +287,21 @@ class PharmaHospitalTestCase(
             self.assertEqual(data['d1'].primary_rep, rep1)
             self.assertEqual(len(self._current(rep1)), 2)
             self.assertEqual([l.party for l in log.lines], [data['d1']])
+            # both reps are told, in their language, with the log to open
+            Transaction()._store_user_notifications()
+            notices = {n.user: n for n in Notification.search([])}
+            self.assertEqual(set(notices),
+                {data['rep1_user'], data['rep2_user']})
+            self.assertEqual(notices[data['rep2_user']].label,
+                '1 accounts handed over to you by Rep1')
+            self.assertEqual(notices[data['rep1_user']].label,
+                '1 of your accounts handed over to Rep2')
+            self.assertIn('until', notices[data['rep2_user']].description)
+            self.assertEqual(
+                (notices[data['rep2_user']].model,
+                    json.loads(notices[data['rep2_user']].records)),
+                ('pharma.handover.log', [log.id]))
+            Notification.delete(Notification.search([]))
 
             # rep2 reads and writes the delegated doctor
             with self._as_user(data['rep2_user'], company):
