@@ -336,6 +336,49 @@ class PharmaServiceTestCase(
                 [n.records for n in by_user[data['quality1_user']]])
 
     @with_transaction()
+    def test_reported_date_access(self):
+        "Only the groups of Mark Reported set the reported date"
+        pool = Pool()
+        Case = pool.get('pharma.service.case')
+        data = self._setup()
+        company = data['company']
+        today = data['today']
+        yesterday = today - dt.timedelta(days=1)
+        with set_company(company):
+            case = self._adverse_event(
+                company, today - dt.timedelta(days=3), 'hospitalisation',
+                owner=data['rep1_employee'].id, party=data['h1'].id)
+
+        with self._as_user(data['rep1_user'], company):
+            # the rep writes his case but does not report it
+            Case.write([case], {'description': "Rash"})
+            with self.assertRaises(AccessError):
+                Case.write([case], {'reported_date': today})
+            with self.assertRaises(AccessButtonError):
+                Case.mark_reported([case])
+            with self.assertRaises(AccessError):
+                self._adverse_event(
+                    company, today, 'non_serious', party=data['h1'].id,
+                    reported_date=today)
+            self.assertEqual(
+                Case.read([case.id], ['reported_date'])[0]['reported_date'],
+                None)
+            # an unchanged (empty) reported date is no report
+            Case.write([case], {'reported_date': None})
+            unreported = self._adverse_event(
+                company, today, 'non_serious', party=data['h1'].id,
+                reported_date=None)
+            self.assertIsNone(unreported.reported_date)
+
+        with self._as_user(data['quality1_user'], company):
+            # reported yesterday through the authority's portal
+            Case.write([case], {'reported_date': yesterday})
+            self.assertEqual(Case(case.id).reported_date, yesterday)
+        with self._as_user(data['medical1_user'], company):
+            Case.mark_reported([unreported])
+            self.assertEqual(Case(unreported.id).reported_date, today)
+
+    @with_transaction()
     def test_article_approval(self):
         "Only Pharma Medical approves articles; a resolved case gives one"
         pool = Pool()
