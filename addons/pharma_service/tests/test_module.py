@@ -324,16 +324,23 @@ class PharmaServiceTestCase(
             for notification in notifications:
                 by_user.setdefault(notification.user, []).append(
                     notification)
-            self.assertEqual(
-                len(by_user[data['quality1_user']]), 2)
-            self.assertEqual(
-                len(by_user[data['medical1_user']]), 2)
+            # quality and medical: the one due tomorrow and the overdue
+            # one, not the one due in 30 days nor the reported one
+            expected = {
+                ('[%s]' % soon.id, "Adverse event %s must be reported in "
+                    "1 day(s)" % soon.number),
+                ('[%s]' % late.id, "Adverse event %s is overdue for "
+                    "reporting" % late.number),
+                }
+            for login in ['quality1', 'medical1']:
+                self.assertEqual(
+                    {(n.records, n.label)
+                        for n in by_user[data[login + '_user']]},
+                    expected, msg=login)
+            # the owner of the one due tomorrow
             rep_notification, = by_user[data['rep1_user']]
             self.assertEqual(rep_notification.records, '[%s]' % soon.id)
             self.assertNotIn(data['rep2_user'], by_user)
-            self.assertIn(
-                '[%s]' % late.id,
-                [n.records for n in by_user[data['quality1_user']]])
 
     @with_transaction()
     def test_reported_date_access(self):
