@@ -13,7 +13,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
-from .exceptions import CaseError, CaseValidationError
+from .exceptions import CaseAccessError, CaseError, CaseValidationError
 
 CASE_TYPES = [
     ('complaint', "Complaint"),
@@ -603,6 +603,26 @@ class Case(Workflow, ModelSQL, ModelView, ChatMixin):
                     raise CaseError(gettext(
                             'pharma_service.msg_case_delete_open',
                             case=case.rec_name))
+        # the reported date is the report to the authority: set by those
+        # who may click mark_reported (its button groups), not by any user
+        # who may write the case
+        if external and ((mode == 'write' and 'reported_date' in values
+                    and any(c.reported_date != values['reported_date']
+                        for c in cases))
+                or (mode == 'create'
+                    and any(c.reported_date for c in cases))):
+            cls.check_report_access()
+
+    @classmethod
+    def check_report_access(cls):
+        "Raise unless the user is in the groups of the mark_reported button"
+        pool = Pool()
+        Button = pool.get('ir.model.button')
+        User = pool.get('res.user')
+        groups = Button.get_groups(cls.__name__, 'mark_reported')
+        if groups and not groups & set(User.get_groups()):
+            raise CaseAccessError(gettext(
+                    'pharma_service.msg_case_reported_date_access'))
 
     @classmethod
     def copy(cls, cases, default=None):

@@ -7,6 +7,10 @@ class CaseError(UserError):
     pass
 
 
+class CaseAccessError(AccessError):
+    pass
+
+
 class CaseValidationError(ValidationError):
     pass
 

@@ -326,11 +326,13 @@ class PharmaHospitalTestCase(
             Coverage.pharma_end_delegations()
             self.assertTrue(Coverage(delegated[0].id).delegation_ended)
             Transaction()._store_user_notifications()
-            users = {n.user for n in Notification.search([])}
+            notifications = Notification.search([])
+            users = {n.user for n in notifications}
             self.assertEqual(users, {data['rep1_user'], data['rep2_user']})
+            # an ended delegation is not told again
             Coverage.pharma_end_delegations()
             Transaction()._store_user_notifications()
-            self.assertEqual(len(Notification.search([])), 2)
+            self.assertEqual(Notification.search([]), notifications)
 
     @with_transaction()
     def test_handover_refused(self):

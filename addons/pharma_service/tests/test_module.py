@@ -324,16 +324,66 @@ class PharmaServiceTestCase(
             for notification in notifications:
                 by_user.setdefault(notification.user, []).append(
                     notification)
-            self.assertEqual(
-                len(by_user[data['quality1_user']]), 2)
-            self.assertEqual(
-                len(by_user[data['medical1_user']]), 2)
+            # quality and medical: the one due tomorrow and the overdue
+            # one, not the one due in 30 days nor the reported one
+            expected = {
+                ('[%s]' % soon.id, "Adverse event %s must be reported in "
+                    "1 day(s)" % soon.number),
+                ('[%s]' % late.id, "Adverse event %s is overdue for "
+                    "reporting" % late.number),
+                }
+            for login in ['quality1', 'medical1']:
+                self.assertEqual(
+                    {(n.records, n.label)
+                        for n in by_user[data[login + '_user']]},
+                    expected, msg=login)
+            # the owner of the one due tomorrow
             rep_notification, = by_user[data['rep1_user']]
             self.assertEqual(rep_notification.records, '[%s]' % soon.id)
             self.assertNotIn(data['rep2_user'], by_user)
-            self.assertIn(
-                '[%s]' % late.id,
-                [n.records for n in by_user[data['quality1_user']]])
+
+    @with_transaction()
+    def test_reported_date_access(self):
+        "Only the groups of Mark Reported set the reported date"
+        pool = Pool()
+        Case = pool.get('pharma.service.case')
+        data = self._setup()
+        company = data['company']
+        today = data['today']
+        yesterday = today - dt.timedelta(days=1)
+        with set_company(company):
+            case = self._adverse_event(
+                company, today - dt.timedelta(days=3), 'hospitalisation',
+                owner=data['rep1_employee'].id, party=data['h1'].id)
+
+        with self._as_user(data['rep1_user'], company):
+            # the rep writes his case but does not report it
+            Case.write([case], {'description': "Rash"})
+            with self.assertRaises(AccessError):
+                Case.write([case], {'reported_date': today})
+            with self.assertRaises(AccessButtonError):
+                Case.mark_reported([case])
+            with self.assertRaises(AccessError):
+                self._adverse_event(
+                    company, today, 'non_serious', party=data['h1'].id,
+                    reported_date=today)
+            self.assertEqual(
+                Case.read([case.id], ['reported_date'])[0]['reported_date'],
+                None)
+            # an unchanged (empty) reported date is no report
+            Case.write([case], {'reported_date': None})
+            unreported = self._adverse_event(
+                company, today, 'non_serious', party=data['h1'].id,
+                reported_date=None)
+            self.assertIsNone(unreported.reported_date)
+
+        with self._as_user(data['quality1_user'], company):
+            # reported yesterday through the authority's portal
+            Case.write([case], {'reported_date': yesterday})
+            self.assertEqual(Case(case.id).reported_date, yesterday)
+        with self._as_user(data['medical1_user'], company):
+            Case.mark_reported([unreported])
+            self.assertEqual(Case(unreported.id).reported_date, today)
 
     @with_transaction()
     def test_article_approval(self):

@@ -151,7 +151,7 @@ class PharmaTenderTestCase(
 
             # Checking again does not alert twice
             pool.get('pharma.tender').process_results([theirs])
-            self.assertEqual(len(Alert.search([])), 1)
+            self.assertEqual(Alert.search([]), [alert])
 
             # Lowest price in force nationally
             line, = theirs.lines
@@ -421,7 +421,7 @@ class PharmaTenderTestCase(
                 owner=owner.id,
                 registration_deadline=today + datetime.timedelta(days=3),
                 submission_deadline=today + datetime.timedelta(days=7))
-            create_tender(company, "later", [shanghai], [],
+            later = create_tender(company, "later", [shanghai], [],
                 owner=owner.id,
                 submission_deadline=today + datetime.timedelta(days=5))
             sent = Tender.send_deadline_reminders()
@@ -429,9 +429,14 @@ class PharmaTenderTestCase(
                     (tender.id, 'registration_deadline', owner_user.id),
                     (tender.id, 'submission_deadline', owner_user.id),
                     ])
+            # 4 days on: 3 days before the first submission, 1 before the
+            # later one's; the first's registration (yesterday) is past
             sent = Tender.send_deadline_reminders(
                 today + datetime.timedelta(days=4))
-            self.assertEqual(len(sent), 2)
+            self.assertEqual(sorted((t.id, f, u) for t, f, u in sent), sorted([
+                    (tender.id, 'submission_deadline', owner_user.id),
+                    (later.id, 'submission_deadline', owner_user.id),
+                    ]))
             sent = Tender.send_deadline_reminders(
                 today + datetime.timedelta(days=1))
             self.assertEqual(sent, [])
@@ -469,6 +474,7 @@ class PharmaTenderTestCase(
             competitor, = Party.create([{
                         'name': "竞品制药", 'pharma_type': 'manufacturer'}])
             date = datetime.date(2025, 3, 1)
+            tenders = []
             for name, winner in [("a", company.party), ("b", competitor),
                     ("c", competitor), ("d", company.party)]:
                 tender = create_tender(company, name, [shanghai],
@@ -479,12 +485,19 @@ class PharmaTenderTestCase(
                         'winning_company': winner.id,
                         'winning_price': Decimal('10'),
                         }, won=winner == company.party)
+                tenders.append(tender)
             rate, = WinRate.search([])
             self.assertEqual(
                 (rate.year, rate.bids, rate.wins, rate.win_rate),
                 (2025, 4, 2, 50.0))
             self.assertEqual(rate.province, shanghai)
-            self.assertEqual(len(Deadline.search([])), 4)
+            # the calendar: one submission deadline per tender (they have
+            # no registration nor opening date), in the tender's state
+            self.assertEqual(
+                [(d.tender, d.kind, d.date, d.state)
+                    for d in Deadline.search([], order=[('id', 'ASC')])],
+                [(t, 'submission', date, s) for t, s in zip(tenders,
+                        ['awarded', 'lost', 'lost', 'awarded'])])
 
     @with_transaction()
     def test_demo(self):
