@@ -533,12 +533,10 @@ class EventEvidence(PackItemMixin, metaclass=PoolMeta):
         hashes = {e.sha256 for e in evidences if e.sha256}
         others = defaultdict(set)
         if hashes:
-            # bypass: reuse is detected across every event of the company; the text names only readable ones
-            with Transaction().set_context(_check_access=False):
-                for sub in grouped_slice(list(hashes), MAX_IDS):
-                    for other in cls.search([('sha256', 'in', list(sub))]):
-                        others[other.sha256, other.event.company.id].add(
-                            other.event)
+            for sub in grouped_slice(list(hashes), MAX_IDS):
+                for other in cls.search([('sha256', 'in', list(sub))]):
+                    others[other.sha256, other.event.company.id].add(
+                        other.event)
         similar = cls.get_fingerprint(evidences, ['similar'])['similar']
         for evidence in evidences:
             events = [e.rec_name for e in others.get(
@@ -686,15 +684,13 @@ class EventSignIn(PackItemMixin, ModelSQL, ModelView):
         doctors = {s.doctor.id for s in sign_ins if s.doctor}
         others = defaultdict(list)
         if doctors:
-            # bypass: duplicate attendees are compared across overlapping events of the company
-            with Transaction().set_context(_check_access=False):
-                for other in cls.search([
-                            ('doctor', 'in', list(doctors)),
-                            ('event.state', '!=', 'cancelled'),
-                            ]):
-                    others[other.doctor.id].append(
-                        (other.event.id, other.event.company.id,
-                            other.event.hours, other.event.rec_name))
+            for other in cls.search([
+                        ('doctor', 'in', list(doctors)),
+                        ('event.state', '!=', 'cancelled'),
+                        ]):
+                others[other.doctor.id].append(
+                    (other.event.id, other.event.company.id,
+                        other.event.hours, other.event.rec_name))
         for sign_in in sign_ins:
             event = sign_in.event
             start, end = event.hours
