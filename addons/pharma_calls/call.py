@@ -587,9 +587,7 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
                     'next_step': call.next_step,
                     })
         if vlist:
-            # bypass: follow-up calls are created by the code for the rep
-            with Transaction().set_context(_check_access=False):
-                cls.create(vlist)
+            cls.create(vlist)
 
     def get_calendar_end(self, name):
         if not self.date:
@@ -650,12 +648,10 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
                 ('state', '=', 'planned'),
                 ])
         if calls:
-            # bypass: the hand-over moves calls of the leaving rep
-            with Transaction().set_context(_check_access=False):
-                cls.write(calls, {
-                        'employee': to_employee.id,
-                        'weekly_plan': None,
-                        })
+            cls.write(calls, {
+                    'employee': to_employee.id,
+                    'weekly_plan': None,
+                    })
         return [(c, gettext('pharma_calls.msg_handover_call',
                     call=c.rec_name)) for c in calls]
 

@@ -273,63 +273,61 @@ class EventInvitation(ModelSQL, ModelView):
     def check_conflicts(cls, invitations):
         pool = Pool()
         Configuration = pool.get('pharma.configuration')
-        # bypass: the invitation limits are checked on every rep's invitations
-        with Transaction().set_context(_check_access=False):
-            for invitation in cls.browse(invitations):
-                if invitation.state == 'cancelled':
-                    continue
-                event = invitation.event
-                config = Configuration.get_config(event.company)
-                start, end = event.period
-                # Same or overlapping event, invited by another rep
-                overlapping = cls.search([
-                        ('id', '!=', invitation.id),
-                        ('doctor', '=', invitation.doctor.id),
-                        ('state', '!=', 'cancelled'),
-                        ('event.state', '!=', 'cancelled'),
-                        ('event.date', '<=', end),
-                        ['OR',
-                            ('event.end_date', '>=', start),
-                            [('event.end_date', '=', None),
-                                ('event.date', '>=', start)],
-                            ],
-                        ])
-                for other in overlapping:
-                    if other.invited_by != invitation.invited_by:
-                        raise EventError(gettext(
-                                'pharma_calls.msg_invitation_conflict',
-                                doctor=invitation.doctor.rec_name,
-                                event=other.event.rec_name,
-                                employee=other.invited_by.rec_name))
-                days = config.event_period_days or 0
-                window = datetime.timedelta(days=days)
-                in_period = cls.search([
-                        ('doctor', '=', invitation.doctor.id),
-                        ('state', '!=', 'cancelled'),
-                        ('event.state', '!=', 'cancelled'),
-                        ('event.date', '>', start - window),
-                        ('event.date', '<', start + window),
-                        ]) if days else []
-                maximum = config.event_max_per_doctor or 0
-                events = {i.event.id for i in in_period}
-                if maximum and len(events) > maximum:
+        for invitation in cls.browse(invitations):
+            if invitation.state == 'cancelled':
+                continue
+            event = invitation.event
+            config = Configuration.get_config(event.company)
+            start, end = event.period
+            # Same or overlapping event, invited by another rep
+            overlapping = cls.search([
+                    ('id', '!=', invitation.id),
+                    ('doctor', '=', invitation.doctor.id),
+                    ('state', '!=', 'cancelled'),
+                    ('event.state', '!=', 'cancelled'),
+                    ('event.date', '<=', end),
+                    ['OR',
+                        ('event.end_date', '>=', start),
+                        [('event.end_date', '=', None),
+                            ('event.date', '>=', start)],
+                        ],
+                    ])
+            for other in overlapping:
+                if other.invited_by != invitation.invited_by:
                     raise EventError(gettext(
-                            'pharma_calls.msg_invitation_max_events',
+                            'pharma_calls.msg_invitation_conflict',
                             doctor=invitation.doctor.rec_name,
-                            maximum=maximum, days=days))
-                cap = config.cap_per_attendee or 0
-                if cap and (invitation.cost or 0) > cap:
-                    raise EventError(gettext(
-                            'pharma_calls.msg_invitation_cap_attendee',
-                            invitation=invitation.rec_name,
-                            cost=invitation.cost, cap=cap))
-                cap = config.cap_per_doctor or 0
-                spend = sum((i.cost or 0) for i in in_period)
-                if cap and days and spend > cap:
-                    raise EventError(gettext(
-                            'pharma_calls.msg_invitation_cap_doctor',
-                            doctor=invitation.doctor.rec_name,
-                            spend=spend, cap=cap, days=days))
+                            event=other.event.rec_name,
+                            employee=other.invited_by.rec_name))
+            days = config.event_period_days or 0
+            window = datetime.timedelta(days=days)
+            in_period = cls.search([
+                    ('doctor', '=', invitation.doctor.id),
+                    ('state', '!=', 'cancelled'),
+                    ('event.state', '!=', 'cancelled'),
+                    ('event.date', '>', start - window),
+                    ('event.date', '<', start + window),
+                    ]) if days else []
+            maximum = config.event_max_per_doctor or 0
+            events = {i.event.id for i in in_period}
+            if maximum and len(events) > maximum:
+                raise EventError(gettext(
+                        'pharma_calls.msg_invitation_max_events',
+                        doctor=invitation.doctor.rec_name,
+                        maximum=maximum, days=days))
+            cap = config.cap_per_attendee or 0
+            if cap and (invitation.cost or 0) > cap:
+                raise EventError(gettext(
+                        'pharma_calls.msg_invitation_cap_attendee',
+                        invitation=invitation.rec_name,
+                        cost=invitation.cost, cap=cap))
+            cap = config.cap_per_doctor or 0
+            spend = sum((i.cost or 0) for i in in_period)
+            if cap and days and spend > cap:
+                raise EventError(gettext(
+                        'pharma_calls.msg_invitation_cap_doctor',
+                        doctor=invitation.doctor.rec_name,
+                        spend=spend, cap=cap, days=days))
 
 
 class EventEvidence(ModelSQL, ModelView):
@@ -371,11 +369,8 @@ class EventEvidence(ModelSQL, ModelView):
         hashes = {e.sha256 for e in evidences if e.sha256}
         others = defaultdict(set)
         if hashes:
-            # bypass: duplicate evidence is looked for among every event's
-            # files
-            with Transaction().set_context(_check_access=False):
-                for other in cls.search([('sha256', 'in', list(hashes))]):
-                    others[other.sha256].add(other.event)
+            for other in cls.search([('sha256', 'in', list(hashes))]):
+                others[other.sha256].add(other.event)
         for evidence in evidences:
             events = [e for e in others.get(evidence.sha256, [])
                 if e != evidence.event]
@@ -427,9 +422,6 @@ class Party(metaclass=PoolMeta):
         if days:
             domain.append(
                 ('event.date', '>', now - datetime.timedelta(days=days)))
-        # bypass: the limit of invitations per doctor counts every rep's
-        # invitations
-        with Transaction().set_context(_check_access=False):
-            for invitation in Invitation.search(domain):
-                result[invitation.doctor.id] += invitation.cost or 0
+        for invitation in Invitation.search(domain):
+            result[invitation.doctor.id] += invitation.cost or 0
         return result

@@ -388,20 +388,18 @@ class WeeklyPlan(Workflow, ModelSQL, ModelView):
             and {c.party.id for c in p.lines} <= party_ids]
         if not plans:
             return []
-        # bypass: the hand-over moves the plans of the leaving rep
-        with Transaction().set_context(_check_access=False):
-            lines = {p: [c for c in p.lines if c.state == 'planned']
-                for p in plans}
-            calls = sum(lines.values(), [])
-            Call.write(calls, {
-                    'weekly_plan': None, 'employee': to_employee.id})
-            cls.write(plans, {'employee': to_employee.id})
-            args = []
-            for plan, plan_calls in lines.items():
-                if plan_calls:
-                    args.extend((plan_calls, {'weekly_plan': plan.id}))
-            if args:
-                Call.write(*args)
+        lines = {p: [c for c in p.lines if c.state == 'planned']
+            for p in plans}
+        calls = sum(lines.values(), [])
+        Call.write(calls, {
+                'weekly_plan': None, 'employee': to_employee.id})
+        cls.write(plans, {'employee': to_employee.id})
+        args = []
+        for plan, plan_calls in lines.items():
+            if plan_calls:
+                args.extend((plan_calls, {'weekly_plan': plan.id}))
+        if args:
+            Call.write(*args)
         return [(p, gettext('pharma_calls.msg_handover_plan',
                     plan=p.rec_name)) for p in plans] + [
             (c, gettext('pharma_calls.msg_handover_call', call=c.rec_name))

@@ -239,9 +239,7 @@ class SampleCountCreate(Wizard):
                     ('id', 'in', employees),
                     ('supervisor', 'in', employees),
                     ])
-        # bypass: the managers of the employees, for the notification
-        with without_check_access():
-            return Employee.search(domain)
+        return Employee.search(domain)
 
     def default_start(self, fields):
         pool = Pool()

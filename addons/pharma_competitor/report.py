@@ -193,10 +193,7 @@ class ReportPack(ModelView):
         "rec_name of records by id, read without access rules"
         Model = Pool().get(model)
         ids = [i for i in set(ids) if i is not None]
-        # bypass: management report pack: company-wide by design, the wizard is
-        # limited to the manager, marketing and admin groups
-        with Transaction().set_context(_check_access=False):
-            return {r.id: r.rec_name for r in Model.browse(ids)}
+        return {r.id: r.rec_name for r in Model.browse(ids)}
 
     @classmethod
     def _selection(cls, model, field):

@@ -242,16 +242,13 @@ class ShareSummaryMixin:
         row's hospital"""
         Share = Pool().get('pharma.market.share')
         share_id, distance = divmod(id_, ID_FACTOR)
-        # bypass: the summary row's id is decoded from its share row,
-        # restricted by the summary's rules
-        with Transaction().set_context(_check_access=False):
-            share = Share(share_id)
-            if distance == COMPANY_DISTANCE:
-                return share, None
-            territory = share.territory
-            for _ in range(distance):
-                territory = territory.parent
-            return share, territory
+        share = Share(share_id)
+        if distance == COMPANY_DISTANCE:
+            return share, None
+        territory = share.territory
+        for _ in range(distance):
+            territory = territory.parent
+        return share, territory
 
     @classmethod
     def trend_domain(cls, share):

@@ -753,15 +753,13 @@ class EventSignIn(PackItemMixin, ModelSQL, ModelView):
         doctors = {s.doctor.id for s in sign_ins if s.doctor}
         others = defaultdict(list)
         if doctors:
-            # bypass: duplicate attendees are compared across overlapping events of the company
-            with Transaction().set_context(_check_access=False):
-                for other in cls.search([
-                            ('doctor', 'in', list(doctors)),
-                            ('event.state', '!=', 'cancelled'),
-                            ]):
-                    others[other.doctor.id].append(
-                        (other.event.id, other.event.company.id,
-                            other.event.hours, other.event.rec_name))
+            for other in cls.search([
+                        ('doctor', 'in', list(doctors)),
+                        ('event.state', '!=', 'cancelled'),
+                        ]):
+                others[other.doctor.id].append(
+                    (other.event.id, other.event.company.id,
+                        other.event.hours, other.event.rec_name))
         for sign_in in sign_ins:
             event = sign_in.event
             start, end = event.hours

@@ -145,56 +145,52 @@ class Fingerprint(ModelSQL, ModelView):
     @classmethod
     def index_evidences(cls, evidences):
         "Fingerprint the pictures among evidences (replacing former ones)"
-        # bypass: fingerprints are server-computed evidence, read-only to users
-        with Transaction().set_context(_check_access=False):
-            evidences = Pool().get('pharma.event.evidence').browse(evidences)
-            old = cls.search([('evidence', 'in', [e.id for e in evidences])])
-            if old:
-                cls.delete(old)
-            items = []
-            for evidence in evidences:
-                if not evidence.file:
-                    continue
-                items.append(({
-                        'company': evidence.event.company.id,
-                        'evidence': evidence.id,
-                        'event': evidence.event.id,
-                        'name': evidence.name,
-                        }, evidence.file))
-            return cls._index(items)
+        evidences = Pool().get('pharma.event.evidence').browse(evidences)
+        old = cls.search([('evidence', 'in', [e.id for e in evidences])])
+        if old:
+            cls.delete(old)
+        items = []
+        for evidence in evidences:
+            if not evidence.file:
+                continue
+            items.append(({
+                    'company': evidence.event.company.id,
+                    'evidence': evidence.id,
+                    'event': evidence.event.id,
+                    'name': evidence.name,
+                    }, evidence.file))
+        return cls._index(items)
 
     @classmethod
     def index_attachments(cls, attachments):
-        # bypass: fingerprints of attached pictures are server-computed evidence
-        with Transaction().set_context(_check_access=False):
-            Attachment = Pool().get('ir.attachment')
-            attachments = Attachment.browse(attachments)
-            old = cls.search(
-                [('attachment', 'in', [a.id for a in attachments])])
-            if old:
-                cls.delete(old)
-            items = []
-            for attachment in attachments:
-                resource = attachment.resource
-                if (resource is None or resource.id is None
-                        or resource.id < 0
-                        or resource.__name__ not in ATTACHMENT_MODELS
-                        or attachment.type != 'data'):
-                    continue
-                data = attachment.data
-                if not data:
-                    continue
-                values = {
-                    'company': resource.company.id,
-                    'attachment': attachment.id,
-                    'name': attachment.name,
-                    }
-                if resource.__name__ == 'pharma.call':
-                    values['call'] = resource.id
-                else:
-                    values['event'] = resource.id
-                items.append((values, data))
-            return cls._index(items)
+        Attachment = Pool().get('ir.attachment')
+        attachments = Attachment.browse(attachments)
+        old = cls.search(
+            [('attachment', 'in', [a.id for a in attachments])])
+        if old:
+            cls.delete(old)
+        items = []
+        for attachment in attachments:
+            resource = attachment.resource
+            if (resource is None or resource.id is None
+                    or resource.id < 0
+                    or resource.__name__ not in ATTACHMENT_MODELS
+                    or attachment.type != 'data'):
+                continue
+            data = attachment.data
+            if not data:
+                continue
+            values = {
+                'company': resource.company.id,
+                'attachment': attachment.id,
+                'name': attachment.name,
+                }
+            if resource.__name__ == 'pharma.call':
+                values['call'] = resource.id
+            else:
+                values['event'] = resource.id
+            items.append((values, data))
+        return cls._index(items)
 
     def get_capture_time(self, name):
         # the camera writes the local time; Tryton's datetimes are UTC

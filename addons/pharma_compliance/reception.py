@@ -154,26 +154,24 @@ class Call(metaclass=PoolMeta):
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         by_flag = defaultdict(list)
-        # bypass: the reception flag is stored by the server from the hospital's rules
-        with Transaction().set_context(_check_access=False):
-            calls = cls.browse(calls)
-            hospitals = list({c.hospital.id for c in calls if c.hospital})
-            ruled = set()
-            for sub in grouped_slice(hospitals, MAX_IDS):
-                ruled.update(p.id for p in Party.search([
-                            ('id', 'in', list(sub)),
-                            ['OR',
-                                ('reception_rules', '!=', None),
-                                ('reception_appointment', '=', True),
-                                ],
-                            ]))
-            for call in calls:
-                if call.hospital and call.hospital.id in ruled:
-                    flag = call._reception_flag()
-                else:
-                    flag = None
-                if flag != call.reception_flag:
-                    by_flag[flag].append(call.id)
+        calls = cls.browse(calls)
+        hospitals = list({c.hospital.id for c in calls if c.hospital})
+        ruled = set()
+        for sub in grouped_slice(hospitals, MAX_IDS):
+            ruled.update(p.id for p in Party.search([
+                        ('id', 'in', list(sub)),
+                        ['OR',
+                            ('reception_rules', '!=', None),
+                            ('reception_appointment', '=', True),
+                            ],
+                        ]))
+        for call in calls:
+            if call.hospital and call.hospital.id in ruled:
+                flag = call._reception_flag()
+            else:
+                flag = None
+            if flag != call.reception_flag:
+                by_flag[flag].append(call.id)
         transaction = Transaction()
         for flag, ids in by_flag.items():
             for sub in grouped_slice(ids, MAX_IDS):

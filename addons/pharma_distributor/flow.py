@@ -496,11 +496,9 @@ class Matcher:
             packs = self._product_names.get(name_key, {})
             if packs:
                 # the drug is known, not this pack: never the nearest pack
-                # bypass: the match report names the other packs of a known drug
-                with Transaction().set_context(_check_access=False):
-                    others = '、'.join(sorted(
-                            '%s %s' % (Product(i).rec_name, p)
-                            for p, i in packs.items()))
+                others = '、'.join(sorted(
+                        '%s %s' % (Product(i).rec_name, p)
+                        for p, i in packs.items()))
                 return None, others, gettext(
                     'pharma_distributor.msg_suggestion_other_pack')
             names = list(self._product_names)
@@ -512,12 +510,10 @@ class Matcher:
             if len(ids) != 1 or pack:
                 return None, None, None
             id_ = ids.pop()
-            # bypass: the match report names the suggested product
-            with Transaction().set_context(_check_access=False):
-                return id_, Product(id_).rec_name, gettext(
-                    'pharma_distributor.msg_suggestion_similar_name',
-                    score='%.2f' % difflib.SequenceMatcher(
-                        None, name_key, match[0]).ratio())
+            return id_, Product(id_).rec_name, gettext(
+                'pharma_distributor.msg_suggestion_similar_name',
+                score='%.2f' % difflib.SequenceMatcher(
+                    None, name_key, match[0]).ratio())
         known = self._other_alias(kind, key, distributor)
         if known:
             return known
@@ -570,12 +566,10 @@ class Matcher:
         Party = pool.get('party.party')
         if not distributor:
             return None
-        # bypass: the distributor's city orders the suggestions
-        with Transaction().set_context(_check_access=False):
-            party = Party(distributor)
-            territory = getattr(party, 'territory', None)
-            return territory.get_city().id if territory and (
-                territory.get_city()) else None
+        party = Party(distributor)
+        territory = getattr(party, 'territory', None)
+        return territory.get_city().id if territory and (
+            territory.get_city()) else None
 
     def suggestion_label(self, kind, key, name=None, distributor=None):
         "(label, target id, reason)"
@@ -646,9 +640,7 @@ class FlowMonth(ModelSQL):
             cursor.execute(*Select([transaction.database.lock_id(key)]))
             locked, = cursor.fetchone()
             if not locked:
-                # bypass: the month lock row is the import's own bookkeeping
-                with transaction.set_context(_check_access=False):
-                    name = Party(distributor).rec_name
+                name = Party(distributor).rec_name
                 raise ImportFileError(gettext(
                         'pharma_distributor.msg_flow_month_busy',
                         distributor=name, month=month.strftime('%Y-%m')))
@@ -679,9 +671,7 @@ class FlowMonth(ModelSQL):
                                     transaction.user or None]]))
             except (backend.DatabaseOperationalError,
                     backend.DatabaseIntegrityError):
-                # bypass: the month lock row is the import's own bookkeeping
-                with transaction.set_context(_check_access=False):
-                    name = Party(distributor).rec_name
+                name = Party(distributor).rec_name
                 raise ImportFileError(gettext(
                         'pharma_distributor.msg_flow_month_busy',
                         distributor=name, month=month.strftime('%Y-%m')))

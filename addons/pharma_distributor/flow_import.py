@@ -92,11 +92,9 @@ class _KindMixin(ImportKindMixin):
                 return int(chosen)
             template = job.template
             if template and template.party:
-                # bypass: the distributor of the import template
-                with Transaction().set_context(_check_access=False):
-                    party = Party(template.party.id)
-                    if party.pharma_type in {'distributor', 'agent'}:
-                        return party.id
+                party = Party(template.party.id)
+                if party.pharma_type in {'distributor', 'agent'}:
+                    return party.id
             return None
         return job.cache('pharma_default_distributor', load)
 

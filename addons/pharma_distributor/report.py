@@ -516,10 +516,7 @@ class CustomerValue(ModelSQL, ModelView):
             company = _company()
         if not party_ids or company is None or company < 0:
             return result
-        # bypass: the reconciliation report reads the distributors'
-        # configuration
-        with Transaction().set_context(company=company,
-                _check_access=False):
+        with Transaction().set_context(company=company):
             for record in cls.search([('party', 'in', list(party_ids))]):
                 result[record.party.id] = record
         return result

@@ -204,17 +204,14 @@ class Sale(metaclass=PoolMeta):
         parties = {(s.invoice_party or s.party) for s in sales if s.party}
         overdue = {}
         if 'party_overdue' in names and parties:
-            # bypass: the overdue amount comes from accounting lines, which
-            # sales roles cannot read (the amount only)
-            with Transaction().set_context(_check_access=False):
-                lines = MoveLine.search([
-                        ('party', 'in', [p.id for p in parties]),
-                        ('account.type.receivable', '=', True),
-                        ('reconciliation', '=', None),
-                        ('maturity_date', '<', today),
-                        ('move.company', 'in',
-                            list({s.company.id for s in sales})),
-                        ])
+            lines = MoveLine.search([
+                    ('party', 'in', [p.id for p in parties]),
+                    ('account.type.receivable', '=', True),
+                    ('reconciliation', '=', None),
+                    ('maturity_date', '<', today),
+                    ('move.company', 'in',
+                        list({s.company.id for s in sales})),
+                    ])
             for line in lines:
                 key = (line.party.id, line.move.company.id)
                 overdue[key] = (overdue.get(key, Decimal(0))
@@ -331,13 +328,11 @@ class Sale(metaclass=PoolMeta):
     @classmethod
     def search_pharma_stuck(cls, name, clause):
         _, operator, value = clause
-        # bypass: a searcher: the outer search applies the sale rules
-        with Transaction().set_context(_check_access=False):
-            sales = cls.search([
-                    ('pharma_stage', 'in', ACTIVE_STAGES),
-                    ('company', '=',
-                        Transaction().context.get('company', -1)),
-                    ])
+        sales = cls.search([
+                ('pharma_stage', 'in', ACTIVE_STAGES),
+                ('company', '=',
+                    Transaction().context.get('company', -1)),
+                ])
         ids = [s.id for s in sales if s.pharma_stuck]
         if (operator == '=') == bool(value):
             return [('id', 'in', ids)]

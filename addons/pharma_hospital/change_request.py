@@ -65,13 +65,11 @@ def _menu_path(xml_id):
     ModelData = pool.get('ir.model.data')
     Menu = pool.get('ir.ui.menu')
     module, fs_id = xml_id.split('.')
-    # bypass: the menu path named in a notification, whatever menus the recipient reads
-    with without_check_access():
-        menu = Menu(ModelData.get_id(module, fs_id))
-        names = []
-        while menu:
-            names.insert(0, menu.name)
-            menu = menu.parent
+    menu = Menu(ModelData.get_id(module, fs_id))
+    names = []
+    while menu:
+        names.insert(0, menu.name)
+        menu = menu.parent
     return ' / '.join(names)
 
 

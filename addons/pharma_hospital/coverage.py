@@ -126,10 +126,7 @@ class Coverage(ModelSQL, ModelView):
                 ]
             if coverage.end_date:
                 domain.append(('start_date', '<=', coverage.end_date))
-            # bypass: the unique primary coverage is checked against other
-            # reps' coverages
-            with Transaction().set_context(_check_access=False):
-                others = cls.search(domain, limit=1)
+            others = cls.search(domain, limit=1)
             if others:
                 other, = others
                 raise CoverageError(gettext(

@@ -5,7 +5,7 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.company.model import employee_field, set_employee
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import Transaction
 
 from .exceptions import ListingError
 
@@ -183,16 +183,13 @@ class Listing(Workflow, ModelSQL, ModelView):
         for listing in listings:
             if listing.state in closed:
                 continue
-            # bypass: the unique open listing is checked against listings the
-            # user cannot read
-            with without_check_access():
-                others = cls.search([
-                        ('id', '!=', listing.id),
-                        ('company', '=', listing.company.id),
-                        ('hospital', '=', listing.hospital.id),
-                        ('product', '=', listing.product.id),
-                        ('state', 'not in', closed),
-                        ], limit=1)
+            others = cls.search([
+                    ('id', '!=', listing.id),
+                    ('company', '=', listing.company.id),
+                    ('hospital', '=', listing.hospital.id),
+                    ('product', '=', listing.product.id),
+                    ('state', 'not in', closed),
+                    ], limit=1)
             if others:
                 raise ListingError(gettext(
                         'pharma_hospital.msg_listing_open_unique',

@@ -541,9 +541,7 @@ class Case(Workflow, ModelSQL, ModelView, ChatMixin):
                             'due_date': due_date,
                             'report_due_date': report_due_date,
                             }))
-            # bypass: the due dates are set by the code only
-            with Transaction().set_context(_check_access=False):
-                cls.write(*args)
+            cls.write(*args)
 
     @classmethod
     def preprocess_values(cls, mode, values):

@@ -66,9 +66,7 @@ def current_employee():
     user_id = Transaction().user
     if not user_id:
         return None
-    # bypass: the user's own employee
-    with without_check_access():
-        return User(user_id).employee
+    return User(user_id).employee
 
 
 class Tender(Workflow, ModelSQL, ModelView):
