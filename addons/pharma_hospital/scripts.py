@@ -5,38 +5,16 @@ pharma-import -c trytond.conf [var/local.conf] -d DB [--user LOGIN] KIND FILE
     [--option NAME] [--create-missing-hospitals] [--create-territories]
     [--dry-run] [--quiet]
 pharma-export -c trytond.conf [var/local.conf] -d DB [--user LOGIN] KIND FILE
+
+Their entry points are in the top-level module pharma_scripts, which reads
+the configuration before this package (and trytond.backend) is imported.
 """
 import argparse
 import os
 import sys
 import time
 
-
-CONFIG_SUFFIXES = ('.conf', '.cfg', '.ini')
-
-
-def _config_args(argv):
-    """-c trytond.conf var/local.conf (as trytond-admin takes them): the
-    files after -c up to the next option or the first that is not a
-    configuration file become repeated --config options"""
-    result, argv = [], list(argv)
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg in ('-c', '--config'):
-            i += 1
-            taken = 0
-            while i < len(argv) and not argv[i].startswith('-') and (
-                    not taken or argv[i].endswith(CONFIG_SUFFIXES)):
-                result += ['--config', argv[i]]
-                taken += 1
-                i += 1
-            if not taken:
-                result.append(arg)
-            continue
-        result.append(arg)
-        i += 1
-    return result
+from pharma_scripts import _config_args
 
 
 def _parser(description, epilog=None):
