@@ -695,7 +695,8 @@ class ImportEngine(Model):
             job.flush_changes()
         job.progress(gettext(
                 'pharma_hospital.msg_import_progress',
-                phase=job.phase, sheet=layout.sheet,
+                phase=gettext('pharma_hospital.msg_import_phase_%s'
+                    % job.phase), sheet=layout.sheet,
                 row=batch[-1].row, count=job.created
                 + job.updated + job.unchanged + job.refused))
 

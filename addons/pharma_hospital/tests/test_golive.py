@@ -21,7 +21,7 @@ from trytond.tests.test_tryton import (
     DB_NAME, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
-from .tools import run_queue
+from .tools import load_zh_cn, run_queue
 
 RUIJIN = "上海交通大学医学院附属瑞金医院"
 
@@ -550,16 +550,23 @@ class GoLiveTestCase(unittest.TestCase):
                 path = os.path.join(directory, '医生.xlsx')
                 with open(path, 'wb') as fp:
                     fp.write(self._doctor_file(hospital=name))
+                # what it prints is in the language of the run (-l)
+                load_zh_cn(DB_NAME)
                 out = io.StringIO()
                 with redirect_stdout(out):
                     status = import_main(['-d', DB_NAME, '--quiet',
-                            '--dry-run', '--create-departments', 'doctors',
-                            path])
+                            '-l', 'zh_CN', '--dry-run',
+                            '--create-departments', 'doctors', path])
                 self.assertEqual(status, 0, out.getvalue())
-                self.assertIn('ignored: 名单!I 微信', out.getvalue())
-                self.assertIn('skipped: 名单!', out.getvalue())
-                self.assertIn('created: 5', out.getvalue())
-                self.assertIn('to create: 2 departments', out.getvalue())
+                self.assertIn('忽略的列：微信（工作表“名单” I 列）',
+                    out.getvalue())
+                self.assertIn('跳过：工作表“名单”第 ', out.getvalue())
+                self.assertIn('新建：5，', out.getvalue())
+                self.assertIn('将创建 2 个科室：', out.getvalue())
+                self.assertIn('试运行（--dry-run）：未写入任何数据。',
+                    out.getvalue())
+                self.assertNotRegex(out.getvalue(),
+                    r'ignored|skipped|created|to create|written')
         finally:
             with Transaction().start(DB_NAME, 0) as transaction:
                 Party = pool.get('party.party')
