@@ -1079,6 +1079,7 @@ class PartyMatcher:
     distributors and agents) for the names a file writes that resolve to
     none: the closest ones, by the normalised name and its pinyin, for
     the refusal messages and the suggestions of the match queue"""
+    # the distinct names whose candidates are kept (memory)
     MAX_NAMES = 500
 
     def __init__(self, types, index=None):
@@ -1121,8 +1122,6 @@ class PartyMatcher:
         cache_key = (key, city, n, cutoff)
         if cache_key in self._cache:
             return self._cache[cache_key]
-        if len(self._cache) >= self.MAX_NAMES:
-            return []
         counts = {}
         for char in set(key):
             for position in self.by_char.get(char, ()):
@@ -1140,7 +1139,11 @@ class PartyMatcher:
         result = [(score, id_, other_name)
             for score, (id_, other_name) in import_engine.closest(
                 key, choices, n=n, cutoff=cutoff, key_pinyin=_pinyin(key))]
-        self._cache[cache_key] = result
+        # MAX_NAMES bounds the memory of the cache, never the answer: the
+        # names beyond it are computed each time (an empty answer would
+        # let a look-alike hospital be created as a duplicate)
+        if len(self._cache) < self.MAX_NAMES:
+            self._cache[cache_key] = result
         return result
 
 

@@ -9,6 +9,7 @@ import os
 import tempfile
 import unittest
 from contextlib import redirect_stdout
+from unittest.mock import patch
 
 import openpyxl
 
@@ -395,6 +396,29 @@ class GoLiveTestCase(unittest.TestCase):
         self.assertEqual((error['row'], error['column'], error['value']),
             (10, 'F', "138-1234"))
         self.assertEqual(Party.search([('pharma_type', '=', 'doctor')]), [])
+
+    @with_transaction()
+    def test_many_unresolved_names_still_checked(self):
+        """Beyond the matcher's cache (MAX_NAMES distinct names), a name
+        still gets its candidates: a look-alike of an existing hospital is
+        refused, never created as a duplicate"""
+        from trytond.modules.pharma_hospital.import_ import PartyMatcher
+        pool = Pool()
+        Party = pool.get('party.party')
+        self._ruijin()
+        rows = [["医生%d" % i, "不存在的第%d医院" % i, "心内科"]
+            for i in range(3)]
+        rows.append(["张伟", "瑞金医院", "心内科"])
+        data = messy_xlsx("医生名单", [], ["姓名", "医院", "科室"], rows)
+        with patch.object(PartyMatcher, 'MAX_NAMES', 2):
+            job = self._run('doctors', data, options=[
+                    'create_missing_hospitals', 'create_departments'])
+        self.assertEqual(job.refused, 1)
+        error, = job.errors
+        self.assertEqual((error['sheet'], error['column'], error['value']),
+            ("名单", 'B', "瑞金医院"))
+        self.assertIn(RUIJIN, error['message'])
+        self.assertEqual(Party.search([('name', '=', "瑞金医院")]), [])
 
     @with_transaction()
     def test_similar_hospital_refused_unless_forced(self):
