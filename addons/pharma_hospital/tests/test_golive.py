@@ -421,6 +421,27 @@ class GoLiveTestCase(unittest.TestCase):
         self.assertEqual(Party.search([('name', '=', "瑞金医院")]), [])
 
     @with_transaction()
+    def test_sound_alike_hospital_refused(self):
+        """A name that sounds like an existing hospital but shares one
+        character with it (瑞锦医院, 瑞金医院) is a candidate: with
+        create_missing_hospitals its row is refused naming the hospital"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        self._ruijin()
+        data = messy_xlsx("医生名单", [], ["姓名", "医院", "科室"], [
+                ["张伟", "瑞锦医院", "心内科"]])
+        job = self._run('doctors', data, options=[
+                'create_missing_hospitals', 'create_departments'])
+        self.assertEqual(job.refused, 1)
+        error, = job.errors
+        self.assertEqual(
+            (error['sheet'], error['row'], error['column'], error['value']),
+            ("名单", 4, 'B', "瑞锦医院"))
+        self.assertIn(RUIJIN, error['message'])
+        self.assertEqual(job.planned('hospitals'), [])
+        self.assertEqual(Party.search([('name', '=', "瑞锦医院")]), [])
+
+    @with_transaction()
     def test_similar_hospital_refused_unless_forced(self):
         """Creating a hospital that looks like an existing one is refused
         unless its row forces it"""
