@@ -339,7 +339,8 @@ class Export(Wizard):
 def export_main(argv=None):
     """pharma-inspection-export -c trytond.conf -d DB [-u LOGIN]
     [--company ID] FROM TO FILE.zip"""
-    from trytond.modules.pharma_hospital.scripts import _parser, _start
+    from trytond.modules.pharma_hospital.scripts import (
+        _config_args, _parser, _start)
     parser = _parser("Export the academic events of a period for an "
         "inspection (zip of the evidence files and index.xlsx)")
     parser.add_argument('--company', type=int,
@@ -347,7 +348,8 @@ def export_main(argv=None):
     parser.add_argument('from_date', type=datetime.date.fromisoformat)
     parser.add_argument('to_date', type=datetime.date.fromisoformat)
     parser.add_argument('file', help="the .zip to write")
-    options = parser.parse_args(argv)
+    options = parser.parse_args(
+        _config_args(sys.argv[1:] if argv is None else argv))
     pool, user_id, context = _start(options)
     if options.company:
         context['company'] = options.company

@@ -1,6 +1,7 @@
 # This file is part of the pharma suite. See README.md for license terms.
 "Import engine (Tryton side): kinds, templates, logs, wizard, export"
 import datetime
+import heapq
 import re
 import unicodedata
 from decimal import Decimal
@@ -695,7 +696,8 @@ class ImportEngine(Model):
             job.flush_changes()
         job.progress(gettext(
                 'pharma_hospital.msg_import_progress',
-                phase=job.phase, sheet=layout.sheet,
+                phase=gettext('pharma_hospital.msg_import_phase_%s'
+                    % job.phase), sheet=layout.sheet,
                 row=batch[-1].row, count=job.created
                 + job.updated + job.unchanged + job.refused))
 
@@ -1078,7 +1080,11 @@ class PartyMatcher:
     distributors and agents) for the names a file writes that resolve to
     none: the closest ones, by the normalised name and its pinyin, for
     the refusal messages and the suggestions of the match queue"""
+    # the distinct names whose candidates are kept (memory)
     MAX_NAMES = 500
+    # the parties compared to a name at most: those sharing its rarest
+    # characters and syllables
+    PREFILTER = 200
 
     def __init__(self, types, index=None):
         pool = Pool()
@@ -1099,8 +1105,8 @@ class PartyMatcher:
             self.cities[party['id']] = city
             self.hospitals.append((key, _pinyin(key), party['id'],
                     party['name'], city))
-            for char in set(key):
-                self.by_char.setdefault(char, []).append(position)
+            for token in _tokens(key):
+                self.by_char.setdefault(token, []).append(position)
 
     def _city_of(self, territory):
         if not territory:
@@ -1120,26 +1126,47 @@ class PartyMatcher:
         cache_key = (key, city, n, cutoff)
         if cache_key in self._cache:
             return self._cache[cache_key]
-        if len(self._cache) >= self.MAX_NAMES:
-            return []
-        counts = {}
-        for char in set(key):
-            for position in self.by_char.get(char, ()):
-                counts[position] = counts.get(position, 0) + 1
-        need = min(2, len(set(key)))
-        choices = []
-        for position, count in counts.items():
-            if count < need:
+        # The prefilter: the parties sharing at least 2 characters or 2
+        # pinyin syllables with the name (瑞锦 and 瑞金 share rui and jin),
+        # of which only the PREFILTER with the rarest shared ones are
+        # compared (difflib is the costly part)
+        tokens = _tokens(key)
+        chars, sounds, weights = {}, {}, {}
+        for token in tokens:
+            positions = self.by_char.get(token, ())
+            if not positions:
                 continue
-            other, other_pinyin, id_, other_name, other_city = (
-                self.hospitals[position])
+            counts = sounds if isinstance(token, tuple) else chars
+            weight = 1 / len(positions)
+            for position in positions:
+                counts[position] = counts.get(position, 0) + 1
+                weights[position] = weights.get(position, 0) + weight
+        need_chars = min(2, sum(isinstance(t, str) for t in tokens))
+        need_sounds = min(2, sum(isinstance(t, tuple) for t in tokens)) or 2
+        kept = []
+        for position in weights:
+            if (chars.get(position, 0) < need_chars
+                    and sounds.get(position, 0) < need_sounds):
+                continue
+            other_city = self.hospitals[position][4]
             if city and other_city and city != other_city:
                 continue
+            kept.append(position)
+        if len(kept) > self.PREFILTER:
+            kept = heapq.nlargest(self.PREFILTER, kept, key=weights.get)
+        choices = []
+        for position in kept:
+            other, other_pinyin, id_, other_name, _ = (
+                self.hospitals[position])
             choices.append((other, other_pinyin, (id_, other_name)))
         result = [(score, id_, other_name)
             for score, (id_, other_name) in import_engine.closest(
                 key, choices, n=n, cutoff=cutoff, key_pinyin=_pinyin(key))]
-        self._cache[cache_key] = result
+        # MAX_NAMES bounds the memory of the cache, never the answer: the
+        # names beyond it are computed each time (an empty answer would
+        # let a look-alike hospital be created as a duplicate)
+        if len(self._cache) < self.MAX_NAMES:
+            self._cache[cache_key] = result
         return result
 
 
@@ -1154,6 +1181,13 @@ def _pinyin(key):
     from .tools import pinyin_keys
     full, _ = pinyin_keys(key)
     return full.split(' ')[0] if full else ''
+
+
+def _tokens(key):
+    """The characters of a normalised name and the pinyin syllables of
+    its Chinese ones (as ('py', syllable)): what the matcher indexes"""
+    from .tools import syllables
+    return set(key) | {('py', s) for s in syllables(key)}
 
 
 # The similarity above which a new hospital looks like an existing one

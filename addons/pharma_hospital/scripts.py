@@ -5,38 +5,16 @@ pharma-import -c trytond.conf [var/local.conf] -d DB [--user LOGIN] KIND FILE
     [--option NAME] [--create-missing-hospitals] [--create-territories]
     [--dry-run] [--quiet]
 pharma-export -c trytond.conf [var/local.conf] -d DB [--user LOGIN] KIND FILE
+
+Their entry points are in the top-level module pharma_scripts, which reads
+the configuration before this package (and trytond.backend) is imported.
 """
 import argparse
 import os
 import sys
 import time
 
-
-CONFIG_SUFFIXES = ('.conf', '.cfg', '.ini')
-
-
-def _config_args(argv):
-    """-c trytond.conf var/local.conf (as trytond-admin takes them): the
-    files after -c up to the next option or the first that is not a
-    configuration file become repeated --config options"""
-    result, argv = [], list(argv)
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg in ('-c', '--config'):
-            i += 1
-            taken = 0
-            while i < len(argv) and not argv[i].startswith('-') and (
-                    not taken or argv[i].endswith(CONFIG_SUFFIXES)):
-                result += ['--config', argv[i]]
-                taken += 1
-                i += 1
-            if not taken:
-                result.append(arg)
-            continue
-        result.append(arg)
-        i += 1
-    return result
+from pharma_scripts import _config_args
 
 
 def _parser(description, epilog=None):
@@ -52,6 +30,10 @@ def _parser(description, epilog=None):
     parser.add_argument('-u', '--user', dest='user',
         help="the login to run as (access rules apply); "
         "default: the administrator")
+    parser.add_argument('-l', '--language', dest='language',
+        metavar='CODE',
+        help="the language of the messages, e.g. zh_CN (default: the "
+        "user's language, else the configuration's [database] language)")
     return parser
 
 
@@ -165,6 +147,8 @@ def _start(options):
                 context = User.get_preferences(context_only=True)
     if options.user:
         context['_check_access'] = True
+    if getattr(options, 'language', None):
+        context['language'] = options.language
     return pool, user_id, context
 
 
@@ -180,13 +164,14 @@ def import_main(argv=None):
 
 
 def run_import(options, out=None, err=None):
+    """Run the import options describe; every text printed is a message
+    (message.xml) in the language of the run: --language, else the user's,
+    else the configuration's [database] language"""
     out = out or sys.stdout
     err = err or sys.stderr
-    if not os.path.isfile(options.file):
-        print("No such file: %s" % options.file, file=err)
-        return 1
     pool, user_id, context = _start(options)
     from trytond.exceptions import UserError
+    from trytond.i18n import gettext
     from trytond.transaction import Transaction
     started = time.monotonic()
 
@@ -195,8 +180,14 @@ def run_import(options, out=None, err=None):
             print('[%6.1fs] %s' % (time.monotonic() - started, message),
                 file=err, flush=True)
 
+    def message(name, **variables):
+        return gettext('pharma_hospital.msg_import_%s' % name, **variables)
+
     with Transaction().start(
             options.database, user_id, context=context) as transaction:
+        if not os.path.isfile(options.file):
+            print(message('cli_no_file', file=options.file), file=err)
+            return 1
         Engine = pool.get('pharma.import.engine')
         Template = pool.get('pharma.import.template')
         template = None
@@ -207,7 +198,8 @@ def run_import(options, out=None, err=None):
                         ('kind', '=', options.kind),
                         ], limit=1)
                 if not templates:
-                    print("Unknown template: %s" % options.template,
+                    print(message('cli_unknown_template',
+                            template=options.template, kind=options.kind),
                         file=err)
                     transaction.rollback()
                     return 1
@@ -216,8 +208,8 @@ def run_import(options, out=None, err=None):
             if getattr(options, 'distributor', None):
                 distributor = _find_distributor(pool, options.distributor)
                 if distributor is None:
-                    print("Unknown distributor: %s" % options.distributor,
-                        file=err)
+                    print(message('cli_unknown_distributor',
+                            distributor=options.distributor), file=err)
                     transaction.rollback()
                     return 1
                 context['pharma_import_distributor'] = distributor.id
@@ -236,35 +228,52 @@ def run_import(options, out=None, err=None):
             print(str(exception.message), file=err)
             return 1
         for error in job.errors[:100]:
-            location = '%s!%s%s' % (error['sheet'], error['column'],
-                error['row']) if error['row'] else ''
-            print('%s %s %s' % (location, error['value'], error['message']),
-                file=out)
+            if error['row']:
+                print(message('cli_refused', location=message(
+                            'cli_location', sheet=error['sheet'],
+                            column=error['column'], row=error['row']),
+                        value=error['value'], message=error['message']),
+                    file=out)
+            else:
+                # the whole file (damaged, no header…)
+                print(error['message'], file=out)
         if job.error_count > 100:
-            print('… %s more' % (job.error_count - 100), file=out)
-        for sheet, column, header, field in job.mapping():
-            print('%s!%s %s -> %s' % (sheet, column, header, field),
+            print(message('cli_more_refused', count=job.error_count - 100),
                 file=out)
-        for sheet, column, header in job.ignored():
-            print('ignored: %s!%s %s' % (sheet, column, header), file=out)
+        for sheet, column, header, field in job.mapping():
+            print(message('cli_column', sheet=sheet, column=column,
+                    header=header, field=field), file=out)
+        ignored = job.ignored()
+        if ignored:
+            print(message('result_ignored', columns='、'.join(
+                        message('cli_ignored_column', sheet=sheet,
+                            column=column, header=header)
+                        for sheet, column, header in ignored)), file=out)
         for key in job.plans:
             labels = job.planned(key)
-            print('to create: %s %s: %s' % (len(labels), key,
-                    ', '.join(labels[:50])), file=out)
-        for name, (_, hospital) in job.suggested_aliases.items():
-            print('suggested alias: %s -> %s' % (name, hospital), file=out)
-        for skipped in job.skipped_rows[:100]:
-            print('skipped: %s!%s %s %s' % (skipped['sheet'],
-                    skipped['row'], skipped['reason'], skipped['value']),
+            print(message('preview_plan_%s' % key, count=len(labels))
+                + '、'.join(labels[:50]) + ('……' if len(labels) > 50 else ''),
                 file=out)
-        summary = job.summary()
-        print('created: %(created)s, updated: %(updated)s, '
-            'unchanged: %(unchanged)s, refused: %(refused)s' % summary
-            + ', skipped: %s' % job.skipped, file=out)
+        for name, (_, hospital) in job.suggested_aliases.items():
+            print(message('cli_suggested_alias', name=name,
+                    hospital=hospital), file=out)
+        reasons = {r: message('skipped_%s' % r)
+            for r in ['blank', 'summary', 'note']}
+        for skipped in job.skipped_rows[:100]:
+            print(message('cli_skipped_row', sheet=skipped['sheet'],
+                    row=skipped['row'],
+                    reason=reasons.get(skipped['reason'], skipped['reason']),
+                    value=skipped['value']), file=out)
+        if job.skipped:
+            print(message('result_skipped', count=job.skipped), file=out)
+        print(message('cli_summary', skipped=job.skipped, **job.summary()),
+            file=out)
         if job.error_count or options.dry_run:
             transaction.rollback()
             if job.error_count:
-                print('nothing was written', file=out)
+                print(message('cli_nothing_written'), file=out)
+            else:
+                print(message('cli_dry_run'), file=out)
             return 1 if job.error_count else 0
         transaction.commit()
     return 0
@@ -298,14 +307,17 @@ def export_main(argv=None):
     options = export_parser().parse_args(
         _config_args(sys.argv[1:] if argv is None else argv))
     pool, user_id, context = _start(options)
+    from trytond.i18n import gettext
     from trytond.transaction import Transaction
     types = {'hospitals': 'hospital', 'doctors': 'doctor'}
-    if options.kind not in types:
-        print("Unknown kind: %s" % options.kind, file=sys.stderr)
-        status = 1
-    else:
-        with Transaction().start(
-                options.database, user_id, context=context):
+    status = 0
+    with Transaction().start(
+            options.database, user_id, context=context):
+        if options.kind not in types:
+            print(gettext('pharma_hospital.msg_import_unknown_kind',
+                    kind=options.kind), file=sys.stderr)
+            status = 1
+        else:
             Party = pool.get('party.party')
             Engine = pool.get('pharma.import.engine')
             ExportLog = pool.get('pharma.export.log')
@@ -318,8 +330,8 @@ def export_main(argv=None):
             ExportLog.log('party.party', len(parties),
                 len(parties) if options.kind == 'doctors' else 0,
                 Kind.export_headers())
-            print('exported: %s' % len(parties))
-        status = 0
+            print(gettext('pharma_hospital.msg_import_cli_exported',
+                    count=len(parties)))
     if argv is None:
         sys.exit(status)
     return status

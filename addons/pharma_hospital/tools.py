@@ -121,5 +121,14 @@ def pinyin_keys(value):
     return ' '.join(full_variants), ' '.join(initial_variants)
 
 
+def syllables(value):
+    """The pinyin syllables (default reading) of the Chinese characters of
+    value, as a set"""
+    if not value or pinyin is None:
+        return set()
+    return {r[0] for r in pinyin(value, style=Style.NORMAL,
+            errors=lambda x: [''] * len(x)) if r and r[0]}
+
+
 def is_pinyin_query(value):
     return bool(value) and bool(re.fullmatch(r'[A-Za-z]+', value.strip('%')))

@@ -13,6 +13,7 @@ import openpyxl
 
 from trytond import backend
 from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.pharma_hospital.tests.tools import load_zh_cn
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     DB_NAME, activate_module, with_transaction)
@@ -283,13 +284,16 @@ class FlowGoLiveTestCase(unittest.TestCase):
                 path = os.path.join(directory, '流向.xlsx')
                 with open(path, 'wb') as fp:
                     fp.write(flow_file(self._rows()))
+                load_zh_cn(DB_NAME)
                 out = io.StringIO()
                 with redirect_stdout(out):
-                    status = import_main(['-d', DB_NAME, '--quiet', 'flow',
-                            path, '--distributor', "温州医药"])
+                    status = import_main(['-d', DB_NAME, '--quiet',
+                            '-l', 'zh_CN', 'flow', path,
+                            '--distributor', "温州医药"])
                 self.assertEqual(status, 0, out.getvalue())
-                self.assertIn('created: 4', out.getvalue())
-                self.assertIn('skipped: 5', out.getvalue())
+                self.assertIn('新建：4，', out.getvalue())
+                self.assertIn('跳过的行：5', out.getvalue())
+                self.assertIn('合计行', out.getvalue())
                 out = io.StringIO()
                 with redirect_stdout(out):
                     status = import_main(['-d', DB_NAME, '--quiet', 'flow',

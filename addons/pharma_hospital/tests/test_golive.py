@@ -9,6 +9,7 @@ import os
 import tempfile
 import unittest
 from contextlib import redirect_stdout
+from unittest.mock import patch
 
 import openpyxl
 
@@ -21,7 +22,7 @@ from trytond.tests.test_tryton import (
     DB_NAME, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
-from .tools import run_queue
+from .tools import load_zh_cn, run_queue
 
 RUIJIN = "上海交通大学医学院附属瑞金医院"
 
@@ -397,6 +398,50 @@ class GoLiveTestCase(unittest.TestCase):
         self.assertEqual(Party.search([('pharma_type', '=', 'doctor')]), [])
 
     @with_transaction()
+    def test_many_unresolved_names_still_checked(self):
+        """Beyond the matcher's cache (MAX_NAMES distinct names), a name
+        still gets its candidates: a look-alike of an existing hospital is
+        refused, never created as a duplicate"""
+        from trytond.modules.pharma_hospital.import_ import PartyMatcher
+        pool = Pool()
+        Party = pool.get('party.party')
+        self._ruijin()
+        rows = [["医生%d" % i, "不存在的第%d医院" % i, "心内科"]
+            for i in range(3)]
+        rows.append(["张伟", "瑞金医院", "心内科"])
+        data = messy_xlsx("医生名单", [], ["姓名", "医院", "科室"], rows)
+        with patch.object(PartyMatcher, 'MAX_NAMES', 2):
+            job = self._run('doctors', data, options=[
+                    'create_missing_hospitals', 'create_departments'])
+        self.assertEqual(job.refused, 1)
+        error, = job.errors
+        self.assertEqual((error['sheet'], error['column'], error['value']),
+            ("名单", 'B', "瑞金医院"))
+        self.assertIn(RUIJIN, error['message'])
+        self.assertEqual(Party.search([('name', '=', "瑞金医院")]), [])
+
+    @with_transaction()
+    def test_sound_alike_hospital_refused(self):
+        """A name that sounds like an existing hospital but shares one
+        character with it (瑞锦医院, 瑞金医院) is a candidate: with
+        create_missing_hospitals its row is refused naming the hospital"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        self._ruijin()
+        data = messy_xlsx("医生名单", [], ["姓名", "医院", "科室"], [
+                ["张伟", "瑞锦医院", "心内科"]])
+        job = self._run('doctors', data, options=[
+                'create_missing_hospitals', 'create_departments'])
+        self.assertEqual(job.refused, 1)
+        error, = job.errors
+        self.assertEqual(
+            (error['sheet'], error['row'], error['column'], error['value']),
+            ("名单", 4, 'B', "瑞锦医院"))
+        self.assertIn(RUIJIN, error['message'])
+        self.assertEqual(job.planned('hospitals'), [])
+        self.assertEqual(Party.search([('name', '=', "瑞锦医院")]), [])
+
+    @with_transaction()
     def test_similar_hospital_refused_unless_forced(self):
         """Creating a hospital that looks like an existing one is refused
         unless its row forces it"""
@@ -550,16 +595,23 @@ class GoLiveTestCase(unittest.TestCase):
                 path = os.path.join(directory, '医生.xlsx')
                 with open(path, 'wb') as fp:
                     fp.write(self._doctor_file(hospital=name))
+                # what it prints is in the language of the run (-l)
+                load_zh_cn(DB_NAME)
                 out = io.StringIO()
                 with redirect_stdout(out):
                     status = import_main(['-d', DB_NAME, '--quiet',
-                            '--dry-run', '--create-departments', 'doctors',
-                            path])
+                            '-l', 'zh_CN', '--dry-run',
+                            '--create-departments', 'doctors', path])
                 self.assertEqual(status, 0, out.getvalue())
-                self.assertIn('ignored: 名单!I 微信', out.getvalue())
-                self.assertIn('skipped: 名单!', out.getvalue())
-                self.assertIn('created: 5', out.getvalue())
-                self.assertIn('to create: 2 departments', out.getvalue())
+                self.assertIn('忽略的列：微信（工作表“名单” I 列）',
+                    out.getvalue())
+                self.assertIn('跳过：工作表“名单”第 ', out.getvalue())
+                self.assertIn('新建：5，', out.getvalue())
+                self.assertIn('将创建 2 个科室：', out.getvalue())
+                self.assertIn('试运行（--dry-run）：未写入任何数据。',
+                    out.getvalue())
+                self.assertNotRegex(out.getvalue(),
+                    r'ignored|skipped|created|to create|written')
         finally:
             with Transaction().start(DB_NAME, 0) as transaction:
                 Party = pool.get('party.party')

@@ -21,7 +21,7 @@ from trytond.tests.test_tryton import (
     DB_NAME, TestCase, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
-from .tools import run_queue
+from .tools import load_zh_cn, run_queue
 
 DATA = os.path.join(os.path.dirname(__file__), 'data')
 
@@ -834,14 +834,16 @@ class ImportTestCase(TestCase):
                 path = os.path.join(directory, 'doctors.xlsx')
                 with open(path, 'wb') as fp:
                     fp.write(xlsx(rows))
+                load_zh_cn(DB_NAME)
                 out = io.StringIO()
-                args = ['--database', DB_NAME, '--quiet',
+                args = ['--database', DB_NAME, '--quiet', '-l', 'zh_CN',
                     '--create-departments', 'doctors', path]
                 from contextlib import redirect_stderr, redirect_stdout
                 with redirect_stdout(out):
                     self.assertEqual(import_main(args), 1)
-                self.assertIn('!D%d ' % (bad + 2), out.getvalue())
-                self.assertIn('refused: 1', out.getvalue())
+                self.assertIn('D%d 单元格' % (bad + 2), out.getvalue())
+                self.assertIn('拒绝：1', out.getvalue())
+                self.assertIn('未写入任何数据。', out.getvalue())
                 self.assertEqual(count(), 0)
 
                 rows[bad + 1][3] = "主治医师"
@@ -858,15 +860,15 @@ class ImportTestCase(TestCase):
                 out = io.StringIO()
                 with redirect_stdout(out):
                     self.assertEqual(import_main(args), 0)
-                self.assertIn('created: %d' % size, out.getvalue())
+                self.assertIn('新建：%d，' % size, out.getvalue())
                 self.assertEqual(count(), size)
 
                 out = io.StringIO()
                 with redirect_stdout(out):
                     self.assertEqual(import_main(args + ['--dry-run']), 0)
                     self.assertEqual(import_main(args), 0)
-                self.assertIn('unchanged: %d' % size, out.getvalue())
-                self.assertIn('created: 0, updated: 0', out.getvalue())
+                self.assertIn('不变：%d，' % size, out.getvalue())
+                self.assertIn('新建：0，更新：0，', out.getvalue())
                 self.assertEqual(count(), size)
 
                 # a bad file: exit 1 with the reason
@@ -875,7 +877,7 @@ class ImportTestCase(TestCase):
                 out = io.StringIO()
                 with redirect_stdout(out):
                     self.assertEqual(import_main(args), 1)
-                self.assertIn('damaged', out.getvalue())
+                self.assertIn('文件已损坏', out.getvalue())
         finally:
             with Transaction().start(DB_NAME, 0) as transaction:
                 Party = pool.get('party.party')

@@ -44,3 +44,25 @@ def run_queue():
                 task.run()
             count += 1
     return count
+
+
+def load_zh_cn(database_name, modules=('pharma_hospital',)):
+    """Make zh_CN translatable and load the modules' zh_CN.po into the
+    database, committed (as trytond-admin -l zh_CN does): for the command
+    line, which runs in transactions of its own"""
+    import os
+
+    from trytond.modules import get_module_info
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    pool = Pool(database_name)
+    with Transaction().start(database_name, 0) as transaction:
+        Lang = pool.get('ir.lang')
+        Translation = pool.get('ir.translation')
+        zh_cn, = Lang.search([('code', '=', 'zh_CN')])
+        Lang.write([zh_cn], {'translatable': True})
+        for module in modules:
+            directory = get_module_info(module)['directory']
+            Translation.translation_import('zh_CN', module,
+                os.path.join(directory, 'locale', 'zh_CN.po'))
+        transaction.commit()
