@@ -359,8 +359,10 @@ def export_main(argv=None):
         with open(tmp, 'wb') as fileobj:
             count = export_inspection(
                 options.from_date, options.to_date, fileobj)
-    os.replace(tmp, options.file)
-    print('exported: %s events to %s' % (count, options.file))
+        os.replace(tmp, options.file)
+        # in the language of the run (-l, the user's or the configuration's)
+        print(gettext('pharma_compliance.msg_inspection_exported',
+                count=count, file=options.file))
     if argv is None:
         sys.exit(0)
     return 0
