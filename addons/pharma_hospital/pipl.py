@@ -1,14 +1,11 @@
 # This file is part of the pharma suite. See README.md for license terms.
 "Personal information (PIPL): export log of doctors and erasure"
 import datetime
-from collections import defaultdict
 
-from trytond import backend
-from trytond.model import ModelSQL, ModelStorage, ModelView, fields
+from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
-from trytond.tools import grouped_slice
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import Transaction
 
 
 class ExportLog(ModelSQL, ModelView):
@@ -61,57 +58,14 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def export_data(cls, records, fields_names, header=False):
-        if Transaction().check_access:
-            cls._check_export_access(records, fields_names)
+        # RuleMixin.export_data (access.py) has checked in SQL the rules of
+        # every record the export reaches, personal data included
         data = super().export_data(records, fields_names, header=header)
         doctors = [r for r in records if r.pharma_type == 'doctor']
         if doctors:
             Pool().get('pharma.export.log').log(
                 cls.__name__, len(records), len(doctors), fields_names)
         return data
-
-
-    @classmethod
-    def _check_export_access(cls, records, fields_names):
-        """ModelStorage.export_data checks the record rules in Python,
-        where a dotted or 'where' clause is not evaluated: check every
-        exported record, related ones included, with the SQL rules"""
-        pool = Pool()
-        to_check = defaultdict(set)
-        to_check[cls.__name__].update(r.id for r in records)
-        paths = [[n.split('.')[0].split(':')[0] for n in name.split('/')]
-            for name in fields_names]
-        # bypass: the paths of an export are checked against the SQL rules by
-        # the code itself
-        with without_check_access():
-            for path in paths:
-                values = [cls(r.id) for r in records]
-                for name in path[:-1]:
-                    next_values = []
-                    for value in values:
-                        if not isinstance(value, ModelStorage):
-                            continue
-                        field = value._fields.get(name)
-                        if not field:
-                            continue
-                        related = getattr(value, name)
-                        if isinstance(related, ModelStorage):
-                            related = [related]
-                        if isinstance(related, (list, tuple)):
-                            for r in related:
-                                if isinstance(r, ModelStorage):
-                                    to_check[r.__name__].add(r.id)
-                                    next_values.append(r)
-                    values = next_values
-        for model, ids in to_check.items():
-            Model = pool.get(model)
-            ids = [i for i in ids if i is not None and i >= 0]
-            if not ids or not issubclass(Model, ModelSQL):
-                continue
-            for sub in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
-                sub = list(sub)
-                # the read raises AccessError for a hidden record
-                Model.read(sub, ['create_date'])
 
 
 class Erase(metaclass=PoolMeta):

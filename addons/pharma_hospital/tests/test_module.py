@@ -970,6 +970,68 @@ class PharmaHospitalTestCase(
                             [('party', '=', h1.id)]), 1, msg=login)
 
     @with_transaction()
+    def test_export_hidden_related(self):
+        "An export never carries a value of a record the user cannot read"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Channel = pool.get('pharma.purchase.channel')
+        Coverage = pool.get('pharma.coverage')
+        data = self._pharma_setup()
+        company = data['company']
+        h1, h2, d1, d2 = data['h1'], data['h2'], data['d1'], data['d2']
+        Party.write([h1], {'beds': 1200})
+        Party.write([h2], {'beds': 2500})
+        distributor, = Party.create([{
+                    'name': "国药控股", 'pharma_type': 'distributor'}])
+        channel1, channel2 = Channel.create([{
+                    'hospital': h.id, 'distributor': distributor.id,
+                    } for h in [h1, h2]])
+        # a doctor rep1 covers whose hospital rep1 cannot read
+        doctor, = Party.create([{
+                    'name': "赵医生", 'pharma_type': 'doctor',
+                    'hospital': h2.id}])
+        Coverage.create([{
+                    'company': company.id,
+                    'employee': data['rep1_employee'].id,
+                    'party': doctor.id, 'role': 'primary',
+                    'start_date': data['today'],
+                    }])
+        secrets = [h2.name, '2500', d2.name]
+
+        def refused(Model, ids, names):
+            with self.assertRaises(AccessError, msg=names) as cm:
+                Model.export_data(Model.browse(ids), names)
+            text = ' '.join(str(a) for a in cm.exception.args)
+            for secret in secrets:
+                self.assertNotIn(secret, text, msg=names)
+
+        with self._as_user(data['rep1_user'], company):
+            self.assertEqual(Party.search([('id', '=', h2.id)]), [])
+            # the hidden records themselves (their rules go through a
+            # relation, which Tryton's check in Python takes as true)
+            refused(Channel, [channel2.id], ['start_date'])
+            refused(Channel, [channel2.id], ['hospital/beds'])
+            refused(Channel, [channel1.id, channel2.id], ['start_date'])
+            # a visible record's relation to a hidden one
+            for names in [['hospital/beds'], ['hospital/name'],
+                    ['hospital'], ['name', 'hospital/territory/name']]:
+                refused(Party, [doctor.id], names)
+            # a hidden record reached through a One2Many
+            refused(Party, [distributor.id],
+                ['supplied_hospitals/hospital/name'])
+            refused(Party, [distributor.id], ['supplied_hospitals'])
+            # what rep1 reads is exported
+            self.assertEqual(Channel.export_data(
+                    Channel.browse([channel1.id]),
+                    ['hospital/beds', 'hospital/name', 'distributor']),
+                [[1200, h1.name, distributor.rec_name]])
+            self.assertEqual(Party.export_data(Party.browse([d1.id]),
+                    ['name', 'hospital/beds', 'department/name']),
+                [[d1.name, 1200, data['dep1'].name]])
+            self.assertEqual(len(Channel.export_data_domain(
+                        [], ['hospital/name'])), 1)
+
+    @with_transaction()
     def test_rep_order_hidden(self):
         "Ordering by a hidden record's field tells a rep nothing about it"
         pool = Pool()
