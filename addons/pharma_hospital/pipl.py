@@ -2,9 +2,11 @@
 "Personal information (PIPL): export log of doctors and erasure"
 import datetime
 
+from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 
@@ -66,6 +68,58 @@ class Party(metaclass=PoolMeta):
             Pool().get('pharma.export.log').log(
                 cls.__name__, len(records), len(doctors), fields_names)
         return data
+
+    @classmethod
+    def get_contact_mechanism(cls, parties, names):
+        """The phone, mobile, fax, e-mail and website of the parties from
+        the contact mechanisms the user may read only (the PIPL rules of
+        pipl.xml), as the party module's getter chooses among them"""
+        usage = Transaction().context.get('party_contact_mechanism_usage')
+        readable = cls._readable_contact_mechanisms(parties)
+        result = {name: {} for name in names}
+        for party in parties:
+            mechanisms = [m for m in party.contact_mechanisms
+                if readable is None or m.id in readable]
+            for name in names:
+                of_type = [m for m in mechanisms if m.type == name]
+                mechanism = of_type[0] if of_type else None
+                if usage:
+                    mechanism = next((m for m in of_type
+                            if getattr(m, usage)), mechanism)
+                result[name][party.id] = mechanism.value if mechanism else ''
+        return result
+
+    @classmethod
+    def _readable_contact_mechanisms(cls, parties):
+        """The ids of the parties' contact mechanisms the user may read, in
+        SQL with the rules, or None for all of them"""
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        Rule = pool.get('ir.rule')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        transaction = Transaction()
+        if not transaction.user:
+            return None
+        # Tryton calls a getter without the access checks, whoever reads
+        # the field (the client, an export, the code): the mechanisms follow
+        # the rules of the user of the transaction, as reading them does
+        with transaction.set_context(_check_access=True):
+            if not ModelAccess.check(ContactMechanism.__name__, 'read',
+                    raise_exception=False):
+                return set()
+            if not Rule.domain_get(ContactMechanism.__name__, mode='read'):
+                return None
+            query = Rule.query_get(ContactMechanism.__name__, mode='read')
+        table = ContactMechanism.__table__()
+        cursor = transaction.connection.cursor()
+        readable = set()
+        for sub in grouped_slice(
+                [p.id for p in parties], backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(table.id,
+                    where=fields.SQL_OPERATORS['in'](table.party, list(sub))
+                    & table.id.in_(query)))
+            readable.update(i for i, in cursor)
+        return readable
 
 
 class Erase(metaclass=PoolMeta):

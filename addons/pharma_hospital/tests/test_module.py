@@ -894,11 +894,14 @@ class PharmaHospitalTestCase(
         ModelData = pool.get('ir.model.data')
         data = self._pharma_setup()
         company = data['company']
-        d1, d2, h1 = data['d1'], data['d2'], data['h1']
-        for doctor in [d1, d2]:
+        # d1 covered by rep1, d1b in rep1's territory not covered, d2 hidden
+        d1, d1b, d2, h1 = data['d1'], data['d1b'], data['d2'], data['h1']
+        for doctor in [d1, d1b, d2]:
             ContactMechanism.create([
                     {'party': doctor.id, 'type': 'mobile',
                         'value': '1380000%04d' % doctor.id},
+                    {'party': doctor.id, 'type': 'phone',
+                        'value': '021-6000%04d' % doctor.id},
                     {'party': doctor.id, 'type': 'email',
                         'value': 'doctor%s@example.com' % doctor.id}])
             Identifier.create([{'party': doctor.id, 'type': None,
@@ -907,10 +910,11 @@ class PharmaHospitalTestCase(
         ContactMechanism.create([{'party': h1.id, 'type': 'phone',
                     'value': '021-64370045'}])
         users = {'rep1': data['rep1_user'], 'manager1': data['manager1_user']}
-        for group in ['commercial', 'marketing', 'clerk', 'finance',
-                'logistics', 'medical', 'quality']:
+        for group in ['commercial', 'marketing', 'marketing_manager',
+                'clerk', 'finance', 'logistics', 'medical', 'quality',
+                'admin']:
             user, = User.create([{
-                        'name': group, 'login': group,
+                        'name': group, 'login': 'pharma_' + group,
                         'companies': [('add', [company.id])],
                         'company': company.id,
                         'groups': [('add', [ModelData.get_id(
@@ -918,31 +922,52 @@ class PharmaHospitalTestCase(
                                         'group_pharma_' + group)])],
                         }])
             users[group] = user
-        all_ = [d1.id, d2.id]
+        all_ = [d1.id, d1b.id, d2.id]
         # the doctors whose personal data each role reads
         expected = {
-            'rep1': [d1.id],
+            'rep1': [d1.id, d1b.id],
             'manager1': all_,
             'marketing': all_,
+            'marketing_manager': all_,
             'clerk': all_,
             'medical': all_,
+            'admin': all_,
             'commercial': [],
             'finance': [],
             'logistics': [],
             'quality': [],
             }
+        mechanisms = ['mobile', 'email', 'phone']
+
+        def values(doctor):
+            return ['1380000%04d' % doctor, 'doctor%s@example.com' % doctor,
+                '021-6000%04d' % doctor]
+
         for login, doctors in expected.items():
             with self._as_user(users[login], company):
-                # every role but the rep reads both doctors
-                self.assertEqual(
-                    sorted(p.id for p in Party.search(
-                            [('id', 'in', all_)])),
-                    all_ if login != 'rep1' else [d1.id], msg=login)
+                # every role but the rep reads the three doctors
+                readable = sorted(p.id for p in Party.search(
+                        [('id', 'in', all_)]))
+                self.assertEqual(readable,
+                    all_ if login != 'rep1' else [d1.id, d1b.id], msg=login)
                 for Model in [ContactMechanism, Identifier, Address]:
                     records = Model.search([('party', 'in', all_)])
                     self.assertEqual(
                         sorted({r.party.id for r in records}),
                         doctors, msg=(login, Model.__name__))
+                # the party's phone, mobile and e-mail fields follow the
+                # contact mechanisms: empty where they are not readable
+                self.assertEqual(
+                    {r['id']: [r[n] for n in mechanisms]
+                        for r in Party.read(readable, mechanisms)},
+                    {d: values(d) if d in doctors else ['', '', '']
+                        for d in readable}, msg=login)
+                self.assertEqual(
+                    Party.export_data_domain([('id', 'in', readable)],
+                        ['name'] + mechanisms, order=[('id', 'ASC')]),
+                    [[Party(d).name] + (values(d) if d in doctors
+                            else ['', '', '']) for d in readable],
+                    msg=login)
                 personal = ['name', 'contact_mechanisms/value',
                     'identifiers/code', 'addresses/street']
                 if doctors:
@@ -958,7 +983,7 @@ class PharmaHospitalTestCase(
                             [('id', 'in', all_)], personal)
                     self.assertNotIn('1380000', str(cm.exception))
                     self.assertEqual(len(Party.export_data_domain(
-                                [('id', 'in', all_)], ['name'])), 2)
+                                [('id', 'in', all_)], ['name'])), 3)
                 if not doctors:
                     # and not through the doctor's form
                     for row in Party.read(all_, ['contact_mechanisms',
@@ -968,6 +993,13 @@ class PharmaHospitalTestCase(
                     # the hospital's switchboard stays readable
                     self.assertEqual(ContactMechanism.search_count(
                             [('party', '=', h1.id)]), 1, msg=login)
+                    self.assertEqual(Party.read([h1.id], ['phone']),
+                        [{'id': h1.id, 'phone': '021-64370045'}],
+                        msg=login)
+                # the record as the client's form or code reads it
+                self.assertEqual(Party(d1.id).mobile,
+                    values(d1.id)[0] if d1.id in doctors else '',
+                    msg=login)
 
     @with_transaction()
     def test_export_hidden_related(self):
