@@ -1064,6 +1064,42 @@ class PharmaHospitalTestCase(
                         [], ['hospital/name'])), 1)
 
     @with_transaction()
+    def test_alias_other_hospital_hidden(self):
+        "An alias refused as another hospital's name names it if readable"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Alias = pool.get('pharma.hospital.alias')
+        ModelAccess = pool.get('ir.model.access')
+        ModelData = pool.get('ir.model.data')
+        data = self._pharma_setup()
+        company = data['company']
+        h1, h2 = data['h1'], data['h2']
+        h3, = Party.create([{
+                    'name': "上海市第六人民医院", 'pharma_type': 'hospital',
+                    'territory': data['t1'].id}])
+        # a role that enters aliases but does not read every hospital
+        ModelAccess.create([{
+                    'model': 'pharma.hospital.alias',
+                    'group': ModelData.get_id(
+                        'pharma_hospital', 'group_pharma_rep'),
+                    'perm_read': True, 'perm_write': True,
+                    'perm_create': True, 'perm_delete': True,
+                    }])
+        with self._as_user(data['rep1_user'], company):
+            self.assertEqual(Party.search([('id', '=', h2.id)]), [])
+            with self.assertRaises(UserError) as cm:
+                Alias.create([{'hospital': h1.id, 'name': h2.name}])
+            text = ' '.join(str(a) for a in cm.exception.args)
+            # the alias as entered, then the other hospital: its id only
+            _, _, other = text.partition(h2.name)
+            self.assertNotIn(h2.name, other)
+            self.assertIn(str(h2.id), other)
+            with self.assertRaises(UserError) as cm:
+                Alias.create([{'hospital': h1.id, 'name': h3.name}])
+            text = ' '.join(str(a) for a in cm.exception.args)
+            self.assertIn(h3.rec_name, text)
+
+    @with_transaction()
     def test_rep_order_hidden(self):
         "Ordering by a hidden record's field tells a rep nothing about it"
         pool = Pool()
