@@ -11,7 +11,9 @@ checks of RPC:
 - filters by a stored field of the hidden record: the count must not
   change when that field's value changes;
 - orders by it (Many2One paths): the order must not change when the two
-  hidden records' values are swapped.
+  hidden records' values are swapped;
+- exports it (the column ``a/b/field``): the export is refused or does not
+  change with the value.
 
 Nothing is written by hand per model: a new model or relation is probed
 as soon as it is in the pool. A path the role may not use at all (an
@@ -318,11 +320,23 @@ class RoleProbe:
                 # a constraint of the database (size, unique) refuses it
                 self.unexercised += 1
                 return
+            column = '/'.join(f for _, f, _ in path) + '/' + tfname
+
+            def export():
+                # an export of m1 and m2 with the hidden value's column:
+                # refused, or the same whatever the value
+                self.transaction.cache.clear()
+                try:
+                    return Model.export_data(
+                        Model.browse([m1, m2]), [column])
+                except (AccessError, UserError):
+                    return 'refused'
             try:
                 count_low = Model.search_count(clause)
                 if sortable:
                     order_a = Model.search([('id', 'in', [m1, m2])],
                         order=order)
+                export_a = export()
                 try:
                     self.set_value(Target, t1, tfname, high1)
                     self.set_value(Target, t2, tfname, low2)
@@ -333,6 +347,7 @@ class RoleProbe:
                 if sortable:
                     order_b = Model.search([('id', 'in', [m1, m2])],
                         order=order)
+                export_b = export()
             except (AccessError, UserError):
                 self.refused += 1
                 return
@@ -341,6 +356,8 @@ class RoleProbe:
                 self.leaks.append('filter ' + label)
             if sortable and order_a != order_b:
                 self.leaks.append('order ' + label)
+            if export_a != export_b:
+                self.leaks.append('export ' + label)
         finally:
             cursor.execute('ROLLBACK TO SAVEPOINT pharma_probe')
             self.transaction.cache.clear()

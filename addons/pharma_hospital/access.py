@@ -28,16 +28,26 @@ searches of the client's relation fields) goes through ``search`` below:
   user may read every target on the path; the other rows sort as if the
   value were empty.
 
-Reading dotted names (``doctor.name``) and exporting read the targets with
-the access checks, so Tryton refuses a hidden target with an AccessError
-naming its id only.
+Reading dotted names (``doctor.name``) reads the targets with the access
+checks, so Tryton refuses a hidden target with an AccessError naming its id
+only.  ``ModelStorage.export_data`` checks the rules in Python instead
+(``eval_domain``, which takes a ``where`` clause or a dotted leaf as true)
+and reads the related records without the access checks: ``export_data``
+below first checks in SQL the rules of the exported records and of every
+record each column reaches (``hospital/beds``, ``lines/product``, the
+name of a ``hospital`` column), and refuses a hidden one with Tryton's
+AccessError (ids only).
 """
+from collections import defaultdict
+
 from sql import Null
 from sql.conditionals import Case
 
-from trytond.model import fields
+from trytond import backend
+from trytond.model import ModelSQL, fields
 from trytond.model.modelsql import apply_sorting, convert_from
 from trytond.pool import Pool
+from trytond.tools import grouped_slice
 from trytond.tools.domain_inversion import is_leaf
 from trytond.transaction import Transaction, without_check_access
 
@@ -99,6 +109,91 @@ class RuleMixin:
         if transaction.user and transaction.check_access and records:
             cls._rule_check([r.id for r in records], 'read')
         return super().copy(records, default=default)
+
+    @classmethod
+    def export_data(cls, records, fields_names, header=False):
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            cls._rule_check_export(records, fields_names)
+        return super().export_data(records, fields_names, header=header)
+
+    @classmethod
+    def _rule_check_export(cls, records, fields_names):
+        """Raise Tryton's AccessError (ids only) when an export reaches a
+        record the user may not read: the exported records and, for each
+        relation of each column (``a/b/c``), every record it reaches"""
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        to_check = defaultdict(set)
+        to_check[cls.__name__].update(r.id for r in records)
+        # {path prefix: {model name: ids}}: a prefix is read once
+        reached = {(): {cls.__name__: {r.id for r in records}}}
+        for name in fields_names:
+            # 'state.translated', 'name:lang=fr' read the field itself
+            path = tuple(n.split('.', 1)[0].split(':', 1)[0]
+                for n in name.split('/'))
+            for i in range(len(path)):
+                prefix = path[:i + 1]
+                if prefix in reached:
+                    continue
+                reached[prefix] = targets = defaultdict(set)
+                for model, ids in reached[path[:i]].items():
+                    try:
+                        Model = pool.get(model)
+                    except KeyError:
+                        # a Reference to a model of no activated module
+                        continue
+                    for target, target_ids in cls._rule_export_targets(
+                            Model, path[i], ids).items():
+                        targets[target].update(target_ids)
+                        to_check[target].update(target_ids)
+        with Transaction().set_context(_check_access=True):
+            for model, ids in to_check.items():
+                try:
+                    Model = pool.get(model)
+                except KeyError:
+                    continue
+                ids = sorted(i for i in ids if i is not None and i >= 0)
+                if not ids or not issubclass(Model, ModelSQL):
+                    continue
+                for sub in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+                    # in SQL, as a search: the relations of the rules too
+                    Rule.check(model, list(sub), mode='read')
+
+    @classmethod
+    def _rule_export_targets(cls, Model, fname, ids):
+        "{model name: ids} of the records fname of the ids reaches"
+        field = Model._fields.get(fname)
+        if isinstance(field, fields.Function):
+            field = field._field
+        if (field is None or not ids
+                or field._type not in _RELATIONS | {'one2one'}):
+            return {}
+        targets = defaultdict(set)
+        reference = field._type == 'reference'
+        if not reference:
+            target = field.get_target().__name__
+        # bypass: the code reads which records an export reaches, to check
+        # the user's rules on them
+        with without_check_access():
+            for sub in grouped_slice(sorted(ids), backend.MAX_QUERY_PARAMS):
+                for row in Model.read(list(sub), [fname]):
+                    value = row[fname]
+                    if value is None or value == '':
+                        continue
+                    if reference:
+                        if isinstance(value, str):
+                            model, _, id_ = value.partition(',')
+                            if model and id_.lstrip('-').isdigit():
+                                targets[model].add(int(id_))
+                        else:
+                            model, id_ = value
+                            targets[model].add(int(id_))
+                    elif isinstance(value, (list, tuple)):
+                        targets[target].update(value)
+                    else:
+                        targets[target].add(value)
+        return targets
 
     @classmethod
     def _rule_check(cls, ids, mode):

@@ -91,7 +91,26 @@ class HospitalAlias(ModelSQL, ModelView):
                 if other != alias.hospital:
                     raise HospitalAliasError(gettext(
                             'pharma_hospital.msg_hospital_alias_other',
-                            alias=alias.name, hospital=other.rec_name))
+                            alias=alias.name,
+                            hospital=cls._hospital_name(other)))
+
+    @classmethod
+    def _hospital_name(cls, hospital):
+        "The name of hospital if the user may read it, else its id"
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        transaction = Transaction()
+        if transaction.user:
+            # validation runs without the access checks: the user's rules
+            with transaction.set_context(_check_access=True):
+                query = Rule.query_get(hospital.__name__, mode='read')
+            table = hospital.__table__()
+            cursor = transaction.connection.cursor()
+            cursor.execute(*table.select(table.id,
+                    where=(table.id == hospital.id) & table.id.in_(query)))
+            if not cursor.fetchone():
+                return str(hospital.id)
+        return hospital.rec_name
 
     @classmethod
     def resolve(cls, keys):

@@ -1,14 +1,13 @@
 # This file is part of the pharma suite. See README.md for license terms.
 "Personal information (PIPL): export log of doctors and erasure"
 import datetime
-from collections import defaultdict
 
 from trytond import backend
-from trytond.model import ModelSQL, ModelStorage, ModelView, fields
+from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import Transaction
 
 
 class ExportLog(ModelSQL, ModelView):
@@ -61,8 +60,8 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def export_data(cls, records, fields_names, header=False):
-        if Transaction().check_access:
-            cls._check_export_access(records, fields_names)
+        # RuleMixin.export_data (access.py) has checked in SQL the rules of
+        # every record the export reaches, personal data included
         data = super().export_data(records, fields_names, header=header)
         doctors = [r for r in records if r.pharma_type == 'doctor']
         if doctors:
@@ -70,48 +69,57 @@ class Party(metaclass=PoolMeta):
                 cls.__name__, len(records), len(doctors), fields_names)
         return data
 
+    @classmethod
+    def get_contact_mechanism(cls, parties, names):
+        """The phone, mobile, fax, e-mail and website of the parties from
+        the contact mechanisms the user may read only (the PIPL rules of
+        pipl.xml), as the party module's getter chooses among them"""
+        usage = Transaction().context.get('party_contact_mechanism_usage')
+        readable = cls._readable_contact_mechanisms(parties)
+        result = {name: {} for name in names}
+        for party in parties:
+            mechanisms = [m for m in party.contact_mechanisms
+                if readable is None or m.id in readable]
+            for name in names:
+                of_type = [m for m in mechanisms if m.type == name]
+                mechanism = of_type[0] if of_type else None
+                if usage:
+                    mechanism = next((m for m in of_type
+                            if getattr(m, usage)), mechanism)
+                result[name][party.id] = mechanism.value if mechanism else ''
+        return result
 
     @classmethod
-    def _check_export_access(cls, records, fields_names):
-        """ModelStorage.export_data checks the record rules in Python,
-        where a dotted or 'where' clause is not evaluated: check every
-        exported record, related ones included, with the SQL rules"""
+    def _readable_contact_mechanisms(cls, parties):
+        """The ids of the parties' contact mechanisms the user may read, in
+        SQL with the rules, or None for all of them"""
         pool = Pool()
-        to_check = defaultdict(set)
-        to_check[cls.__name__].update(r.id for r in records)
-        paths = [[n.split('.')[0].split(':')[0] for n in name.split('/')]
-            for name in fields_names]
-        # bypass: the paths of an export are checked against the SQL rules by
-        # the code itself
-        with without_check_access():
-            for path in paths:
-                values = [cls(r.id) for r in records]
-                for name in path[:-1]:
-                    next_values = []
-                    for value in values:
-                        if not isinstance(value, ModelStorage):
-                            continue
-                        field = value._fields.get(name)
-                        if not field:
-                            continue
-                        related = getattr(value, name)
-                        if isinstance(related, ModelStorage):
-                            related = [related]
-                        if isinstance(related, (list, tuple)):
-                            for r in related:
-                                if isinstance(r, ModelStorage):
-                                    to_check[r.__name__].add(r.id)
-                                    next_values.append(r)
-                    values = next_values
-        for model, ids in to_check.items():
-            Model = pool.get(model)
-            ids = [i for i in ids if i is not None and i >= 0]
-            if not ids or not issubclass(Model, ModelSQL):
-                continue
-            for sub in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
-                sub = list(sub)
-                # the read raises AccessError for a hidden record
-                Model.read(sub, ['create_date'])
+        ModelAccess = pool.get('ir.model.access')
+        Rule = pool.get('ir.rule')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        transaction = Transaction()
+        if not transaction.user:
+            return None
+        # Tryton calls a getter without the access checks, whoever reads
+        # the field (the client, an export, the code): the mechanisms follow
+        # the rules of the user of the transaction, as reading them does
+        with transaction.set_context(_check_access=True):
+            if not ModelAccess.check(ContactMechanism.__name__, 'read',
+                    raise_exception=False):
+                return set()
+            if not Rule.domain_get(ContactMechanism.__name__, mode='read'):
+                return None
+            query = Rule.query_get(ContactMechanism.__name__, mode='read')
+        table = ContactMechanism.__table__()
+        cursor = transaction.connection.cursor()
+        readable = set()
+        for sub in grouped_slice(
+                [p.id for p in parties], backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(table.id,
+                    where=fields.SQL_OPERATORS['in'](table.party, list(sub))
+                    & table.id.in_(query)))
+            readable.update(i for i, in cursor)
+        return readable
 
 
 class Erase(metaclass=PoolMeta):

@@ -912,11 +912,14 @@ class PharmaHospitalTestCase(
         ModelData = pool.get('ir.model.data')
         data = self._pharma_setup()
         company = data['company']
-        d1, d2, h1 = data['d1'], data['d2'], data['h1']
-        for doctor in [d1, d2]:
+        # d1 covered by rep1, d1b in rep1's territory not covered, d2 hidden
+        d1, d1b, d2, h1 = data['d1'], data['d1b'], data['d2'], data['h1']
+        for doctor in [d1, d1b, d2]:
             ContactMechanism.create([
                     {'party': doctor.id, 'type': 'mobile',
                         'value': '1380000%04d' % doctor.id},
+                    {'party': doctor.id, 'type': 'phone',
+                        'value': '021-6000%04d' % doctor.id},
                     {'party': doctor.id, 'type': 'email',
                         'value': 'doctor%s@example.com' % doctor.id}])
             Identifier.create([{'party': doctor.id, 'type': None,
@@ -925,10 +928,11 @@ class PharmaHospitalTestCase(
         ContactMechanism.create([{'party': h1.id, 'type': 'phone',
                     'value': '021-64370045'}])
         users = {'rep1': data['rep1_user'], 'manager1': data['manager1_user']}
-        for group in ['commercial', 'marketing', 'clerk', 'finance',
-                'logistics', 'medical', 'quality']:
+        for group in ['commercial', 'marketing', 'marketing_manager',
+                'clerk', 'finance', 'logistics', 'medical', 'quality',
+                'admin']:
             user, = User.create([{
-                        'name': group, 'login': group,
+                        'name': group, 'login': 'pharma_' + group,
                         'companies': [('add', [company.id])],
                         'company': company.id,
                         'groups': [('add', [ModelData.get_id(
@@ -936,31 +940,52 @@ class PharmaHospitalTestCase(
                                         'group_pharma_' + group)])],
                         }])
             users[group] = user
-        all_ = [d1.id, d2.id]
+        all_ = [d1.id, d1b.id, d2.id]
         # the doctors whose personal data each role reads
         expected = {
-            'rep1': [d1.id],
+            'rep1': [d1.id, d1b.id],
             'manager1': all_,
             'marketing': all_,
+            'marketing_manager': all_,
             'clerk': all_,
             'medical': all_,
+            'admin': all_,
             'commercial': [],
             'finance': [],
             'logistics': [],
             'quality': [],
             }
+        mechanisms = ['mobile', 'email', 'phone']
+
+        def values(doctor):
+            return ['1380000%04d' % doctor, 'doctor%s@example.com' % doctor,
+                '021-6000%04d' % doctor]
+
         for login, doctors in expected.items():
             with self._as_user(users[login], company):
-                # every role but the rep reads both doctors
-                self.assertEqual(
-                    sorted(p.id for p in Party.search(
-                            [('id', 'in', all_)])),
-                    all_ if login != 'rep1' else [d1.id], msg=login)
+                # every role but the rep reads the three doctors
+                readable = sorted(p.id for p in Party.search(
+                        [('id', 'in', all_)]))
+                self.assertEqual(readable,
+                    all_ if login != 'rep1' else [d1.id, d1b.id], msg=login)
                 for Model in [ContactMechanism, Identifier, Address]:
                     records = Model.search([('party', 'in', all_)])
                     self.assertEqual(
                         sorted({r.party.id for r in records}),
                         doctors, msg=(login, Model.__name__))
+                # the party's phone, mobile and e-mail fields follow the
+                # contact mechanisms: empty where they are not readable
+                self.assertEqual(
+                    {r['id']: [r[n] for n in mechanisms]
+                        for r in Party.read(readable, mechanisms)},
+                    {d: values(d) if d in doctors else ['', '', '']
+                        for d in readable}, msg=login)
+                self.assertEqual(
+                    Party.export_data_domain([('id', 'in', readable)],
+                        ['name'] + mechanisms, order=[('id', 'ASC')]),
+                    [[Party(d).name] + (values(d) if d in doctors
+                            else ['', '', '']) for d in readable],
+                    msg=login)
                 personal = ['name', 'contact_mechanisms/value',
                     'identifiers/code', 'addresses/street']
                 if doctors:
@@ -976,7 +1001,7 @@ class PharmaHospitalTestCase(
                             [('id', 'in', all_)], personal)
                     self.assertNotIn('1380000', str(cm.exception))
                     self.assertEqual(len(Party.export_data_domain(
-                                [('id', 'in', all_)], ['name'])), 2)
+                                [('id', 'in', all_)], ['name'])), 3)
                 if not doctors:
                     # and not through the doctor's form
                     for row in Party.read(all_, ['contact_mechanisms',
@@ -986,6 +1011,111 @@ class PharmaHospitalTestCase(
                     # the hospital's switchboard stays readable
                     self.assertEqual(ContactMechanism.search_count(
                             [('party', '=', h1.id)]), 1, msg=login)
+                    self.assertEqual(Party.read([h1.id], ['phone']),
+                        [{'id': h1.id, 'phone': '021-64370045'}],
+                        msg=login)
+                # the record as the client's form or code reads it
+                self.assertEqual(Party(d1.id).mobile,
+                    values(d1.id)[0] if d1.id in doctors else '',
+                    msg=login)
+
+    @with_transaction()
+    def test_export_hidden_related(self):
+        "An export never carries a value of a record the user cannot read"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Channel = pool.get('pharma.purchase.channel')
+        Coverage = pool.get('pharma.coverage')
+        data = self._pharma_setup()
+        company = data['company']
+        h1, h2, d1, d2 = data['h1'], data['h2'], data['d1'], data['d2']
+        Party.write([h1], {'beds': 1200})
+        Party.write([h2], {'beds': 2500})
+        distributor, = Party.create([{
+                    'name': "国药控股", 'pharma_type': 'distributor'}])
+        channel1, channel2 = Channel.create([{
+                    'hospital': h.id, 'distributor': distributor.id,
+                    } for h in [h1, h2]])
+        # a doctor rep1 covers whose hospital rep1 cannot read
+        doctor, = Party.create([{
+                    'name': "赵医生", 'pharma_type': 'doctor',
+                    'hospital': h2.id}])
+        Coverage.create([{
+                    'company': company.id,
+                    'employee': data['rep1_employee'].id,
+                    'party': doctor.id, 'role': 'primary',
+                    'start_date': data['today'],
+                    }])
+        secrets = [h2.name, '2500', d2.name]
+
+        def refused(Model, ids, names):
+            with self.assertRaises(AccessError, msg=names) as cm:
+                Model.export_data(Model.browse(ids), names)
+            text = ' '.join(str(a) for a in cm.exception.args)
+            for secret in secrets:
+                self.assertNotIn(secret, text, msg=names)
+
+        with self._as_user(data['rep1_user'], company):
+            self.assertEqual(Party.search([('id', '=', h2.id)]), [])
+            # the hidden records themselves (their rules go through a
+            # relation, which Tryton's check in Python takes as true)
+            refused(Channel, [channel2.id], ['start_date'])
+            refused(Channel, [channel2.id], ['hospital/beds'])
+            refused(Channel, [channel1.id, channel2.id], ['start_date'])
+            # a visible record's relation to a hidden one
+            for names in [['hospital/beds'], ['hospital/name'],
+                    ['hospital'], ['name', 'hospital/territory/name']]:
+                refused(Party, [doctor.id], names)
+            # a hidden record reached through a One2Many
+            refused(Party, [distributor.id],
+                ['supplied_hospitals/hospital/name'])
+            refused(Party, [distributor.id], ['supplied_hospitals'])
+            # what rep1 reads is exported
+            self.assertEqual(Channel.export_data(
+                    Channel.browse([channel1.id]),
+                    ['hospital/beds', 'hospital/name', 'distributor']),
+                [[1200, h1.name, distributor.rec_name]])
+            self.assertEqual(Party.export_data(Party.browse([d1.id]),
+                    ['name', 'hospital/beds', 'department/name']),
+                [[d1.name, 1200, data['dep1'].name]])
+            self.assertEqual(len(Channel.export_data_domain(
+                        [], ['hospital/name'])), 1)
+
+    @with_transaction()
+    def test_alias_other_hospital_hidden(self):
+        "An alias refused as another hospital's name names it if readable"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Alias = pool.get('pharma.hospital.alias')
+        ModelAccess = pool.get('ir.model.access')
+        ModelData = pool.get('ir.model.data')
+        data = self._pharma_setup()
+        company = data['company']
+        h1, h2 = data['h1'], data['h2']
+        h3, = Party.create([{
+                    'name': "上海市第六人民医院", 'pharma_type': 'hospital',
+                    'territory': data['t1'].id}])
+        # a role that enters aliases but does not read every hospital
+        ModelAccess.create([{
+                    'model': 'pharma.hospital.alias',
+                    'group': ModelData.get_id(
+                        'pharma_hospital', 'group_pharma_rep'),
+                    'perm_read': True, 'perm_write': True,
+                    'perm_create': True, 'perm_delete': True,
+                    }])
+        with self._as_user(data['rep1_user'], company):
+            self.assertEqual(Party.search([('id', '=', h2.id)]), [])
+            with self.assertRaises(UserError) as cm:
+                Alias.create([{'hospital': h1.id, 'name': h2.name}])
+            text = ' '.join(str(a) for a in cm.exception.args)
+            # the alias as entered, then the other hospital: its id only
+            _, _, other = text.partition(h2.name)
+            self.assertNotIn(h2.name, other)
+            self.assertIn(str(h2.id), other)
+            with self.assertRaises(UserError) as cm:
+                Alias.create([{'hospital': h1.id, 'name': h3.name}])
+            text = ' '.join(str(a) for a in cm.exception.args)
+            self.assertIn(h3.rec_name, text)
 
     @with_transaction()
     def test_rep_order_hidden(self):
