@@ -163,6 +163,12 @@ def sqlite_env():
     env['DB_NAME'] = ':memory:'
     env['DB_CACHE'] = cache_dir('sqlite')
     env['PHARMA_BACKEND'] = 'sqlite'
+    # trytond's Cache.sync takes an autocommit connection every
+    # [cache] clean_timeout seconds (300 by default); on an in-memory SQLite
+    # database that is the test's own connection, so a module run longer
+    # than 5 minutes committed a test's rows (later tests then failed on
+    # UNIQUE res_user.login). One process per run: nothing to sync.
+    env['TRYTOND_CACHE__CLEAN_TIMEOUT'] = str(10 ** 9)
     return env
 
 
