@@ -394,6 +394,13 @@ class PharmaHospitalTestCase(
                     'supervisor': data['manager1_employee'].id})
             # after a hand-over rep2 may leave
             Handover.run(company, rep2, data['rep1_employee'], 'transfer')
+            # (both reps are told of the hand-over itself)
+            Transaction()._store_user_notifications()
+            self.assertEqual(
+                {(n.user, n.model) for n in Notification.search([])},
+                {(data['rep1_user'], 'pharma.handover.log'),
+                    (data['rep2_user'], 'pharma.handover.log')})
+            Notification.delete(Notification.search([]))
             Employee.write([rep2], {'end_date': end})
             User.write([data['rep2_user']], {'active': False})
             Employee.pharma_notify_leavers()
