@@ -68,31 +68,24 @@ def configure(argv):
     return files
 
 
-def _run(main, argv):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    configure(argv)
-    status = main()(argv)
+def _run(name, argv):
+    """Read the configuration of argv, then import the command name of
+    pharma_hospital.scripts and run it on argv (exit with its status when
+    run as a console script)"""
+    args = sys.argv[1:] if argv is None else list(argv)
+    configure(args)
+    from trytond.modules.pharma_hospital import scripts
+    status = getattr(scripts, name)(args)
+    if argv is None:
+        sys.exit(status)
     return status
 
 
 def import_main(argv=None):
     "Entry point of pharma-import"
-    def main():
-        from trytond.modules.pharma_hospital.scripts import import_main
-        return import_main
-    status = _run(main, argv)
-    if argv is None:
-        sys.exit(status)
-    return status
+    return _run('import_main', argv)
 
 
 def export_main(argv=None):
     "Entry point of pharma-export"
-    def main():
-        from trytond.modules.pharma_hospital.scripts import export_main
-        return export_main
-    status = _run(main, argv)
-    if argv is None:
-        sys.exit(status)
-    return status
-
+    return _run('export_main', argv)
