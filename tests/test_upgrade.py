@@ -21,7 +21,7 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # the version that landed before this one (stop 27, 2026-12-05)
-PREVIOUS = '9d7494b4c84d382d695e4a672cf740ebec68a4ad'
+PREVIOUS = '4d7d00f92b48daea5782fe554ac56811354e69ac'
 POSTGRESQL = os.environ.get('TRYTOND_DATABASE__URI', os.environ.get(
         'TRYTOND_DATABASE_URI', '')).startswith('postgresql')
 
