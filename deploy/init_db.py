@@ -105,7 +105,8 @@ def main(argv=None):
                 'trytond-admin'), '-c', *args.config, '-d', name]
         progress('updating the activated modules (trytond-admin --all)')
         env = admin_environment()
-        subprocess.run(admin + ['--all', '-l', demo.LANGUAGE], check=True,
+        subprocess.run(admin + ['--all', '--activate-dependencies',
+                '-l', demo.LANGUAGE], check=True,
             env=env)
         missing = sorted(set(modules) - demo.activated_modules(name))
         if missing:

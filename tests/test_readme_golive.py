@@ -33,7 +33,7 @@ class ReadmeGoLiveTestCase(unittest.TestCase):
     def test_commands_parse(self):
         "Every pharma-import command of the section parses; one is for PG"
         from pharma_scripts import _config_args, config_files
-        from trytond.modules.pharma_hospital.scripts import import_parser
+        from trytond.modules.pharma_import.scripts import import_parser
         lines = section().replace('\\\n', ' ').splitlines()
         commands = [shlex.split(line.strip())[1:] for line in lines
             if line.strip().startswith('.venv/bin/pharma-import ')]

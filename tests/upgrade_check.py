@@ -234,7 +234,8 @@ def main(argv=None):
         admin = [os.path.join(ROOT, '.venv', 'bin', 'trytond-admin'),
             '-c', conf, '-d', args.database]
         print('trytond-admin --all with this checkout', flush=True)
-        subprocess.run(admin + ['--all', '-l', 'zh_CN'], env=env,
+        subprocess.run(admin + ['--all', '--activate-dependencies', '-l',
+                'zh_CN'], env=env,
             check=True)
         sys.path.insert(0, os.path.join(ROOT, 'scripts'))
         import demo

@@ -9,7 +9,7 @@ from sql.functions import Lower, Trim
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
-from trytond.modules.pharma_hospital.import_ import bulk_insert
+from trytond.modules.pharma_import.bulk import bulk_insert
 from trytond.modules.pharma_hospital.job import QueuedWizardMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval

@@ -3,9 +3,10 @@
 hospital, molecule, manufacturer and month, as research firms sell it)."""
 from trytond.i18n import gettext
 from trytond.model import Model
-from trytond.modules.pharma_hospital.import_ import (
-    ImportField, ImportKindMixin, bulk_insert)
 from trytond.modules.pharma_hospital.tools import normalize_name
+from trytond.modules.pharma_import.bulk import bulk_insert
+from trytond.modules.pharma_import.engine import (
+    ImportField, ImportKindMixin)
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 

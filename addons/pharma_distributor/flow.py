@@ -8,7 +8,7 @@ from sql.functions import CurrentTimestamp
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.modules.pharma_hospital.export import BatchExportMixin
-from trytond.modules.pharma_hospital.import_engine import normalize_pack
+from trytond.modules.pharma_import.reader import normalize_pack
 from trytond.modules.pharma_hospital.tools import normalize_name, normalize_text
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -473,7 +473,7 @@ class Matcher:
         return result, unknown
 
     def _party_matcher(self, types):
-        from trytond.modules.pharma_hospital.import_ import PartyMatcher
+        from trytond.modules.pharma_import.matcher import PartyMatcher
         key = tuple(types)
         if key not in self._similar:
             # bypass: the match queue compares names with every party of the master data
@@ -627,7 +627,7 @@ class FlowMonth(ModelSQL):
         the row of each month is locked (FOR UPDATE NOWAIT on PostgreSQL;
         SQLite writes one transaction at a time)"""
         from trytond import backend
-        from trytond.modules.pharma_hospital.import_ import ImportFileError
+        from trytond.modules.pharma_import.engine import ImportFileError
         Party = Pool().get('party.party')
         table = cls.__table__()
         transaction = Transaction()

@@ -1,9 +1,10 @@
 # This file is part of the pharma suite. See README.md for license terms.
 from trytond.i18n import gettext
 from trytond.model import Model, fields
-from trytond.modules.pharma_hospital.import_ import (
-    ImportField, ImportKindMixin, bulk_insert)
 from trytond.modules.pharma_hospital.tools import normalize_name
+from trytond.modules.pharma_import.bulk import bulk_insert
+from trytond.modules.pharma_import.engine import (
+    ImportField, ImportKindMixin)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction

@@ -2,7 +2,7 @@
 """The hospitals' coordinates in the hospital import of pharma_hospital
 (the kind `pharma.import.hospital` is a pool model: extended here)."""
 from trytond.i18n import gettext
-from trytond.modules.pharma_hospital.import_ import ImportField
+from trytond.modules.pharma_import.engine import ImportField
 from trytond.pool import PoolMeta
 
 SYSTEM_SELECTION = [

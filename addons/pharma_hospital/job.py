@@ -18,6 +18,7 @@ import logging
 import uuid
 from contextlib import contextmanager
 
+from sql import Table
 from sql.functions import CurrentTimestamp
 
 from trytond import backend
@@ -27,6 +28,7 @@ from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.protocols.jsonrpc import JSONDecoder, JSONEncoder
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .employee import notify_users
@@ -67,6 +69,130 @@ def savepoint():
         cursor.execute('RELEASE SAVEPOINT "%s"' % name)
 
 
+# The records of pharma_hospital that pharma_import defines since the
+# import engine became a module of its own (issue 22): their ir.model.data
+# rows change module before pharma_hospital's XML is loaded, else trytond
+# would delete them (and what refers to them) as no longer defined
+MOVED_TO_IMPORT = set('''
+    access_import_log access_import_log_admin access_import_log_clerk
+    access_import_log_finance access_import_log_logistics
+    access_import_log_marketing access_import_template
+    access_import_template_admin access_import_template_clerk
+    access_import_template_finance access_import_template_logistics
+    access_import_template_marketing act_import_log_form
+    act_import_log_form_view1 act_import_log_form_view2
+    act_import_template_form act_import_template_form_view1
+    act_import_template_form_view2 import_log_change_view_list
+    import_log_view_form import_log_view_list
+    import_template_line_view_form import_template_line_view_list
+    import_template_view_form import_template_view_list
+    import_wizard_preview_view_form import_wizard_start_view_form
+    menu_import menu_import_log_form menu_import_template_form
+    menu_import_wizard menu_import_wizard_group_admin
+    menu_import_wizard_group_clerk menu_import_wizard_group_finance
+    menu_import_wizard_group_logistics
+    menu_import_wizard_group_marketing party_export_result_view_form
+    rule_group_import_log_companies rule_import_log_companies
+    wizard_import wizard_import_group_admin wizard_import_group_clerk
+    wizard_import_group_finance wizard_import_group_logistics
+    wizard_import_group_marketing wizard_party_export
+    wizard_party_export_group_admin wizard_party_export_group_clerk
+    wizard_party_export_group_manager
+    wizard_party_export_group_marketing wizard_party_export_keyword1
+    msg_export_mixed_types msg_import_action_create
+    msg_import_action_unchanged msg_import_action_update
+    msg_import_ambiguous_city msg_import_ambiguous_hospital
+    msg_import_changed msg_import_cli_column msg_import_cli_dry_run
+    msg_import_cli_exported msg_import_cli_ignored_column
+    msg_import_cli_location msg_import_cli_more_refused
+    msg_import_cli_no_file msg_import_cli_nothing_written
+    msg_import_cli_refused msg_import_cli_skipped_row
+    msg_import_cli_suggested_alias msg_import_cli_summary
+    msg_import_cli_unknown_distributor msg_import_cli_unknown_template
+    msg_import_code_conflict msg_import_company msg_import_corrupt
+    msg_import_duplicate_row msg_import_empty_file
+    msg_import_empty_sheet msg_import_encrypted
+    msg_import_invalid_boolean msg_import_invalid_code
+    msg_import_invalid_date msg_import_invalid_integer
+    msg_import_invalid_mobile msg_import_invalid_number
+    msg_import_invalid_phone msg_import_invalid_selection
+    msg_import_kind_doctors msg_import_kind_hospital_aliases
+    msg_import_kind_hospitals msg_import_missing_column
+    msg_import_no_header msg_import_not_spreadsheet
+    msg_import_option_create_departments
+    msg_import_option_create_hospitals
+    msg_import_option_create_territories msg_import_phase_validate
+    msg_import_phase_write msg_import_preview_column
+    msg_import_preview_ignored msg_import_preview_plan_departments
+    msg_import_preview_plan_hospitals
+    msg_import_preview_plan_territories msg_import_progress
+    msg_import_required msg_import_result_ignored
+    msg_import_result_skipped msg_import_similar_hospital
+    msg_import_skipped_blank msg_import_skipped_note
+    msg_import_skipped_summary msg_import_too_large
+    msg_import_unknown_city msg_import_unknown_department
+    msg_import_unknown_hospital msg_import_unknown_hospital_candidates
+    msg_import_unknown_kind msg_import_unknown_sheet
+    msg_import_unknown_territory msg_import_zip_bomb msg_job_import
+    msg_job_import_result
+    '''.split())
+MOVED_MODELS_TO_IMPORT = [
+    'pharma.import.engine', 'pharma.import.hospital', 'pharma.import.doctor',
+    'pharma.import.hospital.alias', 'pharma.import.template',
+    'pharma.import.template.line', 'pharma.import.log',
+    'pharma.import.log.change', 'pharma.import.wizard',
+    'pharma.import.wizard.start', 'pharma.import.wizard.preview',
+    'pharma.party.export', 'pharma.party.export.result',
+    ]
+
+
+def move_records_to_import():
+    """Give pharma_import the ir.model.data rows, views, models, fields and
+    translations it took over from pharma_hospital (a database of before
+    the split); nothing to do on a new database or once done"""
+    cursor = Transaction().connection.cursor()
+    data = Table('ir_model_data')
+    other = Table('ir_model_data')
+    cursor.execute(*data.select(data.id, data.fs_id, data.model, data.db_id,
+            where=(data.module == 'pharma_hospital')
+            & data.fs_id.in_(sorted(MOVED_TO_IMPORT))
+            & ~data.fs_id.in_(other.select(other.fs_id,
+                    where=other.module == 'pharma_import'))))
+    rows = cursor.fetchall()
+    if not rows:
+        return
+    logger.info("pharma_hospital: %s records move to pharma_import",
+        len(rows))
+    for sub in grouped_slice([r[0] for r in rows]):
+        cursor.execute(*data.update([data.module], ['pharma_import'],
+                where=data.id.in_(list(sub))))
+    views = [db_id for _, _, model, db_id in rows if model == 'ir.ui.view']
+    view = Table('ir_ui_view')
+    for sub in grouped_slice(views):
+        cursor.execute(*view.update([view.module], ['pharma_import'],
+                where=view.id.in_(list(sub))
+                & (view.module == 'pharma_hospital')))
+    model = Table('ir_model')
+    cursor.execute(*model.update([model.module], ['pharma_import'],
+            where=model.name.in_(MOVED_MODELS_TO_IMPORT)
+            & (model.module == 'pharma_hospital')))
+    field = Table('ir_model_field')
+    cursor.execute(*field.update([field.module], ['pharma_import'],
+            where=field.model.in_(MOVED_MODELS_TO_IMPORT)
+            & (field.module == 'pharma_hospital')))
+    translation = Table('ir_translation')
+    names = translation.name.like('pharma.import.%')
+    names |= translation.name.like('pharma.party.export%')
+    messages = [db_id for _, _, model, db_id in rows
+        if model == 'ir.message']
+    if messages:
+        names |= ((translation.name == 'ir.message,text')
+            & translation.res_id.in_(messages))
+    cursor.execute(*translation.update(
+            [translation.module], ['pharma_import'],
+            where=(translation.module == 'pharma_hospital') & names))
+
+
 class Job(ModelSQL, ModelView):
     "Background Job"
     __name__ = 'pharma.job'
@@ -103,6 +229,13 @@ class Job(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def __register__(cls, module):
+        # before pharma_hospital's XML is loaded (load_module_graph)
+        if module == 'pharma_hospital':
+            move_records_to_import()
+        super().__register__(module)
 
     @classmethod
     def default_state(cls):

@@ -15,7 +15,7 @@ import os
 
 from trytond.i18n import gettext
 from trytond.model import Model
-from trytond.modules.pharma_hospital.import_ import (
+from trytond.modules.pharma_import.engine import (
     ImportField, ImportKindMixin)
 from trytond.modules.pharma_hospital.tools import (
     normalize_city, normalize_name)

@@ -78,7 +78,7 @@ class ImportWizardTestCase(BrowserTestCase):
     @classmethod
     def setup_database(cls, server):
         cls.menu = server.menu_path(
-            'pharma_hospital.menu_import_wizard', user='clerk1')
+            'pharma_import.menu_import_wizard', user='clerk1')
         cls.jobs_menu = server.menu_path(
             'pharma_hospital.menu_job_form', user='clerk1')
         cls.kind_label = server.run_python('''

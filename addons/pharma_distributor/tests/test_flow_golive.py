@@ -266,7 +266,7 @@ class FlowGoLiveTestCase(unittest.TestCase):
     def test_command_line_without_template(self):
         """pharma-import flow FILE --distributor NAME: the layout is
         detected, no template needed"""
-        from trytond.modules.pharma_hospital.scripts import import_main
+        from trytond.modules.pharma_import.scripts import import_main
         pool = Pool(DB_NAME)
         with Transaction().start(DB_NAME, 0) as transaction:
             company = create_company()
@@ -284,7 +284,7 @@ class FlowGoLiveTestCase(unittest.TestCase):
                 path = os.path.join(directory, '流向.xlsx')
                 with open(path, 'wb') as fp:
                     fp.write(flow_file(self._rows()))
-                load_zh_cn(DB_NAME)
+                load_zh_cn(DB_NAME, ('pharma_hospital', 'pharma_import'))
                 out = io.StringIO()
                 with redirect_stdout(out):
                     status = import_main(['-d', DB_NAME, '--quiet',

@@ -9,7 +9,7 @@ package imports it (its __init__ registers the module's routes, which
 import trytond.wsgi). So, as trytond-admin does (trytond/cli/admin.py),
 the configuration files given with -c are read here, before anything
 imports trytond.backend, and only then the command itself is imported.
-This module is top-level (not inside trytond.modules.pharma_hospital) and
+This module is top-level (not inside trytond.modules.pharma_import) and
 imports nothing of trytond at module level."""
 import os
 import sys
@@ -70,11 +70,11 @@ def configure(argv):
 
 def _run(name, argv):
     """Read the configuration of argv, then import the command name of
-    pharma_hospital.scripts and run it on argv (exit with its status when
+    pharma_import.scripts and run it on argv (exit with its status when
     run as a console script)"""
     args = sys.argv[1:] if argv is None else list(argv)
     configure(args)
-    from trytond.modules.pharma_hospital import scripts
+    from trytond.modules.pharma_import import scripts
     status = getattr(scripts, name)(args)
     if argv is None:
         sys.exit(status)

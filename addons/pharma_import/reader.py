@@ -32,7 +32,7 @@ EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 class FileRefused(Exception):
     """A file that cannot be imported; code names the ir.message
-    'pharma_hospital.msg_import_<code>'"""
+    'pharma_import.msg_import_<code>'"""
 
     def __init__(self, code, **params):
         super().__init__(code, params)

@@ -181,7 +181,7 @@ def run_import(options, out=None, err=None):
                 file=err, flush=True)
 
     def message(name, **variables):
-        return gettext('pharma_hospital.msg_import_%s' % name, **variables)
+        return gettext('pharma_import.msg_import_%s' % name, **variables)
 
     with Transaction().start(
             options.database, user_id, context=context) as transaction:
@@ -314,7 +314,7 @@ def export_main(argv=None):
     with Transaction().start(
             options.database, user_id, context=context):
         if options.kind not in types:
-            print(gettext('pharma_hospital.msg_import_unknown_kind',
+            print(gettext('pharma_import.msg_import_unknown_kind',
                     kind=options.kind), file=sys.stderr)
             status = 1
         else:
@@ -330,7 +330,7 @@ def export_main(argv=None):
             ExportLog.log('party.party', len(parties),
                 len(parties) if options.kind == 'doctors' else 0,
                 Kind.export_headers())
-            print(gettext('pharma_hospital.msg_import_cli_exported',
+            print(gettext('pharma_import.msg_import_cli_exported',
                     count=len(parties)))
     if argv is None:
         sys.exit(status)

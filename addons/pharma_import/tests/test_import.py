@@ -14,14 +14,14 @@ from unittest import mock
 
 import openpyxl
 
-from trytond.modules.pharma_hospital import import_engine as engine
-from trytond.modules.pharma_hospital.import_engine import FileRefused
+from trytond.modules.pharma_import import reader as engine
+from trytond.modules.pharma_import.reader import FileRefused
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     DB_NAME, TestCase, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
-from .tools import load_zh_cn, run_queue
+from trytond.modules.pharma_hospital.tests.tools import load_zh_cn, run_queue
 
 DATA = os.path.join(os.path.dirname(__file__), 'data')
 
@@ -396,7 +396,7 @@ class ImportTestCase(TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        activate_module('pharma_hospital')
+        activate_module('pharma_import')
 
     def _setup(self):
         pool = Pool()
@@ -773,7 +773,7 @@ class ImportTestCase(TestCase):
         User = pool.get('res.user')
         from trytond.model.exceptions import AccessError
         from trytond.modules.company.tests import create_company, set_company
-        from trytond.modules.pharma_hospital.import_ import bulk_insert
+        from trytond.modules.pharma_import.bulk import bulk_insert
         company = create_company()
         user, = User.create([{'name': "Nobody", 'login': 'nobody',
                     'companies': [('add', [company.id])],
@@ -794,7 +794,7 @@ class ImportTestCase(TestCase):
 
     def test_command_line(self):
         "pharma-import: one bad row refuses all, fixed imports, rerun same"
-        from trytond.modules.pharma_hospital.scripts import import_main
+        from trytond.modules.pharma_import.scripts import import_main
         # several batches with the bad row in the third: batches of 100
         # (PHARMA_IMPORT_ROWS=2000 PHARMA_IMPORT_BATCH=1000 for the real size)
         size = int(os.environ.get('PHARMA_IMPORT_ROWS', 400))
@@ -834,7 +834,7 @@ class ImportTestCase(TestCase):
                 path = os.path.join(directory, 'doctors.xlsx')
                 with open(path, 'wb') as fp:
                     fp.write(xlsx(rows))
-                load_zh_cn(DB_NAME)
+                load_zh_cn(DB_NAME, ('pharma_hospital', 'pharma_import'))
                 out = io.StringIO()
                 args = ['--database', DB_NAME, '--quiet', '-l', 'zh_CN',
                     '--create-departments', 'doctors', path]

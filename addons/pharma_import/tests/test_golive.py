@@ -15,14 +15,14 @@ import openpyxl
 
 from trytond.exceptions import UserWarning
 from trytond.modules.company.tests import create_company, set_company
-from trytond.modules.pharma_hospital import import_engine as engine
-from trytond.modules.pharma_hospital.import_ import clean_phone
+from trytond.modules.pharma_import import reader as engine
+from trytond.modules.pharma_import.party_values import clean_phone
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     DB_NAME, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
-from .tools import load_zh_cn, run_queue
+from trytond.modules.pharma_hospital.tests.tools import load_zh_cn, run_queue
 
 RUIJIN = "上海交通大学医学院附属瑞金医院"
 
@@ -155,7 +155,7 @@ class GoLiveTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        activate_module('pharma_hospital')
+        activate_module('pharma_import')
 
     def _run(self, kind, data, **kwargs):
         Engine = Pool().get('pharma.import.engine')
@@ -402,7 +402,7 @@ class GoLiveTestCase(unittest.TestCase):
         """Beyond the matcher's cache (MAX_NAMES distinct names), a name
         still gets its candidates: a look-alike of an existing hospital is
         refused, never created as a duplicate"""
-        from trytond.modules.pharma_hospital.import_ import PartyMatcher
+        from trytond.modules.pharma_import.matcher import PartyMatcher
         pool = Pool()
         Party = pool.get('party.party')
         self._ruijin()
@@ -565,7 +565,7 @@ class GoLiveTestCase(unittest.TestCase):
     def test_command_line(self):
         """pharma-import: -c with two files (make demo's), every option
         explained, ignored columns and skipped rows printed"""
-        from trytond.modules.pharma_hospital.scripts import (
+        from trytond.modules.pharma_import.scripts import (
             _config_args, import_main, import_parser)
         self.assertEqual(_config_args(
                 ['-c', 'trytond.conf', 'var/local.conf', '-d', 'x',
@@ -596,7 +596,7 @@ class GoLiveTestCase(unittest.TestCase):
                 with open(path, 'wb') as fp:
                     fp.write(self._doctor_file(hospital=name))
                 # what it prints is in the language of the run (-l)
-                load_zh_cn(DB_NAME)
+                load_zh_cn(DB_NAME, ('pharma_hospital', 'pharma_import'))
                 out = io.StringIO()
                 with redirect_stdout(out):
                     status = import_main(['-d', DB_NAME, '--quiet',
