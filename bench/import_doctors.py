@@ -14,7 +14,7 @@ phase; the import's must not grow with the file).
 
     .venv/bin/python bench/import_doctors.py --rows 2000
 
-A database with pharma_hospital is created from the test machinery
+A database with pharma_import is created from the test machinery
 (TRYTOND_DATABASE__URI, default postgresql://postgres@127.0.0.1:5432/) and
 dropped at the end unless --keep. (b) and (c) are rolled back, and the
 database is vacuumed (VACUUM ANALYZE) before each, so that (c) does not
@@ -142,8 +142,8 @@ def main():
     from trytond.tests.test_tryton import activate_module, drop_db
     from trytond.pool import Pool
     from trytond.transaction import Transaction
-    log("creating database %s with pharma_hospital" % options.database)
-    activate_module('pharma_hospital')
+    log("creating database %s with pharma_import" % options.database)
+    activate_module('pharma_import')
     pool = Pool(options.database)
     results = {}
     try:

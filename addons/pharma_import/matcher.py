@@ -261,7 +261,7 @@ class HospitalMatcher(PartyMatcher):
 
 
 def _pinyin(key):
-    from .tools import pinyin_keys
+    from trytond.modules.pharma_hospital.tools import pinyin_keys
     full, _ = pinyin_keys(key)
     return full.split(' ')[0] if full else ''
 
@@ -269,7 +269,7 @@ def _pinyin(key):
 def _tokens(key):
     """The characters of a normalised name and the pinyin syllables of
     its Chinese ones (as ('py', syllable)): what the matcher indexes"""
-    from .tools import syllables
+    from trytond.modules.pharma_hospital.tools import syllables
     return set(key) | {('py', s) for s in syllables(key)}
 
 
