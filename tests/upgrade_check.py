@@ -95,8 +95,15 @@ with psycopg.connect(uri) as conn:
         "WHERE schemaname = 'public'")]
     counts = {t: conn.execute('SELECT COUNT(*) FROM "%s"' % t).fetchone()[0]
         for t in tables if not t.startswith(('ir_', 'res_'))}
+    # the records of the modules' XML: an update must keep their ids (a
+    # record deleted and created again loses what refers to it)
+    xml_ids = [list(r) for r in conn.execute(
+            "SELECT model, fs_id, db_id FROM ir_model_data "
+            "WHERE module LIKE 'pharma_%%'")]
 with open(os.path.join(TMP, 'counts.json'), 'w') as f:
     json.dump(counts, f)
+with open(os.path.join(TMP, 'xml_ids.json'), 'w') as f:
+    json.dump(xml_ids, f)
 print('created with the old modules: %d rows in %d tables' % (
     sum(counts.values()), len(counts)), flush=True)
 '''
@@ -161,6 +168,20 @@ with psycopg.connect(uri) as conn:
         if now < count:
             problems.append('table %s: %d rows, %d before' % (
                 table, now, count))
+    # a record of the XML still defined (by its module or by the module it
+    # moved to) has the id it had
+    with open(os.path.join(sys.argv[3], 'xml_ids.json')) as f:
+        old_ids = json.load(f)
+    new_ids = {}
+    for model, fs_id, db_id in conn.execute(
+            "SELECT model, fs_id, db_id FROM ir_model_data "
+            "WHERE module LIKE 'pharma_%%'"):
+        new_ids.setdefault((model, fs_id), set()).add(db_id)
+    for model, fs_id, db_id in old_ids:
+        ids = new_ids.get((model, fs_id))
+        if ids is not None and db_id not in ids:
+            problems.append('record %s %s: id %s, %s before' % (
+                model, fs_id, sorted(ids), db_id))
 # and every pharma model reads through the ORM (its columns as the code
 # expects them)
 from trytond.model import ModelSQL, fields
