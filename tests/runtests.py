@@ -27,9 +27,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = sys.executable
 MODULES = [
-    'pharma_hospital', 'pharma_import', 'pharma_calls', 'pharma_distributor',
-    'pharma_tender', 'pharma_competitor', 'pharma_service',
-    'pharma_field',
+    'pharma_hospital', 'pharma_import', 'pharma_calls',
+    'pharma_distributor', 'pharma_tender', 'pharma_competitor',
+    'pharma_service', 'pharma_field',
     'pharma_compliance',
     ]
 PG_URI = os.environ.get(

@@ -71,7 +71,7 @@ def hospital_file():
 
 
 class ImportWizardTestCase(BrowserTestCase):
-    modules = ['pharma_hospital']
+    modules = ['pharma_import']
     database = 'importwizard'
     demo_data = False
 
