@@ -30,7 +30,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .employee import notify_users
-from .notify import Message
+from .notify import Message, user_language
 
 logger = logging.getLogger(__name__)
 
@@ -224,24 +224,35 @@ class Job(ModelSQL, ModelView):
         context = {}
         if self.company:
             context['company'] = self.company.id
+        if self.user and self.user.id:
+            # the work's texts (result, errors) in the language of the user
+            # who asked, as in their request (Tryton's queue drops the
+            # request's language: the task would run in the database's)
+            context['language'] = user_language(self.user)
         self.set_status(state='running', started_at=datetime.datetime.now(),
             message=None)
-        try:
-            with Transaction().set_context(**context), savepoint():
-                result = getattr(self, '_run_%s' % self.kind)()
-        except backend.DatabaseOperationalError:
-            # a lock or serialization failure: the worker retries the task
-            raise
-        except (UserError, UserWarning) as exception:
-            message = exception.message
-            if exception.description:
-                message += '\n' + exception.description
-            self._finish('failed', message)
-        except Exception as exception:
-            logger.exception("job %s (%s) failed", self.id, self.kind)
-            self._finish('failed', str(exception) or repr(exception))
-        else:
-            self._finish('done', result)
+        with Transaction().set_context(**context):
+            try:
+                with savepoint():
+                    result = getattr(self, '_run_%s' % self.kind)()
+            except backend.DatabaseOperationalError:
+                # a lock or serialization failure: the worker retries the
+                # task
+                raise
+            except (UserError, UserWarning) as exception:
+                message = exception.message
+                if exception.description:
+                    message += '\n' + exception.description
+                self._finish('failed', message)
+            except Exception:
+                # a bug, not the user's error: its text may show data the
+                # user may not read (SQL, values), so it goes to the log
+                # and the user gets the job's number to report
+                logger.exception("job %s (%s) failed", self.id, self.kind)
+                self._finish('failed', gettext(
+                        'pharma_hospital.msg_job_error', job=self.id))
+            else:
+                self._finish('done', result)
 
     def _finish(self, state, text):
         values = {
