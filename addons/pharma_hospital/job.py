@@ -263,8 +263,9 @@ class Job(ModelSQL, ModelView):
         if state == 'failed':
             values['message'] = text
         else:
-            # (the work's transaction may not see the total it wrote)
-            total = getattr(self, '_total', None) or self.progress_total
+            # the total set_progress wrote is on the instance: on
+            # PostgreSQL the work's transaction does not see it in the table
+            total = self.progress_total
             if total:
                 values['progress_done'] = total
             if isinstance(text, tuple):
@@ -312,7 +313,9 @@ class Job(ModelSQL, ModelView):
         "Record the progress of the work (from the work)"
         values = {'progress_done': done}
         if total is not None:
-            values['progress_total'] = self._total = total
+            # kept on the instance for _finish (a job has no attribute of
+            # its own outside its fields: __slots__)
+            values['progress_total'] = self.progress_total = total
         if message is not None:
             values['message'] = message
         self.set_status(**values)
