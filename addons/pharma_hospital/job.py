@@ -176,11 +176,15 @@ class Job(ModelSQL, ModelView):
                         ('started_at', '=', None),
                         ]])
             for job in stalled:
-                error = gettext('pharma_hospital.msg_job_interrupted',
-                    hours=int(timeout.total_seconds() // 3600))
                 if job.state == 'queued' and not cls._task_taken(job):
                     # waiting for a worker: not stalled
                     continue
+                # in its owner's language (the cron runs in the database's)
+                language = (user_language(job.user)
+                    if job.user and job.user.id else None)
+                with Transaction().set_context(language=language):
+                    error = gettext('pharma_hospital.msg_job_interrupted',
+                        hours=int(timeout.total_seconds() // 3600))
                 job._finish('failed', error)
             cls.delete(cls.search([
                         ('state', 'in', ['done', 'failed']),
