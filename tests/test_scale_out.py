@@ -619,7 +619,7 @@ class BackgroundWorkTestCase(Stack, unittest.TestCase):
         self.assertGreaterEqual(health['queue_pending'], 1)
 
         self._start_worker()
-        job, seen = self._until(mkt_b, job_id, {'done', 'failed'})
+        job, _ = self._until(mkt_b, job_id, {'done', 'failed'})
         self.assertEqual(job['state'], 'done', job['message'])
         self.assertEqual(job['progress'], 1)
         self.assertEqual(job['result'],
