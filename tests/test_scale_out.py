@@ -18,11 +18,13 @@ PostgreSQL only (SQLite has no notifications and one file per process);
 skipped on SQLite, and when nginx is missing outside CI (make test
 installs it: make nginx).
 """
+import atexit
 import base64
 import datetime
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -101,11 +103,14 @@ def wait(url, seconds=240):
             time.sleep(0.3)
 
 
-@unittest.skipUnless(POSTGRESQL, "PostgreSQL only (notifications)")
-@unittest.skipUnless(NGINX or os.environ.get('CI'),
-    "nginx is not installed (make nginx)")
-class ScaleOutTestCase(unittest.TestCase):
-    "Two application processes behind nginx see each other's changes"
+class Stack:
+    """The deployed processes of a test class on loopback: two gunicorn
+    application processes (deploy/gunicorn.conf.py, deploy/trytond.conf as
+    deploy/prod_local.py writes it), each behind its own port of one nginx
+    (deploy/nginx.py), and on demand trytond-cron and trytond-worker
+    started as the systemd units start them; all stopped by tearDownClass,
+    or by setUpClass when it fails, or at the test process's exit"""
+    modules = ['pharma_calls']
 
     @classmethod
     def setUpClass(cls):
@@ -114,9 +119,11 @@ class ScaleOutTestCase(unittest.TestCase):
         if db_exist(DB_NAME):
             # left over by an interrupted run: its data would collide
             drop_db()
-        activate_module(['pharma_calls'])
+        activate_module(cls.modules)
         cls.database = DB_NAME
         cls.tmp = tempfile.mkdtemp(prefix='pharma-scale-out-')
+        cls.pidfiles = {}
+        atexit.register(cls._stop)
         try:
             cls.data = cls._setup_data()
             cls._start()
@@ -130,6 +137,91 @@ class ScaleOutTestCase(unittest.TestCase):
         cls._stop()
         from trytond.tests.test_tryton import drop_db
         drop_db()
+
+    @classmethod
+    def _start(cls):
+        sys.path.insert(0, DEPLOY)
+        import nginx
+        import prod_local
+        config = prod_local.write_config(cls.tmp)
+        timeout = os.environ.get('PHARMA_SCALE_OUT_CLEAN_TIMEOUT')
+        if timeout:
+            with open(config) as f:
+                text = f.read()
+            with open(config, 'w') as f:
+                f.write(text.replace('clean_timeout = 0',
+                        'clean_timeout = %s' % int(timeout)))
+        for sub in ['run', 'log']:
+            os.makedirs(os.path.join(cls.tmp, sub), exist_ok=True)
+        env = prod_local.environment(config,
+            os.environ.get('TRYTOND_DATABASE__URI')
+            or os.environ['TRYTOND_DATABASE_URI'], cls.database)
+        env.pop('DB_CACHE', None)
+        cls.app_ports = [free_port(), free_port()]
+        cls.config, cls.env = config, env
+        for name, port in zip(['app_a', 'app_b'], cls.app_ports):
+            # one worker each: two application processes
+            cls.pidfiles[name] = prod_local.start_app(
+                name, config, env, port, 1, cls.tmp)
+        cls.proxy_ports = [free_port(), free_port()]
+        if NGINX:
+            conf = nginx.local(cls.tmp,
+                ['127.0.0.1:%d' % p for p in cls.proxy_ports],
+                ['127.0.0.1:%d' % p for p in cls.app_ports], cls.database,
+                os.path.join(ROOT, 'sao', 'node_modules', 'tryton-sao'),
+                split=True)
+            cls.pidfiles['nginx'] = prod_local.start_nginx(conf, cls.tmp)
+            urls = ['http://127.0.0.1:%d' % p for p in cls.proxy_ports]
+        else:
+            raise AssertionError("CI without nginx: make nginx")
+        cls.url_a, cls.url_b = urls
+        for url in urls:
+            health = json.loads(wait(url + '/health'))
+            assert health['status'] == 'ok', health
+
+    @classmethod
+    def _start_cron(cls):
+        "trytond-cron on the database (as the pharma-cron unit)"
+        import prod_local
+        cls.pidfiles['cron'] = prod_local.start_cron(
+            cls.config, cls.env, cls.database, cls.tmp)
+
+    @classmethod
+    def _start_worker(cls):
+        "trytond-worker, one process (as the pharma-worker unit)"
+        import prod_local
+        cls.pidfiles['worker'] = prod_local.start_worker(
+            cls.config, cls.env, cls.database, 1, cls.tmp)
+
+    @classmethod
+    def _stop_process(cls, name):
+        sys.path.insert(0, DEPLOY)
+        import prod_local
+        pidfile = cls.pidfiles.pop(name, None)
+        if pidfile:
+            prod_local.stop_pidfile(pidfile,
+                sig=signal.SIGQUIT if name == 'nginx' else signal.SIGTERM,
+                # cron's and worker's pool processes too (as systemd)
+                whole_group=name in {'cron', 'worker'})
+
+    @classmethod
+    def _stop(cls):
+        for name in reversed(list(getattr(cls, 'pidfiles', {}))):
+            cls._stop_process(name)
+        shutil.rmtree(getattr(cls, 'tmp', ''), ignore_errors=True)
+
+    def client(self, url, login):
+        return Client(url, self.database).login(login)
+
+    def ids(self, client, model, domain):
+        return client.model(model, 'search', domain, 0, None, None)
+
+
+@unittest.skipUnless(POSTGRESQL, "PostgreSQL only (notifications)")
+@unittest.skipUnless(NGINX or os.environ.get('CI'),
+    "nginx is not installed (make nginx)")
+class ScaleOutTestCase(Stack, unittest.TestCase):
+    "Two application processes behind nginx see each other's changes"
 
     @classmethod
     def _setup_data(cls):
@@ -214,62 +306,6 @@ class ScaleOutTestCase(unittest.TestCase):
                 'coverage': coverage.id, 'call': call.id,
                 'rep_group': groups['rep'],
                 }
-
-    @classmethod
-    def _start(cls):
-        sys.path.insert(0, DEPLOY)
-        import nginx
-        import prod_local
-        config = prod_local.write_config(cls.tmp)
-        timeout = os.environ.get('PHARMA_SCALE_OUT_CLEAN_TIMEOUT')
-        if timeout:
-            with open(config) as f:
-                text = f.read()
-            with open(config, 'w') as f:
-                f.write(text.replace('clean_timeout = 0',
-                        'clean_timeout = %s' % int(timeout)))
-        for sub in ['run', 'log']:
-            os.makedirs(os.path.join(cls.tmp, sub), exist_ok=True)
-        env = prod_local.environment(config,
-            os.environ.get('TRYTOND_DATABASE__URI')
-            or os.environ['TRYTOND_DATABASE_URI'], cls.database)
-        env.pop('DB_CACHE', None)
-        cls.app_ports = [free_port(), free_port()]
-        cls.pidfiles = []
-        for name, port in zip(['app_a', 'app_b'], cls.app_ports):
-            # one worker each: two application processes
-            cls.pidfiles.append(prod_local.start_app(
-                    name, config, env, port, 1, cls.tmp))
-        cls.proxy_ports = [free_port(), free_port()]
-        if NGINX:
-            conf = nginx.local(cls.tmp,
-                ['127.0.0.1:%d' % p for p in cls.proxy_ports],
-                ['127.0.0.1:%d' % p for p in cls.app_ports], cls.database,
-                os.path.join(ROOT, 'sao', 'node_modules', 'tryton-sao'),
-                split=True)
-            cls.pidfiles.append(prod_local.start_nginx(conf, cls.tmp))
-            urls = ['http://127.0.0.1:%d' % p for p in cls.proxy_ports]
-        else:
-            raise AssertionError("CI without nginx: make nginx")
-        cls.url_a, cls.url_b = urls
-        for url in urls:
-            health = json.loads(wait(url + '/health'))
-            assert health['status'] == 'ok', health
-
-    @classmethod
-    def _stop(cls):
-        sys.path.insert(0, DEPLOY)
-        import prod_local
-        for pidfile in reversed(getattr(cls, 'pidfiles', [])):
-            prod_local.stop_pidfile(pidfile, sig=15 if not pidfile.endswith(
-                    'nginx.pid') else 3)
-        shutil.rmtree(getattr(cls, 'tmp', ''), ignore_errors=True)
-
-    def client(self, url, login):
-        return Client(url, self.database).login(login)
-
-    def ids(self, client, model, domain):
-        return client.model(model, 'search', domain, 0, None, None)
 
     def test_1_coverage_handed_over(self):
         "The old rep loses the doctor and the new one gets it, on B at once"
@@ -390,6 +426,272 @@ class ScaleOutTestCase(unittest.TestCase):
         with self.assertRaises(RpcError) as cm:
             rep_b_b.model('pharma.call', 'search', [], 0, None, None)
         self.assertIn('not allowed to access', str(cm.exception))
+
+
+def rpc_date(value):
+    "A date as trytond's JSON-RPC decodes it"
+    return {'__class__': 'date', 'year': value.year, 'month': value.month,
+        'day': value.day}
+
+
+def rpc_datetime(value):
+    "A datetime as trytond's JSON-RPC decodes it"
+    return {'__class__': 'datetime', 'year': value.year,
+        'month': value.month, 'day': value.day, 'hour': value.hour,
+        'minute': value.minute, 'second': value.second,
+        'microsecond': 0}
+
+
+@unittest.skipUnless(POSTGRESQL, "PostgreSQL only (notifications)")
+@unittest.skipUnless(NGINX or os.environ.get('CI'),
+    "nginx is not installed (make nginx)")
+class BackgroundWorkTestCase(Stack, unittest.TestCase):
+    """trytond-worker and trytond-cron do the asynchronous work of the two
+    application processes: a marketing user (zh_CN) queues jobs through
+    nginx on A and follows them through B; with no worker a job stays
+    queued (the server does not run it inline: [queue] worker = True);
+    trytond-cron runs a suite cron an administrator set due through RPC.
+    The test methods run in order and share the stack."""
+    modules = ['pharma_competitor']
+    month = datetime.date(2026, 10, 1)
+
+    @classmethod
+    def _setup_data(cls):
+        """A company, a marketing user speaking Chinese, a month of flow
+        to compute the market share of, and a job whose worker stopped
+        7 hours ago (for the cleaning cron)"""
+        from decimal import Decimal
+
+        from trytond.modules.company.tests import (
+            create_company, create_employee, set_company)
+        from trytond.modules.pharma_hospital.tests.tools import load_zh_cn
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        load_zh_cn(cls.database, ('pharma_hospital', 'pharma_competitor'))
+        pool = Pool(cls.database)
+        with Transaction().start(
+                cls.database, 0, context={'language': 'en'}):
+            User = pool.get('res.user')
+            Lang = pool.get('ir.lang')
+            ModelData = pool.get('ir.model.data')
+            Party = pool.get('party.party')
+            Territory = pool.get('pharma.territory')
+            Template = pool.get('product.template')
+            Uom = pool.get('product.uom')
+            Flow = pool.get('pharma.flow.line')
+            Job = pool.get('pharma.job')
+            Cron = pool.get('ir.cron')
+            company = create_company()
+            with set_company(company):
+                employee = create_employee(company, 'mkt')
+            zh_cn, = Lang.search([('code', '=', 'zh_CN')])
+            mkt, = User.create([{
+                        'name': '市场部', 'login': 'mkt',
+                        'password': PASSWORD, 'language': zh_cn.id,
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'employees': [('add', [employee.id])],
+                        'employee': employee.id,
+                        'groups': [('add', [ModelData.get_id(
+                                        'pharma_hospital',
+                                        'group_pharma_marketing')])],
+                        }])
+            admin, = User.search([('login', '=', 'admin')])
+            User.write([admin], {'password': PASSWORD,
+                    'companies': [('add', [company.id])],
+                    'company': company.id})
+            shanghai = Territory(name="上海", level='province', code='SH')
+            shanghai.save()
+            hospital = Party(name="瑞金医院", pharma_type='hospital',
+                territory=shanghai)
+            hospital.save()
+            distributor = Party(name="国药控股上海", pharma_type='distributor')
+            distributor.save()
+            unit, = Uom.search([('name', '=', 'Unit')])
+            with set_company(company):
+                template = Template(name="阿托伐他汀钙片 20mg×7",
+                    default_uom=unit, type='goods',
+                    list_price=Decimal('30'), generic_name="阿托伐他汀钙",
+                    pack_size=7)
+                template.products = [{}]
+                template.save()
+                product, = template.products
+                Flow.create([{
+                            'company': company.id,
+                            'date': datetime.date(2026, 10, 12),
+                            'month': cls.month,
+                            'distributor': distributor.id,
+                            'customer_name': hospital.name,
+                            'customer': hospital.id,
+                            'product_name': product.rec_name,
+                            'product': product.id,
+                            'quantity': 10,
+                            }])
+            now = datetime.datetime.now()
+            stalled, = Job.create([{
+                        'kind': 'wizard', 'description': "中断的任务",
+                        'user': mkt.id, 'company': company.id,
+                        'state': 'running',
+                        'started_at': now - datetime.timedelta(hours=7),
+                        }])
+            # every cron ran a moment ago (a new database's would all run
+            # on trytond-cron's first round): only the one the test sets
+            # due runs
+            Cron.write(Cron.search([]), {
+                    'next_call': now + datetime.timedelta(days=1)})
+            Transaction().commit()
+            return {'company': company.id, 'mkt': mkt.id,
+                'stalled': stalled.id}
+
+    @classmethod
+    def _start(cls):
+        super()._start()
+        # no trytond-worker yet (test_2 shows a job waits for it)
+        cls._start_cron()
+
+    def _wizard(self, client, name, start, state):
+        "Run a wizard as the web client does; return the view it shows"
+        session_id, _, _ = client('wizard.%s.create' % name, client.context)
+        try:
+            return client('wizard.%s.execute' % name, session_id,
+                {'start': start}, state, client.context)['view']
+        finally:
+            client('wizard.%s.delete' % name, session_id, client.context)
+
+    def _job(self, client, job_id):
+        job, = client.model('pharma.job', 'read', [job_id], [
+                'state', 'progress', 'progress_done', 'progress_total',
+                'message', 'result', 'result_filename', 'kind'])
+        return job
+
+    def _until(self, client, job_id, states, seconds=90):
+        "Poll the job through client until its state is in states"
+        deadline = time.monotonic() + seconds
+        seen = []
+        while True:
+            job = self._job(client, job_id)
+            seen.append((job['state'], job['progress']))
+            if job['state'] in states:
+                return job, seen
+            if time.monotonic() > deadline:
+                self.fail("job %s still %s after %ss (%s)" % (
+                        job_id, job['state'], seconds, seen[-5:]))
+            time.sleep(0.25)
+
+    def _notifications(self, client):
+        return client.model('res.notification', 'search_read',
+            [('user', '=', client.user_id)], 0, None, [('id', 'ASC')],
+            ['label', 'description', 'icon'])
+
+    def test_1_cron_set_due(self):
+        """An administrator sets the cleaning cron due through A; the
+        stalled job is still running until trytond-cron runs it"""
+        admin_a = self.client(self.url_a, 'admin')
+        cron, = admin_a.model('ir.cron', 'search',
+            [('method', '=', 'pharma.job|clean')], 0, None, None)
+        # trytond runs in UTC
+        admin_a.model('ir.cron', 'write', [cron], {
+                'next_call': rpc_datetime(datetime.datetime.utcnow()
+                    - datetime.timedelta(minutes=1))})
+        mkt_b = self.client(self.url_b, 'mkt')
+        self.assertEqual(
+            self._job(mkt_b, self.data['stalled'])['state'], 'running')
+
+    def test_2_no_worker_job_stays_queued(self):
+        """Without trytond-worker the market share job stays queued (the
+        application process does not run it after the request), then the
+        worker runs it: followed through B, the user is told in Chinese"""
+        mkt_a = self.client(self.url_a, 'mkt')
+        mkt_b = self.client(self.url_b, 'mkt')
+        view = self._wizard(mkt_a, 'pharma.market.share.compute',
+            {'month': rpc_date(self.month)}, 'compute')
+        self.assertEqual(view['state'], 'queued')
+        job_id = view['defaults']['job']
+        self.assertIn("后台任务", view['defaults']['text'])
+        for _ in range(8):
+            job = self._job(mkt_b, job_id)
+            self.assertEqual((job['kind'], job['state'], job['progress']),
+                ('market_share', 'queued', 0))
+            time.sleep(0.5)
+        self.assertEqual(mkt_b.model('pharma.market.share', 'search',
+                [], 0, None, None), [])
+        health = json.loads(wait(self.url_b + '/health'))
+        self.assertGreaterEqual(health['queue_pending'], 1)
+
+        self._start_worker()
+        job, _ = self._until(mkt_b, job_id, {'done', 'failed'})
+        self.assertEqual(job['state'], 'done', job['message'])
+        self.assertEqual(job['progress'], 1)
+        self.assertEqual(job['result'],
+            "2026-10 的市场份额已计算完成：共 1 行。")
+        share_ids = mkt_b.model('pharma.market.share', 'search',
+            [], 0, None, None)
+        share, = mkt_b.model('pharma.market.share', 'read', share_ids,
+            ['our_units'])
+        self.assertEqual(share['our_units'], 70)
+        labels = [n['label'] for n in self._notifications(mkt_b)]
+        self.assertIn("已完成：市场份额 2026-10", labels)
+
+    def test_3_worker_failure_then_report_pack(self):
+        """With the worker running: a job that breaks in the worker is
+        failed with a Chinese message and the user is told; the report
+        pack queued after it is built all the same (the queue goes on),
+        its progress followed through B up to its last step"""
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        pool = Pool(self.database)
+        # a job whose wizard method does not exist (a bug in the worker),
+        # queued by the user as a request would
+        with Transaction().start(self.database, self.data['mkt'], context={
+                    'company': self.data['company']}) as transaction:
+            Job = pool.get('pharma.job')
+            broken = Job.enqueue('wizard', "损坏的任务", {
+                    'wizard': 'pharma.report.pack.wizard',
+                    'method': 'no_such_method', 'states': {}})
+            transaction.tasks.clear()
+            transaction.commit()
+        mkt_a = self.client(self.url_a, 'mkt')
+        mkt_b = self.client(self.url_b, 'mkt')
+        view = self._wizard(mkt_a, 'pharma.report.pack.wizard',
+            {'month': rpc_date(self.month)}, 'export')
+        pack_id = view['defaults']['job']
+
+        job, _ = self._until(mkt_b, broken.id, {'done', 'failed'})
+        self.assertEqual(job['state'], 'failed')
+        self.assertIn("意外错误", job['message'])
+        self.assertNotIn("no_such_method", job['message'])
+
+        job, seen = self._until(mkt_b, pack_id, {'done', 'failed'})
+        self.assertEqual(job['state'], 'done', job['message'])
+        self.assertEqual(job['result'], "文件见下方。")
+        self.assertEqual(job['result_filename'],
+            'pharma-report-2026-10.xlsx')
+        # a step per sheet and the file, all done
+        self.assertGreater(job['progress_total'], 10)
+        self.assertEqual(job['progress_done'], job['progress_total'])
+        self.assertEqual([p for _, p in seen], sorted(p for _, p in seen))
+        data = mkt_b.model('pharma.job', 'read', [pack_id],
+            ['result_file'])[0]['result_file']
+        self.assertTrue(data)
+        notes = self._notifications(mkt_b)
+        failed, = [n for n in notes if n['icon'] == 'tryton-error'
+            and '损坏的任务' in n['label']]
+        self.assertEqual(failed['label'], "失败：损坏的任务")
+        self.assertIn("意外错误", failed['description'])
+        self.assertIn("已完成：管理报表包 2026-10",
+            [n['label'] for n in notes])
+
+    def test_4_cron_ran(self):
+        """trytond-cron ran the cleaning cron set due in test_1 (it looks
+        every minute): the stalled job is failed, its owner told in
+        Chinese"""
+        mkt_b = self.client(self.url_b, 'mkt')
+        job, _ = self._until(mkt_b, self.data['stalled'], {'failed'},
+            seconds=75)
+        self.assertIn("任务已中断", job['message'])
+        self.assertIn("失败：中断的任务",
+            [n['label'] for n in self._notifications(mkt_b)])
+
 
 if __name__ == '__main__':
     unittest.main()

@@ -132,8 +132,9 @@ class ReportPack(ModelView):
             ]
 
     @classmethod
-    def build(cls, month, company=None):
-        """Return [(title, headers, rows)] for the month (a date in it)"""
+    def build(cls, month, company=None, on_progress=None):
+        """Return [(title, headers, rows)] for the month (a date in it);
+        on_progress(done, total, message) is called before each sheet"""
         pool = Pool()
         Company = pool.get('company.company')
         if company is None:
@@ -141,9 +142,15 @@ class ReportPack(ModelView):
         start = month_start(month)
         end = next_month(start)
         sheets = []
-        for key, method in cls._sheets():
+        keys = cls._sheets()
+        for done, (key, method) in enumerate(keys):
+            title = _msg('sheet_' + key)
+            if on_progress:
+                on_progress(done, len(keys), gettext(
+                        'pharma_competitor.msg_job_report_pack_sheet',
+                        sheet=title))
             headers, rows = getattr(cls, method)(company, start, end)
-            sheets.append((_msg('sheet_' + key), headers, rows))
+            sheets.append((title, headers, rows))
         return sheets
 
     @classmethod
@@ -768,9 +775,11 @@ class ReportPackWizard(QueuedWizardMixin, Wizard):
 
     def transition_export(self):
         month = month_start(self.start.month)
+        # a step per sheet and one for the file
         self.queued.job = self.queue_job('report_pack', 'run_export',
             gettext('pharma_competitor.msg_job_report_pack',
-                month=month.strftime('%Y-%m')))
+                month=month.strftime('%Y-%m')),
+            total=len(Pool().get('pharma.report.pack')._sheets()) + 1)
         return 'queued'
 
     def default_queued(self, fields):
@@ -780,7 +789,12 @@ class ReportPackWizard(QueuedWizardMixin, Wizard):
         "Build the pack (run by the job): the file is the job's result"
         Pack = Pool().get('pharma.report.pack')
         month = month_start(self.start.month)
-        sheets = Pack.build(month)
+
+        def on_progress(done, total, message):
+            job.set_progress(done, total + 1, message)
+        sheets = Pack.build(month, on_progress=on_progress)
+        job.set_progress(len(sheets), message=gettext(
+                'pharma_competitor.msg_job_writing_file'))
         return {
             'result': gettext('pharma_competitor.msg_job_file_ready'),
             'file': Pack.to_xlsx(sheets, month),

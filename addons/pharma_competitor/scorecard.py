@@ -18,6 +18,7 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.modules.pharma_hospital.configuration import default_func
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.modules.pharma_hospital.job import QueuedWizardMixin
 from trytond.wizard import Button, StateTransition, StateView, Wizard
@@ -157,6 +158,9 @@ class Scorecard(ModelSQL, ModelView):
             label += ' [%s]' % party.code
         return label
 
+    # employees whose components are computed together (a query each)
+    _compute_slice = 100
+
     @classmethod
     def _employee_roles(cls, company):
         "{employee id: role} from the groups of the employees' users"
@@ -181,7 +185,10 @@ class Scorecard(ModelSQL, ModelView):
         return roles
 
     @classmethod
-    def compute(cls, month, company=None):
+    def compute(cls, month, company=None, on_progress=None):
+        """Compute (again) the scorecards of the month (a date in it);
+        on_progress(done, total, message) is called as the employees'
+        components are computed, slice by slice, and before saving"""
         pool = Pool()
         Company = pool.get('company.company')
         Config = pool.get('pharma.configuration')
@@ -193,8 +200,30 @@ class Scorecard(ModelSQL, ModelView):
         roles = cls._employee_roles(company)
         reps = [e for e, r in roles.items() if r == 'rep']
         commercials = [e for e, r in roles.items() if r == 'commercial']
+        # a step per employee and one to save
+        steps = len(reps) + len(commercials) + 1
+        done = 0
+
+        def progress(message):
+            if on_progress:
+                on_progress(done, steps, message)
+        rep_values = {}
+        for sub in grouped_slice(reps, cls._compute_slice):
+            progress(gettext('pharma_competitor.msg_job_scorecard_step',
+                    done=done, count=steps - 1))
+            sub = list(sub)
+            rep_values.update(
+                cls._rep_components(company, start, end, sub, config))
+            done += len(sub)
+        com_values = {}
+        for sub in grouped_slice(commercials, cls._compute_slice):
+            progress(gettext('pharma_competitor.msg_job_scorecard_step',
+                    done=done, count=steps - 1))
+            sub = list(sub)
+            com_values.update(
+                cls._commercial_components(company, start, end, sub))
+            done += len(sub)
         vlist = []
-        rep_values = cls._rep_components(company, start, end, reps, config)
         for employee in reps:
             values = rep_values[employee]
             weights = {
@@ -209,8 +238,6 @@ class Scorecard(ModelSQL, ModelView):
                     values[k] * w for k, w in weights.items()) / total, 1)
             values.update(employee=employee, role='rep')
             vlist.append(values)
-        com_values = cls._commercial_components(
-            company, start, end, commercials)
         for employee in commercials:
             values = com_values[employee]
             weights = {
@@ -228,6 +255,8 @@ class Scorecard(ModelSQL, ModelView):
             for key, value in values.items():
                 if isinstance(value, float):
                     values[key] = round(value, 1)
+        progress(gettext('pharma_competitor.msg_job_scorecard_save',
+                count=len(vlist)))
         # bypass: scorecards are computed by the code only
         with Transaction().set_context(_check_access=False):
             cls.delete(cls.search([
@@ -490,7 +519,15 @@ class ComputeScorecard(QueuedWizardMixin, Wizard):
         Scorecard = pool.get('pharma.scorecard')
         Pack = pool.get('pharma.report.pack')
         month = month_start(self.start.month)
-        cards = Scorecard.compute(month)
+        steps = []
+
+        def on_progress(done, total, message):
+            # and a last step for the file
+            steps.append(total)
+            job.set_progress(done, total + 1, message)
+        cards = Scorecard.compute(month, on_progress=on_progress)
+        job.set_progress(steps[-1], message=gettext(
+                'pharma_competitor.msg_job_writing_file'))
         stamp = month.strftime('%Y-%m')
         if self.start.file_format == 'csv':
             content = Scorecard.to_csv(cards)

@@ -32,7 +32,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .employee import notify_users
-from .notify import Message
+from .notify import Message, user_language
 
 logger = logging.getLogger(__name__)
 
@@ -309,11 +309,15 @@ class Job(ModelSQL, ModelView):
                         ('started_at', '=', None),
                         ]])
             for job in stalled:
-                error = gettext('pharma_hospital.msg_job_interrupted',
-                    hours=int(timeout.total_seconds() // 3600))
                 if job.state == 'queued' and not cls._task_taken(job):
                     # waiting for a worker: not stalled
                     continue
+                # in its owner's language (the cron runs in the database's)
+                language = (user_language(job.user)
+                    if job.user and job.user.id else None)
+                with Transaction().set_context(language=language):
+                    error = gettext('pharma_hospital.msg_job_interrupted',
+                        hours=int(timeout.total_seconds() // 3600))
                 job._finish('failed', error)
             cls.delete(cls.search([
                         ('state', 'in', ['done', 'failed']),
@@ -357,24 +361,35 @@ class Job(ModelSQL, ModelView):
         context = {}
         if self.company:
             context['company'] = self.company.id
+        if self.user and self.user.id:
+            # the work's texts (result, errors) in the language of the user
+            # who asked, as in their request (Tryton's queue drops the
+            # request's language: the task would run in the database's)
+            context['language'] = user_language(self.user)
         self.set_status(state='running', started_at=datetime.datetime.now(),
             message=None)
-        try:
-            with Transaction().set_context(**context), savepoint():
-                result = getattr(self, '_run_%s' % self.kind)()
-        except backend.DatabaseOperationalError:
-            # a lock or serialization failure: the worker retries the task
-            raise
-        except (UserError, UserWarning) as exception:
-            message = exception.message
-            if exception.description:
-                message += '\n' + exception.description
-            self._finish('failed', message)
-        except Exception as exception:
-            logger.exception("job %s (%s) failed", self.id, self.kind)
-            self._finish('failed', str(exception) or repr(exception))
-        else:
-            self._finish('done', result)
+        with Transaction().set_context(**context):
+            try:
+                with savepoint():
+                    result = getattr(self, '_run_%s' % self.kind)()
+            except backend.DatabaseOperationalError:
+                # a lock or serialization failure: the worker retries the
+                # task
+                raise
+            except (UserError, UserWarning) as exception:
+                message = exception.message
+                if exception.description:
+                    message += '\n' + exception.description
+                self._finish('failed', message)
+            except Exception:
+                # a bug, not the user's error: its text may show data the
+                # user may not read (SQL, values), so it goes to the log
+                # and the user gets the job's number to report
+                logger.exception("job %s (%s) failed", self.id, self.kind)
+                self._finish('failed', gettext(
+                        'pharma_hospital.msg_job_error', job=self.id))
+            else:
+                self._finish('done', result)
 
     def _finish(self, state, text):
         values = {
@@ -385,8 +400,9 @@ class Job(ModelSQL, ModelView):
         if state == 'failed':
             values['message'] = text
         else:
-            # (the work's transaction may not see the total it wrote)
-            total = getattr(self, '_total', None) or self.progress_total
+            # the total set_progress wrote is on the instance: on
+            # PostgreSQL the work's transaction does not see it in the table
+            total = self.progress_total
             if total:
                 values['progress_done'] = total
             if isinstance(text, tuple):
@@ -434,7 +450,9 @@ class Job(ModelSQL, ModelView):
         "Record the progress of the work (from the work)"
         values = {'progress_done': done}
         if total is not None:
-            values['progress_total'] = self._total = total
+            # kept on the instance for _finish (a job has no attribute of
+            # its own outside its fields: __slots__)
+            values['progress_total'] = self.progress_total = total
         if message is not None:
             values['message'] = message
         self.set_status(**values)

@@ -250,6 +250,67 @@ class PharmaCompetitorTestCase(CompanyTestMixin, ModuleTestCase):
                 'is below.' % len(Scorecard.search([])))
 
     @with_transaction()
+    def test_report_pack_and_scorecards_progress(self):
+        """The report pack's job reports its progress sheet by sheet, the
+        scorecards' job employee slice by employee slice, then both the
+        file: the progress moves while the job runs and ends at 100 %"""
+        from unittest.mock import patch
+        pool = Pool()
+        Job = pool.get('pharma.job')
+        Pack = pool.get('pharma.report.pack')
+        Scorecard = pool.get('pharma.scorecard')
+        PackWizard = pool.get('pharma.report.pack.wizard', type='wizard')
+        ScoreWizard = pool.get('pharma.scorecard.compute', type='wizard')
+        company, *_ = self._setup()
+        month = datetime.date(2026, 10, 1)
+        with set_company(company):
+            for login in ['rep1', 'rep2', 'rep3']:
+                create_user(login, company, create_employee(company, login),
+                    ['group_pharma_rep'])
+            for Wizard, state, start in [
+                    (PackWizard, 'export', {'month': month}),
+                    (ScoreWizard, 'compute', {
+                            'month': month, 'file_format': 'xlsx'})]:
+                session_id, _, _ = Wizard.create()
+                Wizard.execute(session_id, {'start': start}, state)
+                Wizard.delete(session_id)
+            pack, score = Job.search([], order=[('id', 'ASC')])
+            sheets = len(Pack._sheets())
+            self.assertEqual(pack.progress_total, sheets + 1)
+            seen = []
+            set_progress = Job.set_progress
+
+            def record(self, done, total=None, message=None):
+                seen.append((self.id, done, total, message))
+                return set_progress(self, done, total, message)
+            with patch.object(Job, 'set_progress', record), \
+                    patch.object(Scorecard, '_compute_slice', 2):
+                self.assertEqual(run_queue(), 2)
+
+            steps = [s[1:] for s in seen if s[0] == pack.id]
+            self.assertEqual([d for d, _, _ in steps], list(range(sheets + 1)))
+            # the total is given with each sheet, kept for the file
+            self.assertEqual([t for _, t, _ in steps],
+                [sheets + 1] * sheets + [None])
+            self.assertEqual(steps[0][2], 'Building the sheet %s' % (
+                    Pack.build(month)[0][0]))
+            self.assertEqual(steps[-1][2], 'Writing the file')
+            # 3 reps in slices of 2, saving, the file
+            steps = [s[1:] for s in seen if s[0] == score.id]
+            self.assertEqual(steps, [
+                    (0, 5, 'Scoring employees: 0 of 3 done'),
+                    (2, 5, 'Scoring employees: 2 of 3 done'),
+                    (3, 5, 'Saving 3 scorecards'),
+                    (4, None, 'Writing the file'),
+                    ])
+            pack, score = Job.browse([pack.id, score.id])
+            for job in [pack, score]:
+                self.assertEqual(job.state, 'done', job.message)
+                self.assertEqual(job.progress, 1)
+                self.assertEqual(job.progress_done, job.progress_total)
+            self.assertEqual(len(Scorecard.search([])), 3)
+
+    @with_transaction()
     def test_market_share_queued(self):
         """The market share wizard queues a background job of the user
         (listed, with its result, notified): the shares are computed when
