@@ -3,6 +3,7 @@ import contextlib
 import datetime
 import io
 import random
+import re
 import zipfile
 from decimal import Decimal
 
@@ -45,6 +46,7 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         data = {'company': company}
         groups = {
             'rep1': [('pharma_hospital', 'group_pharma_rep')],
+            'rep2': [('pharma_hospital', 'group_pharma_rep')],
             'compliance1': [
                 ('pharma_compliance', 'group_pharma_compliance')],
             'finance1': [('pharma_hospital', 'group_pharma_finance')],
@@ -176,6 +178,132 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
                         'event_type': 'seminar', 'item': 'photo',
                         'quantity': 5}])
             self.assertEqual(event.pack_missing_items(), [('photo', 3, 5)])
+
+    @with_transaction()
+    def test_requirements_override_defaults(self):
+        """A type's requirement overrides the default of its item only:
+        the other defaults still apply, a quantity of 0 drops the item"""
+        pool = Pool()
+        Requirement = pool.get('pharma.event.requirement')
+        data = self._setup()
+        company = data['company']
+        with set_company(company):
+            Requirement.create([{
+                        'company': company.id, 'event_type': 'seminar',
+                        'item': 'photo', 'quantity': 5,
+                        }, {
+                        'company': company.id, 'event_type': 'seminar',
+                        'item': 'consent', 'quantity': 0,
+                        }])
+            expected = dict(DEFAULT_REQUIREMENTS, photo=5)
+            del expected['consent']
+            self.assertEqual(
+                Requirement.get_requirements(company, 'seminar'), expected)
+            # another type keeps every default
+            self.assertEqual(
+                Requirement.get_requirements(company, 'other'),
+                DEFAULT_REQUIREMENTS)
+            event = self._event(data)
+            missing = {m[0] for m in event.pack_missing_items()}
+            self.assertEqual(missing, {'agenda', 'invitation', 'sign_in',
+                    'photo', 'slides', 'attendance'})
+
+    @with_transaction()
+    def test_new_pack_version_access(self):
+        """A new version of an approved pack is opened by the event's
+        organiser or compliance, not by another rep nor by finance"""
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            self._complete_pack(data, event)
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+        # finance is not in the button's groups
+        with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(UserError, 'not allowed'):
+                Event.new_pack_version([Event(event.id)])
+        # a rep who does not organise the event
+        with self.as_user(data, 'rep2'):
+            with self.assertRaisesRegex(UserError, re.escape(
+                        'Only the organiser of event "%s"'
+                        % Event(event.id).rec_name)):
+                Event.new_pack_version([Event(event.id)])
+        self.assertEqual(Event(event.id).pack_version, 1)
+        with self.as_user(data, 'rep1'):
+            Event.new_pack_version([Event(event.id)])
+        event = Event(event.id)
+        self.assertEqual(
+            (event.pack_state, event.pack_version), ('draft', 2))
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+            Event.new_pack_version([Event(event.id)])
+        self.assertEqual(Event(event.id).pack_version, 3)
+        self.assertEqual(
+            [(a.action, a.user.login) for a in Event(event.id).pack_approvals],
+            [('new_version', 'compliance1'), ('approved', 'compliance1'),
+                ('new_version', 'rep1'), ('approved', 'compliance1')])
+
+    @with_transaction()
+    def test_approval_snapshot(self):
+        """The approval keeps the attendance, the slides' version, the
+        speakers and the flags it overrode; the event's changes after it
+        are refused or go to a new version and never change it"""
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        Speaker = pool.get('pharma.event.speaker')
+        SignIn = pool.get('pharma.event.sign_in')
+        Approval = pool.get('pharma.event.pack.approval')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            speaker = self._complete_pack(data, event)
+            SignIn.create([{'event': event.id, 'name': "迟到",
+                        'time': EVENT_END + datetime.timedelta(hours=3)}])
+        with self.as_user(data, 'compliance1'):
+            with Transaction().set_context(_skip_warnings=True):
+                Event.approve_pack([Event(event.id)])
+        approval, = Event(event.id).pack_approvals
+        snapshot = (approval.attendance_count, approval.slides_version,
+            approval.speakers, approval.flags, approval.items)
+        self.assertEqual(snapshot[:2], (1, 'MED-2026-15 v3'))
+        self.assertIn("曾医生", approval.speakers)
+        self.assertIn('3000', approval.speakers)
+        self.assertIn("迟到", approval.flags)
+        self.assertIn("迟到", approval.items)
+
+        with self.as_user(data, 'rep1'):
+            event = Event(event.id)
+            for values in [{'attendance_count': 40},
+                    {'slides_version': 'MED-2026-15 v4'}]:
+                with self.assertRaisesRegex(
+                        UserError, 'open a new pack version'):
+                    Event.write([event], values)
+            with self.assertRaisesRegex(UserError, 'open a new pack version'):
+                Speaker.write([Speaker(speaker.id)], {'fee': Decimal(1000)})
+            with self.assertRaisesRegex(UserError, 'open a new pack version'):
+                Speaker.create([{'event': event.id,
+                            'party': data['d3'].id}])
+            with self.assertRaises(UserError):
+                Approval.write([Approval(approval.id)], {'speakers': ''})
+        # not even the server's own code rewrites a snapshot
+        with self.assertRaisesRegex(UserError, 'approval buttons'):
+            Approval.write([Approval(approval.id)], {'attendance_count': 9})
+
+        with self.as_user(data, 'rep1'):
+            Event.new_pack_version([Event(event.id)])
+            Event.write([Event(event.id)], {
+                    'attendance_count': 40,
+                    'slides_version': 'MED-2026-15 v4'})
+            Speaker.write([Speaker(speaker.id)], {'fee': Decimal(2000)})
+            Speaker.create([{'event': event.id, 'party': data['d3'].id}])
+        approval = Approval(approval.id)
+        self.assertEqual((approval.attendance_count, approval.slides_version,
+                approval.speakers, approval.flags, approval.items), snapshot)
+        new_version, = [a for a in Event(event.id).pack_approvals
+            if a.action == 'new_version']
+        self.assertEqual(new_version.version, 2)
 
     @with_transaction()
     def test_close_and_approve(self):
