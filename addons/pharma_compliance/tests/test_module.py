@@ -2,9 +2,11 @@
 import contextlib
 import datetime
 import io
+import os
 import random
 import re
 import zipfile
+from unittest import mock
 from decimal import Decimal
 
 from trytond.exceptions import UserError, UserWarning
@@ -1124,6 +1126,66 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual((export.state, export.count), ('done', 1))
         self.assertIn('index.xlsx',
             zipfile.ZipFile(io.BytesIO(export.file)).namelist())
+        # written straight into the filestore, no temporary copy left
+        from trytond.filestore import filestore
+        self.assertTrue(export.file_id)
+        path = filestore._filename(
+            export.file_id, Transaction().database.name)
+        self.assertTrue(os.path.exists(path))
+        self.assertFalse(os.path.exists(path + '.part'))
+        self.assertEqual(os.path.getsize(path), len(export.file))
+
+    @with_transaction()
+    def test_inspection_export_failed(self):
+        """A failed archive marks the job failed and tells the user who
+        asked (in Chinese in the demo), without a partial file"""
+        from .. import export as export_module
+        pool = Pool()
+        Export = pool.get('pharma.inspection.export')
+        data = self._setup()
+        transaction = Transaction()
+        with set_company(data['company']):
+            self._event(data)
+            with transaction.set_user(data['compliance1_user'].id):
+                export = Export.request(
+                    datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
+            notified = len(transaction.user_notifications)
+
+            def broken(from_date, to_date, fileobj, company=None):
+                fileobj.write(b'PK half an archive')
+                raise OSError(28, "No space left on device")
+            with mock.patch.object(
+                    export_module, 'export_inspection', broken), \
+                    self.assertLogs(export_module.logger, 'ERROR'):
+                Export.run([export])
+        export = Export(export.id)
+        self.assertEqual(export.state, 'failed')
+        self.assertFalse(export.file_id)
+        self.assertIsNone(export.file)
+        # the details stay in the server log, not in the user's message
+        self.assertIn('server log', export.error)
+        self.assertNotIn('space', export.error)
+        notification, = transaction.user_notifications[notified:]
+        self.assertEqual(notification.user, data['compliance1_user'])
+        self.assertEqual(notification.icon, 'tryton-error')
+        self.assertIn('2026-11-01', notification.label)
+        self.assertIn('could not be made', notification.label)
+        # a failed job is not run again
+        Export.run([export])
+        self.assertEqual(Export(export.id).state, 'failed')
+
+        # a refusal the user can act on is told as it is
+        with set_company(data['company']):
+            export = Export.request(
+                datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
+
+        def refused(from_date, to_date, fileobj, company=None):
+            raise UserError("Refused for the test")
+        with set_company(data['company']), mock.patch.object(
+                export_module, 'export_inspection', refused), \
+                self.assertLogs(export_module.logger, 'ERROR'):
+            Export.run([export])
+        self.assertEqual(Export(export.id).error, "Refused for the test")
 
     @with_transaction()
     def test_tree_datetime_widget(self):
