@@ -31,6 +31,7 @@ LOCAL_START = datetime.datetime(2026, 11, 20, 14, 0)
 class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
     "Test pharma_compliance module"
     module = 'pharma_compliance'
+    extras = ['pharma_field']
 
     def _setup(self):
         """Company (Shanghai time); rep1, compliance1, finance1,
@@ -1076,6 +1077,27 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
                 'no_appointment')
             Call.write([inside], {'appointment': True})
             self.assertIsNone(Call(inside.id).reception_flag)
+
+    @with_transaction()
+    def test_field_app_reception(self):
+        "The phone app gets each hospital's reception rule"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Reception = pool.get('pharma.hospital.reception')
+        Sync = pool.get('pharma.field.sync')
+        data = self._setup()
+        h1 = data['h1']
+        Reception.create([{'hospital': h1.id, 'weekday': '1',
+                    'start_time': datetime.time(14, 0),
+                    'end_time': datetime.time(16, 0)}])
+        Party.write([h1], {'reception_appointment': True})
+        values = Sync._hospital_values(Party(h1.id))
+        self.assertEqual(values['reception'], Party(h1.id).reception_text())
+        self.assertIn('14:00-16:00', values['reception'])
+        self.assertTrue(values['appointment'])
+        values = Sync._hospital_values(data['h2'])
+        self.assertEqual((values['reception'], values['appointment']),
+            ('', False))
 
     @with_transaction()
     def test_inspection_export(self):
