@@ -395,26 +395,26 @@ class Event(metaclass=PoolMeta):
 
     @classmethod
     def check_new_pack_version(cls, events):
-        """Only the organiser of the event, the organiser's manager or
-        those who approve packs (the approve_pack button's groups) open a
-        new version; the button's groups keep out the other roles"""
+        """Only the organiser of the event, those who approve events (the
+        approve button's groups: marketing manager, regional manager,
+        pharma admin) and those who approve packs (the approve_pack
+        button's groups: compliance) open a new version; the button's own
+        groups keep out the other roles (finance, medical...)"""
         pool = Pool()
         Button = pool.get('ir.model.button')
         User = pool.get('res.user')
         if not Transaction().user:
             return
-        approvers = Button.get_groups(cls.__name__, 'approve_pack')
+        approvers = (Button.get_groups(cls.__name__, 'approve')
+            | Button.get_groups(cls.__name__, 'approve_pack'))
         if approvers & set(User.get_groups()):
             return
         employees = set(User.get_employees())
         for event in events:
-            organiser = event.organiser
-            if organiser.id in employees or (organiser.supervisor
-                    and organiser.supervisor.id in employees):
-                continue
-            raise PackLockedError(gettext(
-                    'pharma_compliance.msg_pack_new_version_access',
-                    event=event.rec_name))
+            if event.organiser.id not in employees:
+                raise PackLockedError(gettext(
+                        'pharma_compliance.msg_pack_new_version_access',
+                        event=event.rec_name))
 
     @classmethod
     @ModelView.button

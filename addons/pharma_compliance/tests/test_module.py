@@ -214,7 +214,8 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
     @with_transaction()
     def test_new_pack_version_access(self):
         """A new version of an approved pack is opened by the event's
-        organiser or compliance, not by another rep nor by finance"""
+        organiser, an event approver (marketing manager) or compliance,
+        not by another rep nor by finance"""
         pool = Pool()
         Event = pool.get('pharma.event')
         data = self._setup()
@@ -233,6 +234,17 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
                         'Only the organiser of event "%s"'
                         % Event(event.id).rec_name)):
                 Event.new_pack_version([Event(event.id)])
+        # in Chinese for the Chinese user (the module's zh_CN.po)
+        pool.get('ir.translation').translation_import('zh_CN',
+            'pharma_compliance', os.path.join(os.path.dirname(__file__),
+                '..', 'locale', 'zh_CN.po'))
+        with self.as_user(data, 'rep2'), \
+                Transaction().set_context(language='zh_CN'):
+            with self.assertRaisesRegex(UserError, re.escape(
+                        '只有活动“%s”的组织者、活动审批人或合规人员'
+                        '可以为其已批准的证据包创建新版本。'
+                        % Event(event.id).rec_name)):
+                Event.new_pack_version([Event(event.id)])
         self.assertEqual(Event(event.id).pack_version, 1)
         with self.as_user(data, 'rep1'):
             Event.new_pack_version([Event(event.id)])
@@ -247,6 +259,12 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
             [(a.action, a.user.login) for a in Event(event.id).pack_approvals],
             [('new_version', 'compliance1'), ('approved', 'compliance1'),
                 ('new_version', 'rep1'), ('approved', 'compliance1')])
+        # the marketing manager approves events: may reopen the pack too
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+        with self.as_user(data, 'marketing1'):
+            Event.new_pack_version([Event(event.id)])
+        self.assertEqual(Event(event.id).pack_version, 4)
 
     @with_transaction()
     def test_approval_snapshot(self):
