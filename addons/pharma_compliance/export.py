@@ -290,12 +290,19 @@ class InspectionExport(ModelSQL, ModelView):
             'from_date': self.from_date.strftime('%Y-%m-%d'),
             'to_date': self.to_date.strftime('%Y-%m-%d'),
             }
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        # a database error must not abort the transaction that records
+        # the failure (PostgreSQL)
+        cursor.execute('SAVEPOINT pharma_inspection_export')
         try:
-            with Transaction().set_user(user), Transaction().set_context(
+            with transaction.set_user(user), transaction.set_context(
                     company=self.company.id):
                 id_, path, count = _write_archive(
                     self.from_date, self.to_date, self.company.id)
         except Exception as exception:
+            cursor.execute('ROLLBACK TO SAVEPOINT pharma_inspection_export')
+            transaction.cache.clear()
             logger.exception("inspection export %s failed", self.id)
             if isinstance(exception, UserError):
                 error = exception.message
@@ -307,6 +314,7 @@ class InspectionExport(ModelSQL, ModelView):
                     }, 'tryton-error', gettext(
                     'pharma_compliance.msg_export_failed',
                     error=error, **period))
+        cursor.execute('RELEASE SAVEPOINT pharma_inspection_export')
         values = {'state': 'done', 'count': count, 'done_date': now,
             'error': None}
         if id_:
