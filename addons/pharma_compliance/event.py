@@ -152,17 +152,19 @@ class Requirement(ModelSQL, ModelView):
 
     @classmethod
     def get_requirements(cls, company, event_type):
-        """{item: quantity} for the event type: the company's requirements
-        when it has some for the type, else the defaults"""
+        """{item: quantity} for the event type: the defaults, each
+        overridden by the company's requirement for the type's item"""
         # bypass: the company's requirements apply to every user's event
         with Transaction().set_context(_check_access=False):
             records = cls.search([
                     ('company', '=', int(company)),
                     ('event_type', '=', event_type),
                     ])
-        if not records:
-            return dict(DEFAULT_REQUIREMENTS)
-        return {r.item: r.quantity for r in records if r.quantity}
+        # the defaults apply unless the type overrides the item (a
+        # quantity of 0 drops it)
+        requirements = dict(DEFAULT_REQUIREMENTS)
+        requirements.update({r.item: r.quantity for r in records})
+        return {i: q for i, q in requirements.items() if q}
 
 
 class Event(metaclass=PoolMeta):
@@ -386,9 +388,33 @@ class Event(metaclass=PoolMeta):
                         events=', '.join(e.rec_name for e in flagged),
                         flags='\n'.join(
                             f for e in flagged for f in e.pack_flags())))
-        Approval.record(events, 'approved')
+        Approval.record(events, 'approved',
+            flags={e.id: e.pack_flags() for e in flagged})
         with Transaction().set_context(_pharma_pack=True):
             cls.write(events, {'pack_state': 'approved'})
+
+    @classmethod
+    def check_new_pack_version(cls, events):
+        """Only the organiser of the event, those who approve events (the
+        approve button's groups: marketing manager, regional manager,
+        pharma admin) and those who approve packs (the approve_pack
+        button's groups: compliance) open a new version; the button's own
+        groups keep out the other roles (finance, medical...)"""
+        pool = Pool()
+        Button = pool.get('ir.model.button')
+        User = pool.get('res.user')
+        if not Transaction().user:
+            return
+        approvers = (Button.get_groups(cls.__name__, 'approve')
+            | Button.get_groups(cls.__name__, 'approve_pack'))
+        if approvers & set(User.get_groups()):
+            return
+        employees = set(User.get_employees())
+        for event in events:
+            if event.organiser.id not in employees:
+                raise PackLockedError(gettext(
+                        'pharma_compliance.msg_pack_new_version_access',
+                        event=event.rec_name))
 
     @classmethod
     @ModelView.button
@@ -398,6 +424,7 @@ class Event(metaclass=PoolMeta):
         events = [e for e in events if e.pack_state == 'approved']
         if not events:
             return
+        cls.check_new_pack_version(events)
         with Transaction().set_context(_pharma_pack=True):
             for version, group in _by_version(events).items():
                 cls.write(group, {
@@ -812,6 +839,12 @@ class PackApproval(ModelSQL, ModelView):
     date = fields.DateTime("Date", required=True, readonly=True)
     items = fields.Text("Items", readonly=True,
         help="What the pack held at that moment.")
+    attendance_count = fields.Integer("Attendance Count", readonly=True)
+    slides_version = fields.Char("Approved Slides Version", readonly=True)
+    speakers = fields.Text("Speakers", readonly=True,
+        help="The speakers with their tier and fee at that moment.")
+    flags = fields.Text("Overridden Flags", readonly=True,
+        help="The compliance flags of the pack that the approval accepted.")
 
     @classmethod
     def __setup__(cls):
@@ -820,16 +853,23 @@ class PackApproval(ModelSQL, ModelView):
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
 
     @classmethod
-    def record(cls, events, action):
-        "Log who did action on the packs of events, and when"
+    def record(cls, events, action, flags=None):
+        """Log who did action on the packs of events, and when, with a
+        snapshot of the pack; flags: {event id: [text]} overridden"""
         pool = Pool()
         User = pool.get('res.user')
+        Speaker = pool.get('pharma.event.speaker')
         transaction = Transaction()
         user = User(transaction.user) if transaction.user else None
         employee = transaction.context.get('employee')
         now = datetime.datetime.now().replace(microsecond=0)
+        flags = flags or {}
         vlist = []
         for event in events:
+            speakers = ['%s\t%s\t%s' % (s.party.rec_name,
+                    selection_label(Speaker, 'tier', s.tier),
+                    s.fee if s.fee is not None else '')
+                for s in event.speakers]
             items = ['%s: %s (%s)' % (e.kind, e.name, e.sha256 or '')
                 for e in event.evidences if not e.superseded]
             items += [s.rec_name for s in event.sign_ins]
@@ -841,6 +881,10 @@ class PackApproval(ModelSQL, ModelView):
                     'employee': employee,
                     'date': now,
                     'items': '\n'.join(items),
+                    'attendance_count': event.attendance_count,
+                    'slides_version': event.slides_version,
+                    'speakers': '\n'.join(speakers),
+                    'flags': '\n'.join(flags.get(event.id, [])),
                     })
         # bypass: the approval log is written by the server only (read-only to users)
         with transaction.set_context(_check_access=False):
@@ -850,8 +894,9 @@ class PackApproval(ModelSQL, ModelView):
     def check_modification(cls, mode, records, values=None, external=False):
         super().check_modification(
             mode, records, values=values, external=external)
-        if external:
-            # the log is written by the buttons only
+        if external or mode == 'write':
+            # the log is written by the buttons only and a snapshot never
+            # changes, not even by the server's own code
             raise PackLockedError(gettext(
                     'pharma_compliance.msg_pack_approval_readonly'))
 

@@ -3,17 +3,21 @@
 evidence pack, approvals, flags and payments, as one zip (a folder of
 files per event and an index.xlsx), written entry by entry to a file"""
 import datetime
+import logging
 import os
 import re
 import sys
 import tempfile
 import zipfile
 
-from trytond.i18n import gettext
 from trytond import config
+from trytond.exceptions import UserError
+from trytond.filestore import FileStore, filestore
+from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.pool import Pool
+from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
@@ -21,6 +25,8 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from .event import selection_label
 from .fingerprint import utc_to_local
 from .exceptions import PackLockedError
+
+logger = logging.getLogger(__name__)
 
 # events read per batch: the files of one batch are in memory at a time
 BATCH = 20
@@ -170,6 +176,35 @@ def export_inspection(from_date, to_date, fileobj, company=None):
     return len(event_ids)
 
 
+def _write_archive(from_date, to_date, company):
+    """Write the archive of the period straight into the filestore, entry
+    by entry (never whole in memory); return (file id, path, number of
+    events), file id None when the filestore is not on the local disk"""
+    if file_id and type(filestore) is FileStore:
+        prefix = store_prefix
+        if prefix is None:
+            prefix = Transaction().database.name
+        # the default filestore's own naming (trytond/filestore.py)
+        id_ = filestore._id(None)
+        path = filestore._filename(id_, prefix)
+        os.makedirs(os.path.dirname(path), mode=0o770, exist_ok=True)
+    else:
+        # another filestore class takes bytes only: a temporary file
+        id_ = None
+        fd, path = tempfile.mkstemp(suffix='.zip')
+        os.close(fd)
+    part = path + '.part'
+    try:
+        with open(part, 'wb') as fileobj:
+            count = export_inspection(
+                from_date, to_date, fileobj, company=company)
+        os.replace(part, path)
+    finally:
+        if os.path.exists(part):
+            os.remove(part)
+    return id_, path, count
+
+
 def _count_events(from_date, to_date, company):
     Event = Pool().get('pharma.event')
     return Event.search_count(_domain(from_date, to_date, company))
@@ -200,6 +235,8 @@ class InspectionExport(ModelSQL, ModelView):
     filename = fields.Char("File Name", readonly=True)
     requested_by = fields.Many2One('res.user', "Requested by", readonly=True)
     done_date = fields.DateTime("Done on", readonly=True)
+    error = fields.Text("Error", readonly=True,
+        states={'invisible': ~Eval('error')})
 
     @classmethod
     def __setup__(cls):
@@ -231,30 +268,66 @@ class InspectionExport(ModelSQL, ModelView):
 
     @classmethod
     def run(cls, exports):
-        "Write the archives (as the user who asked) and tell the user"
+        """Write the archives (as the user who asked) to the filestore and
+        tell the user, also when it failed"""
         for export in exports:
             if export.state != 'queued':
                 continue
-            user = export.requested_by.id if export.requested_by else 0
-            with Transaction().set_user(user), Transaction().set_context(
-                    company=export.company.id):
-                with tempfile.TemporaryFile() as fileobj:
-                    count = export_inspection(export.from_date,
-                        export.to_date, fileobj, company=export.company.id)
-                    fileobj.seek(0)
-                    data = fileobj.read()
-            # bypass: the worker stores the finished archive on its own record
+            values, icon, message = export._run()
+            # bypass: the worker stores the outcome on its own record
             with Transaction().set_context(_check_access=False):
-                cls.write([export], {
-                        'state': 'done', 'count': count, 'file': data,
-                        'done_date': datetime.datetime.now().replace(
-                            microsecond=0),
-                        })
+                cls.write([export], values)
             if export.requested_by:
-                cls.notify_user([export], 'tryton-download',
-                    gettext('pharma_compliance.msg_export_done',
-                        count=count),
+                # in the language of the request (the queue's context)
+                cls.notify_user([export], icon, message,
                     export.filename, user=export.requested_by.id)
+
+    def _run(self):
+        "Make the archive: (values of the record, icon, message)"
+        user = self.requested_by.id if self.requested_by else 0
+        now = datetime.datetime.now().replace(microsecond=0)
+        period = {
+            'from_date': self.from_date.strftime('%Y-%m-%d'),
+            'to_date': self.to_date.strftime('%Y-%m-%d'),
+            }
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        # a database error must not abort the transaction that records
+        # the failure (PostgreSQL)
+        cursor.execute('SAVEPOINT pharma_inspection_export')
+        try:
+            with transaction.set_user(user), transaction.set_context(
+                    company=self.company.id):
+                id_, path, count = _write_archive(
+                    self.from_date, self.to_date, self.company.id)
+        except Exception as exception:
+            cursor.execute('ROLLBACK TO SAVEPOINT pharma_inspection_export')
+            transaction.cache.clear()
+            logger.exception("inspection export %s failed", self.id)
+            if isinstance(exception, UserError):
+                error = exception.message
+            else:
+                # the details are for the administrator (server log)
+                error = gettext('pharma_compliance.msg_export_error_internal')
+            return ({
+                    'state': 'failed', 'error': error, 'done_date': now,
+                    }, 'tryton-error', gettext(
+                    'pharma_compliance.msg_export_failed',
+                    error=error, **period))
+        cursor.execute('RELEASE SAVEPOINT pharma_inspection_export')
+        values = {'state': 'done', 'count': count, 'done_date': now,
+            'error': None}
+        if id_:
+            # the file is already in the filestore: only its id is stored
+            values['file_id'] = id_
+        else:
+            try:
+                with open(path, 'rb') as fileobj:
+                    values['file'] = fileobj.read()
+            finally:
+                os.remove(path)
+        return values, 'tryton-download', gettext(
+            'pharma_compliance.msg_export_done', count=count)
 
     @classmethod
     def check_modification(cls, mode, exports, values=None, external=False):

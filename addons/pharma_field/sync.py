@@ -367,17 +367,7 @@ class Sync(Model):
         for sub in grouped_slice(list(hospital_ids), MAX_IDS):
             hospitals.extend(Party.search([('id', 'in', list(sub))],
                     order=[('id', 'ASC')]))
-        hospital_rows = []
-        for hospital in hospitals:
-            point = hospital.wgs84
-            hospital_rows.append({
-                    'id': hospital.id,
-                    'name': hospital.name,
-                    'pinyin': hospital.pinyin,
-                    'initials': hospital.pinyin_initials,
-                    'lat': point[0] if point else None,
-                    'lng': point[1] if point else None,
-                    })
+        hospital_rows = [cls._hospital_values(h) for h in hospitals]
 
         # Products we detail (ours: no manufacturer or the company's party)
         products = Product.search([
@@ -434,6 +424,9 @@ class Sync(Model):
                 'company': company.rec_name,
                 'supervisor': supervisor.id if supervisor else None,
                 'supervisor_name': supervisor.rec_name if supervisor else '',
+                # shown to the hospitals' reception (备案号)
+                'registration': employee.rep_registration_number or '',
+                'registered': employee.is_registered_rep(),
                 },
             'config': {
                 'radius': config.checkin_radius,
@@ -444,6 +437,20 @@ class Sync(Model):
             'hospitals': hospital_rows,
             'products': product_data,
             'plans': plan_data,
+            }
+
+    @classmethod
+    def _hospital_values(cls, hospital):
+        """The values of a hospital for the phone; other modules add
+        theirs (e.g. its reception rule)"""
+        point = hospital.wgs84
+        return {
+            'id': hospital.id,
+            'name': hospital.name,
+            'pinyin': hospital.pinyin,
+            'initials': hospital.pinyin_initials,
+            'lat': point[0] if point else None,
+            'lng': point[1] if point else None,
             }
 
     @classmethod

@@ -422,6 +422,13 @@ class FieldAppTestCase(BrowserTestCase):
             (document.querySelector('#checkin') || {}).textContent || '')''')
         text = page.inner_text('#checkin')
         self.assertIn('超出', text)
+        # what the rep shows the reception: the registration number
+        registration = self.server.run_python('''
+            User = pool.get('res.user')
+            user, = User.search([('login', '=', 'rep1')])
+            result['number'] = user.employee.rep_registration_number
+            ''')['number']
+        self.assertIn('备案号：' + registration, page.inner_text('#reception'))
         shot(page, '7_checkin_outside')
         page.click('#save')
         page.wait_for_selector('#sheet', state='hidden')

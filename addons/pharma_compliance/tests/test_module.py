@@ -2,8 +2,11 @@
 import contextlib
 import datetime
 import io
+import os
 import random
+import re
 import zipfile
+from unittest import mock
 from decimal import Decimal
 
 from trytond.exceptions import UserError, UserWarning
@@ -28,6 +31,7 @@ LOCAL_START = datetime.datetime(2026, 11, 20, 14, 0)
 class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
     "Test pharma_compliance module"
     module = 'pharma_compliance'
+    extras = ['pharma_field']
 
     def _setup(self):
         """Company (Shanghai time); rep1, compliance1, finance1,
@@ -45,6 +49,7 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         data = {'company': company}
         groups = {
             'rep1': [('pharma_hospital', 'group_pharma_rep')],
+            'rep2': [('pharma_hospital', 'group_pharma_rep')],
             'compliance1': [
                 ('pharma_compliance', 'group_pharma_compliance')],
             'finance1': [('pharma_hospital', 'group_pharma_finance')],
@@ -176,6 +181,150 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
                         'event_type': 'seminar', 'item': 'photo',
                         'quantity': 5}])
             self.assertEqual(event.pack_missing_items(), [('photo', 3, 5)])
+
+    @with_transaction()
+    def test_requirements_override_defaults(self):
+        """A type's requirement overrides the default of its item only:
+        the other defaults still apply, a quantity of 0 drops the item"""
+        pool = Pool()
+        Requirement = pool.get('pharma.event.requirement')
+        data = self._setup()
+        company = data['company']
+        with set_company(company):
+            Requirement.create([{
+                        'company': company.id, 'event_type': 'seminar',
+                        'item': 'photo', 'quantity': 5,
+                        }, {
+                        'company': company.id, 'event_type': 'seminar',
+                        'item': 'consent', 'quantity': 0,
+                        }])
+            expected = dict(DEFAULT_REQUIREMENTS, photo=5)
+            del expected['consent']
+            self.assertEqual(
+                Requirement.get_requirements(company, 'seminar'), expected)
+            # another type keeps every default
+            self.assertEqual(
+                Requirement.get_requirements(company, 'other'),
+                DEFAULT_REQUIREMENTS)
+            event = self._event(data)
+            missing = {m[0] for m in event.pack_missing_items()}
+            self.assertEqual(missing, {'agenda', 'invitation', 'sign_in',
+                    'photo', 'slides', 'attendance'})
+
+    @with_transaction()
+    def test_new_pack_version_access(self):
+        """A new version of an approved pack is opened by the event's
+        organiser, an event approver (marketing manager) or compliance,
+        not by another rep nor by finance"""
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            self._complete_pack(data, event)
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+        # finance is not in the button's groups
+        with self.as_user(data, 'finance1'):
+            with self.assertRaisesRegex(UserError, 'not allowed'):
+                Event.new_pack_version([Event(event.id)])
+        # a rep who does not organise the event
+        with self.as_user(data, 'rep2'):
+            with self.assertRaisesRegex(UserError, re.escape(
+                        'Only the organiser of event "%s"'
+                        % Event(event.id).rec_name)):
+                Event.new_pack_version([Event(event.id)])
+        # in Chinese for the Chinese user (the module's zh_CN.po)
+        pool.get('ir.translation').translation_import('zh_CN',
+            'pharma_compliance', os.path.join(os.path.dirname(__file__),
+                '..', 'locale', 'zh_CN.po'))
+        with self.as_user(data, 'rep2'), \
+                Transaction().set_context(language='zh_CN'):
+            with self.assertRaisesRegex(UserError, re.escape(
+                        '只有活动“%s”的组织者、活动审批人或合规人员'
+                        '可以为其已批准的证据包创建新版本。'
+                        % Event(event.id).rec_name)):
+                Event.new_pack_version([Event(event.id)])
+        self.assertEqual(Event(event.id).pack_version, 1)
+        with self.as_user(data, 'rep1'):
+            Event.new_pack_version([Event(event.id)])
+        event = Event(event.id)
+        self.assertEqual(
+            (event.pack_state, event.pack_version), ('draft', 2))
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+            Event.new_pack_version([Event(event.id)])
+        self.assertEqual(Event(event.id).pack_version, 3)
+        self.assertEqual(
+            [(a.action, a.user.login) for a in Event(event.id).pack_approvals],
+            [('new_version', 'compliance1'), ('approved', 'compliance1'),
+                ('new_version', 'rep1'), ('approved', 'compliance1')])
+        # the marketing manager approves events: may reopen the pack too
+        with self.as_user(data, 'compliance1'):
+            Event.approve_pack([Event(event.id)])
+        with self.as_user(data, 'marketing1'):
+            Event.new_pack_version([Event(event.id)])
+        self.assertEqual(Event(event.id).pack_version, 4)
+
+    @with_transaction()
+    def test_approval_snapshot(self):
+        """The approval keeps the attendance, the slides' version, the
+        speakers and the flags it overrode; the event's changes after it
+        are refused or go to a new version and never change it"""
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        Speaker = pool.get('pharma.event.speaker')
+        SignIn = pool.get('pharma.event.sign_in')
+        Approval = pool.get('pharma.event.pack.approval')
+        data = self._setup()
+        with set_company(data['company']):
+            event = self._event(data)
+            speaker = self._complete_pack(data, event)
+            SignIn.create([{'event': event.id, 'name': "迟到",
+                        'time': EVENT_END + datetime.timedelta(hours=3)}])
+        with self.as_user(data, 'compliance1'):
+            with Transaction().set_context(_skip_warnings=True):
+                Event.approve_pack([Event(event.id)])
+        approval, = Event(event.id).pack_approvals
+        snapshot = (approval.attendance_count, approval.slides_version,
+            approval.speakers, approval.flags, approval.items)
+        self.assertEqual(snapshot[:2], (1, 'MED-2026-15 v3'))
+        self.assertIn("曾医生", approval.speakers)
+        self.assertIn('3000', approval.speakers)
+        self.assertIn("迟到", approval.flags)
+        self.assertIn("迟到", approval.items)
+
+        with self.as_user(data, 'rep1'):
+            event = Event(event.id)
+            for values in [{'attendance_count': 40},
+                    {'slides_version': 'MED-2026-15 v4'}]:
+                with self.assertRaisesRegex(
+                        UserError, 'open a new pack version'):
+                    Event.write([event], values)
+            with self.assertRaisesRegex(UserError, 'open a new pack version'):
+                Speaker.write([Speaker(speaker.id)], {'fee': Decimal(1000)})
+            with self.assertRaisesRegex(UserError, 'open a new pack version'):
+                Speaker.create([{'event': event.id,
+                            'party': data['d3'].id}])
+            with self.assertRaises(UserError):
+                Approval.write([Approval(approval.id)], {'speakers': ''})
+        # not even the server's own code rewrites a snapshot
+        with self.assertRaisesRegex(UserError, 'approval buttons'):
+            Approval.write([Approval(approval.id)], {'attendance_count': 9})
+
+        with self.as_user(data, 'rep1'):
+            Event.new_pack_version([Event(event.id)])
+            Event.write([Event(event.id)], {
+                    'attendance_count': 40,
+                    'slides_version': 'MED-2026-15 v4'})
+            Speaker.write([Speaker(speaker.id)], {'fee': Decimal(2000)})
+            Speaker.create([{'event': event.id, 'party': data['d3'].id}])
+        approval = Approval(approval.id)
+        self.assertEqual((approval.attendance_count, approval.slides_version,
+                approval.speakers, approval.flags, approval.items), snapshot)
+        new_version, = [a for a in Event(event.id).pack_approvals
+            if a.action == 'new_version']
+        self.assertEqual(new_version.version, 2)
 
     @with_transaction()
     def test_close_and_approve(self):
@@ -948,6 +1097,27 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertIsNone(Call(inside.id).reception_flag)
 
     @with_transaction()
+    def test_field_app_reception(self):
+        "The phone app gets each hospital's reception rule"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Reception = pool.get('pharma.hospital.reception')
+        Sync = pool.get('pharma.field.sync')
+        data = self._setup()
+        h1 = data['h1']
+        Reception.create([{'hospital': h1.id, 'weekday': '1',
+                    'start_time': datetime.time(14, 0),
+                    'end_time': datetime.time(16, 0)}])
+        Party.write([h1], {'reception_appointment': True})
+        values = Sync._hospital_values(Party(h1.id))
+        self.assertEqual(values['reception'], Party(h1.id).reception_text())
+        self.assertIn('14:00-16:00', values['reception'])
+        self.assertTrue(values['appointment'])
+        values = Sync._hospital_values(data['h2'])
+        self.assertEqual((values['reception'], values['appointment']),
+            ('', False))
+
+    @with_transaction()
     def test_inspection_export(self):
         "The archive has a folder per event and the index"
         import openpyxl
@@ -996,6 +1166,66 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual((export.state, export.count), ('done', 1))
         self.assertIn('index.xlsx',
             zipfile.ZipFile(io.BytesIO(export.file)).namelist())
+        # written straight into the filestore, no temporary copy left
+        from trytond.filestore import filestore
+        self.assertTrue(export.file_id)
+        path = filestore._filename(
+            export.file_id, Transaction().database.name)
+        self.assertTrue(os.path.exists(path))
+        self.assertFalse(os.path.exists(path + '.part'))
+        self.assertEqual(os.path.getsize(path), len(export.file))
+
+    @with_transaction()
+    def test_inspection_export_failed(self):
+        """A failed archive marks the job failed and tells the user who
+        asked (in Chinese in the demo), without a partial file"""
+        from .. import export as export_module
+        pool = Pool()
+        Export = pool.get('pharma.inspection.export')
+        data = self._setup()
+        transaction = Transaction()
+        with set_company(data['company']):
+            self._event(data)
+            with transaction.set_user(data['compliance1_user'].id):
+                export = Export.request(
+                    datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
+            notified = len(transaction.user_notifications)
+
+            def broken(from_date, to_date, fileobj, company=None):
+                fileobj.write(b'PK half an archive')
+                raise OSError(28, "No space left on device")
+            with mock.patch.object(
+                    export_module, 'export_inspection', broken), \
+                    self.assertLogs(export_module.logger, 'ERROR'):
+                Export.run([export])
+        export = Export(export.id)
+        self.assertEqual(export.state, 'failed')
+        self.assertFalse(export.file_id)
+        self.assertIsNone(export.file)
+        # the details stay in the server log, not in the user's message
+        self.assertIn('server log', export.error)
+        self.assertNotIn('space', export.error)
+        notification, = transaction.user_notifications[notified:]
+        self.assertEqual(notification.user, data['compliance1_user'])
+        self.assertEqual(notification.icon, 'tryton-error')
+        self.assertIn('2026-11-01', notification.label)
+        self.assertIn('could not be made', notification.label)
+        # a failed job is not run again
+        Export.run([export])
+        self.assertEqual(Export(export.id).state, 'failed')
+
+        # a refusal the user can act on is told as it is
+        with set_company(data['company']):
+            export = Export.request(
+                datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
+
+        def refused(from_date, to_date, fileobj, company=None):
+            raise UserError("Refused for the test")
+        with set_company(data['company']), mock.patch.object(
+                export_module, 'export_inspection', refused), \
+                self.assertLogs(export_module.logger, 'ERROR'):
+            Export.run([export])
+        self.assertEqual(Export(export.id).error, "Refused for the test")
 
     @with_transaction()
     def test_tree_datetime_widget(self):

@@ -477,7 +477,8 @@
     const u = state.data.user;
     return '<div class="card"><div class="name">' + esc(u.employee_name || u.name) + '</div>' +
       '<div class="sub">' + esc(u.company) + '</div>' +
-      (u.supervisor_name ? '<div class="sub">直属经理：' + esc(u.supervisor_name) + '</div>' : '') + '</div>' +
+      (u.supervisor_name ? '<div class="sub">直属经理：' + esc(u.supervisor_name) + '</div>' : '') +
+      '<div class="sub">' + registrationHtml() + '</div></div>' +
       '<div class="card"><div class="sub">负责医生 ' + state.data.doctors.length + ' 位 · 医院 ' + state.data.hospitals.length +
       ' 家 · 计划 ' + state.data.plans.length + ' 条</div><div class="sub">上次同步：' + esc(ago(state.lastSync)) +
       '（可离线使用' + STALE_DAYS + '天）</div></div>' +
@@ -579,6 +580,22 @@
     el.className = 'checkin' + (cls ? ' ' + cls : '');
     el.hidden = !text;
   }
+  // what the rep shows the hospital's reception: the registration number
+  // (备案号) and, when the hospital has one, its reception rule
+  function registrationHtml() {
+    const u = state.data.user;
+    if (u.registration && u.registered) return '备案号：<b id="registration">' + esc(u.registration) + '</b>';
+    return '<span id="registration">' + (u.registration ? '备案号 ' + esc(u.registration) + ' 未生效' : '未登记备案号') +
+      '：医院可能不予接待，请联系经理办理备案</span>';
+  }
+  function receptionCard(d) {
+    const h = d && state.index.hospitals.get(d.hospital);
+    const u = state.data.user;
+    let html = '<div class="checkin' + (u.registration && u.registered ? '' : ' warn') + '" id="reception">' + registrationHtml();
+    if (h && h.reception) html += '<div class="sub">' + esc(h.name) + '接待时间：' + esc(h.reception) + '</div>';
+    if (h && h.appointment) html += '<div class="sub">该医院需提前预约</div>';
+    return html + '</div>';
+  }
   function renderSheet() {
     const sheet = $('#sheet');
     if (!draft) { sheet.hidden = true; sheet.innerHTML = ''; return; }
@@ -592,6 +609,7 @@
       '<div class="sub">' + esc([d.hospital_name, d.department].filter(Boolean).join(' · ')) + '</div></div>' +
       '<button id="close" aria-label="关闭">关闭</button></div>' +
       '<div id="checkin" class="checkin"></div>' +
+      receptionCard(d) +
       '<label>拜访方式</label><div class="pick" id="types">' + types.map((t) =>
         '<button type="button" data-type="' + t + '" class="' + (draft.call_type === t ? 'on' : '') + '">' + TYPES[t] + '</button>').join('') + '</div>' +
       '<label>传递产品</label><div class="pick" id="products">' + state.data.products.map((p) =>

@@ -234,6 +234,35 @@ class PharmaFieldTestCase(CompanyTestMixin, ModuleTestCase):
             [data['product'].id])
 
     @with_transaction()
+    def test_pull_registration(self):
+        """The phone gets the rep's registration number (备案号), and the
+        log sheet, where the rep checks in, shows it to the reception"""
+        import os
+        from .. import routes
+        data = self._setup()
+        pool = Pool()
+        Sync = pool.get('pharma.field.sync')
+        Employee = pool.get('company.employee')
+        with self._as(data, 'rep1'):
+            user = Sync.pull()['user']
+        self.assertEqual((user['registration'], user['registered']),
+            ('R-rep1', True))
+        Employee.write([data['rep1']], {
+                'rep_registration_status': 'expired'})
+        with self._as(data, 'rep1'):
+            user = Sync.pull()['user']
+        self.assertEqual((user['registration'], user['registered']),
+            ('R-rep1', False))
+        with open(os.path.join(routes.STATIC, 'app.js'),
+                encoding='utf-8') as fileobj:
+            app = fileobj.read()
+        # the sheet (check-in) and the 我的 page render it
+        self.assertIn("'<div id=\"checkin\" class=\"checkin\"></div>' +\n"
+            "      receptionCard(d) +", app)
+        self.assertIn("'备案号：<b id=\"registration\">'", app)
+        self.assertIn("registrationHtml() + '</div></div>'", app)
+
+    @with_transaction()
     def test_push_idempotent(self):
         "A queue sent twice, or cut after the first call, creates each once"
         data = self._setup()
