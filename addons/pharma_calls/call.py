@@ -4,7 +4,7 @@ import json
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Null
+from sql import Null, Union
 from sql.aggregate import Max
 
 from trytond.i18n import gettext
@@ -298,7 +298,74 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
             PLAN_RESULTS, "Plan Result"), 'get_plan_result')
     stock_moves = fields.One2Many(
         'stock.move', 'origin', "Stock Moves", readonly=True)
+    representatives = fields.Function(fields.Many2Many(
+            'company.employee', None, None, "Representatives",
+            help="The call's representative and the representatives who "
+            "cover its party today."),
+        'get_representatives', searcher='search_representatives')
     del _states
+
+    @classmethod
+    def _covered_today(cls, coverage, employees):
+        "The SQL condition: a coverage of employees valid today"
+        today = Pool().get('ir.date').today()
+        return (fields.SQL_OPERATORS['in'](coverage.employee, employees)
+            & (coverage.start_date <= today)
+            & ((coverage.end_date == Null) | (coverage.end_date >= today)))
+
+    @classmethod
+    def get_representatives(cls, calls, name):
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        coverage = Coverage.__table__()
+        cursor = Transaction().connection.cursor()
+        by_party = defaultdict(set)
+        parties = {c.party.id for c in calls}
+        for sub in grouped_slice(parties, MAX_IDS):
+            today = pool.get('ir.date').today()
+            cursor.execute(*coverage.select(coverage.party, coverage.employee,
+                    where=fields.SQL_OPERATORS['in'](
+                        coverage.party, list(sub))
+                    & (coverage.start_date <= today)
+                    & ((coverage.end_date == Null)
+                        | (coverage.end_date >= today))))
+            for party, employee in cursor:
+                by_party[party].add(employee)
+        return {c.id: sorted({c.employee.id} | by_party[c.party.id])
+            for c in calls}
+
+    @classmethod
+    def search_representatives(cls, name, clause):
+        """The calls of the employees (operator 'in' or '=' with ids) or on
+        the parties they cover today, as one id subquery: the UNION of the
+        (employee, date) and (party, date) index scans, which PostgreSQL
+        joins to the list instead of testing an OR over a list of covered
+        parties on every call (the representatives' read rule)"""
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        _, operator, value = clause[:3]
+        if clause[0] != name or operator not in {'in', 'not in', '=', '!='}:
+            raise NotImplementedError(
+                "%s: only in, not in, = and != on employee ids" % name)
+        if value is None:
+            employees = []
+        elif isinstance(value, int):
+            employees = [value]
+        else:
+            employees = [e for e in value if e is not None]
+        negative = operator in {'not in', '!='}
+        if not employees:
+            return [] if negative else [('id', '=', None)]
+        call = cls.__table__()
+        other = cls.__table__()
+        coverage = Coverage.__table__()
+        own = call.select(call.id,
+            where=fields.SQL_OPERATORS['in'](call.employee, employees))
+        covered = other.join(coverage,
+            condition=coverage.party == other.party).select(other.id,
+            where=cls._covered_today(coverage, employees))
+        return [('id', 'not in' if negative else 'in',
+                Union(own, covered))]
 
     @classmethod
     def __setup__(cls):
