@@ -424,7 +424,8 @@ def bench_lists(b):
 
 
 def bench_search(b):
-    """Searching doctors by name and pinyin initials as rep1 and admin
+    """Searching doctors by name and pinyin initials as rep1, manager1 and
+    admin
     (the list's search box): the ORM against the SQL it issues itself"""
     Party = b.pool.get('party.party')
     with b.as_root():
@@ -433,7 +434,7 @@ def bench_search(b):
         values = [('name', doctor.name[:2]),
             ('pinyin initials', (doctor.pinyin_initials or 'zw').split()[0]),
             ('pinyin', (doctor.pinyin or 'wang').split()[0])]
-    for login in ['rep1', 'admin']:
+    for login in ['rep1', 'manager1', 'admin']:
         for label, value in values:
             domain = [('pharma_type', '=', 'doctor'),
                 ('rec_name', 'ilike', '%' + value + '%')]
