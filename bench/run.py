@@ -425,8 +425,8 @@ def bench_lists(b):
 
 def bench_search(b):
     """Searching doctors by name and pinyin initials as rep1, manager1 and
-    admin
-    (the list's search box): the ORM against the SQL it issues itself"""
+    admin (the list's search box): the ORM against the SQL it issues
+    itself"""
     Party = b.pool.get('party.party')
     with b.as_root():
         doctor, = Party.search([('pharma_type', '=', 'doctor')], limit=1,
