@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from sql import Null, Union
 from sql.aggregate import Max
+from sql.functions import Function
+from sql.operators import Any
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -22,6 +24,24 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 MAX_IDS = backend.MAX_QUERY_PARAMS // 10
+
+
+class ArrayOf(Function):
+    "PostgreSQL's ARRAY(subquery), in parentheses for ANY"
+    __slots__ = ()
+    _function = 'ARRAY'
+
+    def __str__(self):
+        return '(%s)' % super().__str__()
+
+
+def in_subquery(column, query):
+    """column IN query; on PostgreSQL column = ANY(ARRAY(query)): the
+    query runs once (an InitPlan) and its ids are looked up in column's
+    index, where the planner joins an IN over a hashed scan of the table"""
+    if backend.name == 'postgresql':
+        return column == Any(ArrayOf(query))
+    return column.in_(query)
 
 CALL_TYPES = [
     ('face_to_face', "Face-to-Face"),
@@ -338,9 +358,12 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
     def search_representatives(cls, name, clause):
         """The calls of the employees (operator 'in' or '=' with ids) or on
         the parties they cover today, as one id subquery: the UNION of the
-        (employee, date) and (party, date) index scans, which PostgreSQL
-        joins to the list instead of testing an OR over a list of covered
-        parties on every call (the representatives' read rule)"""
+        (employee, date) and (party, date) index scans (the
+        representatives' read rule). On PostgreSQL as "id = ANY(ARRAY(
+        ...))": the ids are computed once and read through the primary
+        key, then sorted; as an OR over a list of covered parties the
+        planner walked the (date, id) index backwards through the whole
+        table for a rep's first page (2.6 s at 967,000 calls, 44 ms so)"""
         pool = Pool()
         Coverage = pool.get('pharma.coverage')
         _, operator, value = clause[:3]
@@ -361,11 +384,15 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
         coverage = Coverage.__table__()
         own = call.select(call.id,
             where=fields.SQL_OPERATORS['in'](call.employee, employees))
-        covered = other.join(coverage,
-            condition=coverage.party == other.party).select(other.id,
-            where=cls._covered_today(coverage, employees))
-        return [('id', 'not in' if negative else 'in',
-                Union(own, covered))]
+        covered = other.select(other.id,
+            where=in_subquery(other.party, coverage.select(coverage.party,
+                    where=cls._covered_today(coverage, employees))))
+        ids = Union(own, covered)
+        if negative:
+            return [('id', 'not in', ids)]
+        if backend.name == 'postgresql':
+            return [('id', '=', Any(ArrayOf(ids)))]
+        return [('id', 'in', ids)]
 
     @classmethod
     def __setup__(cls):
