@@ -341,8 +341,8 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         by_party = defaultdict(set)
         parties = {c.party.id for c in calls}
+        today = pool.get('ir.date').today()
         for sub in grouped_slice(parties, MAX_IDS):
-            today = pool.get('ir.date').today()
             cursor.execute(*coverage.select(coverage.party, coverage.employee,
                     where=fields.SQL_OPERATORS['in'](
                         coverage.party, list(sub))
