@@ -187,9 +187,9 @@ def generate(args):
 
 
 def analyze(name):
-    """Refresh the planner's statistics and the indexes after the bulk load
-    (autovacuum comes later): without them a rep's calls list took 750 ms instead of
-    70 ms at small scale"""
+    """Refresh the planner's statistics and the indexes after the bulk
+    load (autovacuum comes later): without them a rep's calls list took
+    750 ms instead of 70 ms at small scale"""
     from trytond import backend
     if backend.name != 'postgresql':
         return
