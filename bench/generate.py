@@ -187,17 +187,20 @@ def generate(args):
 
 
 def analyze(name):
-    """Refresh the planner's statistics after the bulk load (autovacuum
-    comes later): without them a rep's calls list took 750 ms instead of
-    70 ms at small scale"""
+    """Refresh the planner's statistics and the indexes after the bulk
+    load (autovacuum comes later): without them a rep's calls list took
+    750 ms instead of 70 ms at small scale"""
     from trytond import backend
     if backend.name != 'postgresql':
         return
-    progress('ANALYZE')
+    progress('VACUUM ANALYZE')
     database = backend.Database(name).connect()
     connection = database.get_connection(autocommit=True)
     try:
-        connection.cursor().execute('ANALYZE')
+        # VACUUM also merges the GIN pending lists the bulk load filled:
+        # before it, the trigram index of party's search text took 57 ms
+        # for a pinyin at small scale, 0.2 ms after
+        connection.cursor().execute('VACUUM ANALYZE')
     finally:
         database.put_connection(connection)
 

@@ -4,8 +4,10 @@ import json
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Null
+from sql import Null, Union
 from sql.aggregate import Max
+from sql.functions import Function
+from sql.operators import Any
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -22,6 +24,24 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 MAX_IDS = backend.MAX_QUERY_PARAMS // 10
+
+
+class ArrayOf(Function):
+    "PostgreSQL's ARRAY(subquery), in parentheses for ANY"
+    __slots__ = ()
+    _function = 'ARRAY'
+
+    def __str__(self):
+        return '(%s)' % super().__str__()
+
+
+def in_subquery(column, query):
+    """column IN query; on PostgreSQL column = ANY(ARRAY(query)): the
+    query runs once (an InitPlan) and its ids are looked up in column's
+    index, where the planner joins an IN over a hashed scan of the table"""
+    if backend.name == 'postgresql':
+        return column == Any(ArrayOf(query))
+    return column.in_(query)
 
 CALL_TYPES = [
     ('face_to_face', "Face-to-Face"),
@@ -298,7 +318,81 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
             PLAN_RESULTS, "Plan Result"), 'get_plan_result')
     stock_moves = fields.One2Many(
         'stock.move', 'origin', "Stock Moves", readonly=True)
+    representatives = fields.Function(fields.Many2Many(
+            'company.employee', None, None, "Representatives",
+            help="The call's representative and the representatives who "
+            "cover its party today."),
+        'get_representatives', searcher='search_representatives')
     del _states
+
+    @classmethod
+    def _covered_today(cls, coverage, employees):
+        "The SQL condition: a coverage of employees valid today"
+        today = Pool().get('ir.date').today()
+        return (fields.SQL_OPERATORS['in'](coverage.employee, employees)
+            & (coverage.start_date <= today)
+            & ((coverage.end_date == Null) | (coverage.end_date >= today)))
+
+    @classmethod
+    def get_representatives(cls, calls, name):
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        coverage = Coverage.__table__()
+        cursor = Transaction().connection.cursor()
+        by_party = defaultdict(set)
+        parties = {c.party.id for c in calls}
+        today = pool.get('ir.date').today()
+        for sub in grouped_slice(parties, MAX_IDS):
+            cursor.execute(*coverage.select(coverage.party, coverage.employee,
+                    where=fields.SQL_OPERATORS['in'](
+                        coverage.party, list(sub))
+                    & (coverage.start_date <= today)
+                    & ((coverage.end_date == Null)
+                        | (coverage.end_date >= today))))
+            for party, employee in cursor:
+                by_party[party].add(employee)
+        return {c.id: sorted({c.employee.id} | by_party[c.party.id])
+            for c in calls}
+
+    @classmethod
+    def search_representatives(cls, name, clause):
+        """The calls of the employees (operator 'in' or '=' with ids) or on
+        the parties they cover today, as one id subquery: the UNION of the
+        (employee, date) and (party, date) index scans (the
+        representatives' read rule). On PostgreSQL as "id = ANY(ARRAY(
+        ...))": the ids are computed once and read through the primary
+        key, then sorted; as an OR over a list of covered parties the
+        planner walked the (date, id) index backwards through the whole
+        table for a rep's first page (2.6 s at 967,000 calls, 44 ms so)"""
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        _, operator, value = clause[:3]
+        if clause[0] != name or operator not in {'in', 'not in', '=', '!='}:
+            raise NotImplementedError(
+                "%s: only in, not in, = and != on employee ids" % name)
+        if value is None:
+            employees = []
+        elif isinstance(value, int):
+            employees = [value]
+        else:
+            employees = [e for e in value if e is not None]
+        negative = operator in {'not in', '!='}
+        if not employees:
+            return [] if negative else [('id', '=', None)]
+        call = cls.__table__()
+        other = cls.__table__()
+        coverage = Coverage.__table__()
+        own = call.select(call.id,
+            where=fields.SQL_OPERATORS['in'](call.employee, employees))
+        covered = other.select(other.id,
+            where=in_subquery(other.party, coverage.select(coverage.party,
+                    where=cls._covered_today(coverage, employees))))
+        ids = Union(own, covered)
+        if negative:
+            return [('id', 'not in', ids)]
+        if backend.name == 'postgresql':
+            return [('id', '=', Any(ArrayOf(ids)))]
+        return [('id', 'in', ids)]
 
     @classmethod
     def __setup__(cls):

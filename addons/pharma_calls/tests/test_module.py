@@ -860,6 +860,37 @@ class PharmaCallsTestCase(
                         rows, columns))
 
     @with_transaction()
+    def test_rep_read_rule_representatives(self):
+        "A rep reads own calls and the calls on the parties covered today"
+        pool = Pool()
+        Call = pool.get('pharma.call')
+        data = self._setup()
+        with set_company(data['company']):
+            own = self._call(data, party='d3')
+            covered = self._call(data, login='rep2', party='d1')
+            others = [self._call(data, login='rep2', party='d2'),
+                self._call(data, login='rep2', party='d3')]
+            self.assertEqual(list(own.representatives), [data['rep1']])
+            self.assertEqual(sorted(e.id for e in covered.representatives),
+                sorted([data['rep1'].id, data['rep2'].id]))
+            rep1 = [data['rep1'].id]
+            # the searcher gives the rows of the list-based domain
+            self.assertEqual(
+                sorted(Call.search([('representatives', 'in', rep1)])),
+                sorted(Call.search(['OR', ('employee', 'in', rep1),
+                            ('party', 'in', [data['h1'].id,
+                                    data['d1'].id])])))
+            self.assertEqual(
+                sorted(Call.search([('representatives', 'not in', rep1)])),
+                sorted(others))
+            self.assertEqual(Call.search([('representatives', 'in', [])]),
+                [])
+            with self._as(data, 'rep1'):
+                self.assertEqual(sorted(Call.search([])),
+                    sorted([own, covered]))
+                self.assertEqual(Call.search_count([]), 2)
+
+    @with_transaction()
     def test_report_rules_on_calls(self):
         "The call reports group only the calls of the rows the user reads"
         pool = Pool()
