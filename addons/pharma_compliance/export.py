@@ -13,6 +13,7 @@ from trytond.i18n import gettext
 from trytond import config
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.pharma_hospital.company_time import utc_start
+from trytond.modules.pharma_hospital.notify import Message, render
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
@@ -251,10 +252,12 @@ class InspectionExport(ModelSQL, ModelView):
                             microsecond=0),
                         })
             if export.requested_by:
+                # in the language of the user who asked, not the worker's
+                user = export.requested_by.id
                 cls.notify_user([export], 'tryton-download',
-                    gettext('pharma_compliance.msg_export_done',
-                        count=count),
-                    export.filename, user=export.requested_by.id)
+                    render(Message('pharma_compliance.msg_export_done',
+                            count=count), user),
+                    export.filename, user=user)
 
     @classmethod
     def check_modification(cls, mode, exports, values=None, external=False):
