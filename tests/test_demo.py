@@ -76,24 +76,53 @@ class DemoTestCase(unittest.TestCase):
             self.assertTrue(any('\u4e00' <= c <= '\u9fff' for c in name),
                 name)
             # no nameless stray row (a target without product, territory or
-            # employee is named)
-            self.assertNotIn(rows[-1][0], (None, ''), name)
+            # employee is named), at the end or anywhere
+            self.assertEqual([r for r in rows[2:]
+                    if r[0] is None or str(r[0]).strip() == ''], [], name)
 
-        # rounded numbers with number formats, one unit per % column
+        # rounded numbers with number formats; one unit per column: a
+        # column's numbers share one format, a "%" header is in percent
+        # (0-100 with one decimal and a % sign), no other column is
         workbook = load_workbook(output)
+        percent_columns = 0
         for sheet in workbook.worksheets:
+            headers = [c.value for c in sheet[2]]
+            columns = {}
             for row in sheet.iter_rows(min_row=3):
                 for cell in row:
+                    if isinstance(cell.value, bool) or not isinstance(
+                            cell.value, (int, float)):
+                        continue
+                    columns.setdefault(cell.column - 1, []).append(cell)
                     if isinstance(cell.value, float):
                         self.assertNotEqual(cell.number_format, 'General',
                             (sheet.title, cell.coordinate, cell.value))
                         self.assertEqual(cell.value, round(cell.value, 2),
                             (sheet.title, cell.coordinate))
-                    if '%' in cell.number_format and isinstance(
-                            cell.value, (int, float)):
-                        # 0-100, never a fraction
-                        self.assertLessEqual(abs(cell.value), 10000,
-                            (sheet.title, cell.coordinate))
+            for index, cells in columns.items():
+                header = str(headers[index] if index < len(headers)
+                    else '')
+                where = (sheet.title, header)
+                formats = {c.number_format for c in cells}
+                # one unit: percent or plain numbers (#,##0 and #,##0.00
+                # are both plain), never both in one column
+                self.assertEqual(len({'%' in f for f in formats}), 1,
+                    (where, formats))
+                if '%' in header:
+                    percent_columns += 1
+                    self.assertEqual(formats, {'0.0"%"'}, where)
+                    values = [c.value for c in cells]
+                    self.assertEqual(values, [round(v, 1) for v in values],
+                        where)
+                    # 0-100, never a fraction: a column of several
+                    # non-zero values all below 1 is in fractions
+                    nonzero = [v for v in values if v]
+                    self.assertFalse(len(nonzero) >= 3 and all(
+                            abs(v) < 1 for v in nonzero), (where, values))
+                else:
+                    self.assertFalse(any('%' in f for f in formats),
+                        (where, formats))
+        self.assertGreaterEqual(percent_columns, 3)
         plan = workbook['计划执行']
         rates = [r[-1] for r in plan.iter_rows(min_row=3, values_only=True)]
         self.assertTrue(rates)

@@ -16,6 +16,7 @@ from trytond.filestore import FileStore, filestore
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.pharma_hospital.company_time import utc_start
+from trytond.modules.pharma_hospital.notify import Message, render
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
@@ -278,9 +279,10 @@ class InspectionExport(ModelSQL, ModelView):
             with Transaction().set_context(_check_access=False):
                 cls.write([export], values)
             if export.requested_by:
-                # in the language of the request (the queue's context)
-                cls.notify_user([export], icon, message,
-                    export.filename, user=export.requested_by.id)
+                # in the language of the user who asked, not the worker's
+                user = export.requested_by.id
+                cls.notify_user([export], icon, render(message, user),
+                    export.filename, user=user)
 
     def _run(self):
         "Make the archive: (values of the record, icon, message)"
@@ -311,7 +313,7 @@ class InspectionExport(ModelSQL, ModelView):
                 error = gettext('pharma_compliance.msg_export_error_internal')
             return ({
                     'state': 'failed', 'error': error, 'done_date': now,
-                    }, 'tryton-error', gettext(
+                    }, 'tryton-error', Message(
                     'pharma_compliance.msg_export_failed',
                     error=error, **period))
         cursor.execute('RELEASE SAVEPOINT pharma_inspection_export')
@@ -326,7 +328,7 @@ class InspectionExport(ModelSQL, ModelView):
                     values['file'] = fileobj.read()
             finally:
                 os.remove(path)
-        return values, 'tryton-download', gettext(
+        return values, 'tryton-download', Message(
             'pharma_compliance.msg_export_done', count=count)
 
     @classmethod

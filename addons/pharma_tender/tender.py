@@ -384,7 +384,7 @@ class Tender(Workflow, ModelSQL, ModelView):
                     tender=tender.rec_name, date=deadline)
                 for user in users.get(tender.owner.id, []):
                     # in the language of the recipient
-                    tender.notify_user('tryton-alert', render(label, user),
+                    tender.notify_user('tryton-warning', render(label, user),
                         render(description, user), user=user)
                     sent.append((tender, field, user))
         return sent

@@ -32,12 +32,18 @@ The roles are walked in PHARMA_WALK_JOBS (default 3) parallel browsers
 against one server.  Run alone (several minutes):
     PHARMA_BROWSER=1 .venv/bin/python tests/run_module_tests.py \\
         --file tests/browser/test_zh_walk.py
-Screenshots: tests/output/browser/zh_walk/<role>_<nn>_<screen>.png
+Screenshots: tests/output/browser/zh_walk/<role>_<nn>_<screen>.png (each
+view once, by the first role that opens it, and every screen with a
+problem); and per role, with the test logs, its home page, its user menu
+and its main screens (the entries of the suite's menu it opens, in menu
+order, at most PHARMA_WALK_ROLE_SHOTS, default 40):
+var/test-logs/screens/<role>/<nn>_<screen>.png
 Set PHARMA_ZH_WALK_ROLES=rep1,sales1 to walk a subset of the roles.
 """
 import glob
 import os
 import re
+import shutil
 import sys
 import threading
 import time
@@ -51,6 +57,9 @@ from helpers import (  # noqa: E402
 ROLES = ['rep1', 'manager1', 'admin', 'marketing1', 'sales1', 'clerk1',
     'finance1', 'rep2', 'logistics1', 'medical1', 'quality1', 'compliance1']
 SHOT_DIR = os.path.join(OUTPUT, 'zh_walk')
+# each role's home and main screens, kept with the test logs
+ROLE_SHOT_DIR = os.path.join(ROOT, 'var', 'test-logs', 'screens')
+ROLE_SHOTS = int(os.environ.get('PHARMA_WALK_ROLE_SHOTS', 40))
 # Latin names a Chinese user reads as such
 ALLOWED = {
     'CNY', 'KPI', 'SKU', 'ID', 'OK', 'URL', 'Email', 'E-mail', 'UUID', 'SIP',
@@ -260,6 +269,10 @@ class ZhWalkTestCase(BrowserTestCase):
         for login_ in self.roles:
             self.assertTrue(self.menus[login_],
                 '%s sees no menu entry' % login_)
+            # its home page and main screens are in the test logs
+            saved = sorted(os.listdir(os.path.join(ROLE_SHOT_DIR, login_)))
+            self.assertIn('01_home.png', saved, login_)
+            self.assertGreater(len(saved), 2, (login_, saved))
         self.assertEqual(problems, [],
             'Screens failing:\n%s' % '\n'.join(problems))
         self.assertEqual(lines, [],
@@ -284,6 +297,18 @@ class ZhWalkTestCase(BrowserTestCase):
             database=self.server.database)
         found, problems, times = [], [], [('home', time.monotonic() - start)]
         counter = [0]
+        role_dir = os.path.join(ROLE_SHOT_DIR, login_)
+        shutil.rmtree(role_dir, ignore_errors=True)
+        os.makedirs(role_dir, exist_ok=True)
+        role_shots = [0]
+
+        def role_shot(screen):
+            "The role's own screenshot of screen, up to ROLE_SHOTS"
+            if role_shots[0] >= ROLE_SHOTS:
+                return
+            role_shots[0] += 1
+            shot(page, '%02d_%s' % (role_shots[0], screen),
+                directory=role_dir)
         seen = {'js': 0, 'rpc': 0, 'console': 0}
 
         def check(screen, key=None):
@@ -320,7 +345,8 @@ class ZhWalkTestCase(BrowserTestCase):
                     seen[name] = len(new)
 
         check('home')
-        self.check_user_menu(page, login_, found, problems)
+        role_shot('home')
+        self.check_user_menu(page, login_, found, problems, role_shot)
         tree = self.menus[login_]
         english = [m['name'] for m in tree
             if is_english(m['name'], self.sources)]
@@ -348,6 +374,8 @@ class ZhWalkTestCase(BrowserTestCase):
                 if kind is None:
                     problems.append('%s: nothing opened' % screen)
                 check(screen, '%s/%s' % (menu['action'], kind))
+                if menu['suite'] and kind is not None:
+                    role_shot(screen)
                 # the form of a model is checked once per role, on the
                 # first record of the first list of the model the role
                 # opens (the party form of the hospitals, doctors,
@@ -374,7 +402,7 @@ class ZhWalkTestCase(BrowserTestCase):
         page.context.close()
         return found, problems, times
 
-    def check_user_menu(self, page, login_, found, problems):
+    def check_user_menu(self, page, login_, found, problems, role_shot):
         """Open the user menu (notifications, preferences, help, logout):
         its entries and the notifications are in Chinese"""
         toggle = page.locator('#user-preferences a.dropdown-toggle, '
@@ -387,6 +415,7 @@ class ZhWalkTestCase(BrowserTestCase):
             texts = [' '.join(t.split())
                 for t in menu.locator('li').all_inner_texts()]
             shot(page, '%s_00_user_menu' % login_)
+            role_shot('user_menu')
             # a notification names Chinese records inside an English
             # sentence: two English words in a row are English
             english = [t for t in texts if t and t not in ALLOWED and (
@@ -727,8 +756,8 @@ LABELS = """selectors => {
 }"""
 
 
-def shot(page, name):
-    path = os.path.join(SHOT_DIR, re.sub(r'[^\w.-]+', '_', name)[:120]
+def shot(page, name, directory=SHOT_DIR):
+    path = os.path.join(directory, re.sub(r'[^\w.-]+', '_', name)[:120]
         + '.png')
     try:
         page.screenshot(path=path)

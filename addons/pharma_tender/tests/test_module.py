@@ -409,6 +409,7 @@ class PharmaTenderTestCase(
         "Owners are reminded 7, 3 and 1 days before deadlines"
         pool = Pool()
         Tender = pool.get('pharma.tender')
+        Notification = pool.get('res.notification')
         Date = pool.get('ir.date')
         company = create_company()
         with set_company(company):
@@ -429,6 +430,11 @@ class PharmaTenderTestCase(
                     (tender.id, 'registration_deadline', owner_user.id),
                     (tender.id, 'submission_deadline', owner_user.id),
                     ])
+            # stored as the commit stores them (an icon the notifications
+            # do not know failed here, so the cron's reminders were lost)
+            Transaction()._store_user_notifications()
+            self.assertEqual(len(Notification.search(
+                        [('user', '=', owner_user.id)])), 2)
             # 4 days on: 3 days before the first submission, 1 before the
             # later one's; the first's registration (yesterday) is past
             sent = Tender.send_deadline_reminders(
