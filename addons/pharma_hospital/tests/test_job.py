@@ -1,12 +1,17 @@
 # This file is part of the pharma suite. See README.md for license terms.
-"""Background jobs (issue 25): the cleaning of stalled and old jobs (the
-jobs of the import wizard are tested in pharma_import)"""
+"""Background jobs (issue 25): the cleaning of stalled and old jobs and a
+failing job that does not block the queue (the jobs of the import wizard
+are tested in pharma_import)"""
+import os
 import unittest
+from unittest.mock import patch
 
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
+
+from .tools import run_queue
 
 
 class JobTestCase(unittest.TestCase):
