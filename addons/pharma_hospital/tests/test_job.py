@@ -6,12 +6,12 @@ import os
 import unittest
 from unittest.mock import patch
 
-from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.company.tests import set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from .tools import run_queue
+from .tools import create_clerks, run_queue
 
 
 class JobTestCase(unittest.TestCase):
@@ -24,28 +24,7 @@ class JobTestCase(unittest.TestCase):
 
     def _setup(self):
         "A company with clerk1 and clerk2 (go-live clerks)"
-        pool = Pool()
-        User = pool.get('res.user')
-        Party = pool.get('party.party')
-        Employee = pool.get('company.employee')
-        ModelData = pool.get('ir.model.data')
-        company = create_company()
-        clerk = ModelData.get_id('pharma_hospital', 'group_pharma_clerk')
-        users = []
-        for login in ['clerk1', 'clerk2']:
-            party, = Party.create([{'name': login.title()}])
-            employee, = Employee.create([{
-                        'party': party.id, 'company': company.id}])
-            user, = User.create([{
-                        'name': login.title(), 'login': login,
-                        'companies': [('add', [company.id])],
-                        'company': company.id,
-                        'employees': [('add', [employee.id])],
-                        'employee': employee.id,
-                        'groups': [('add', [clerk])],
-                        }])
-            users.append(user)
-        return company, users
+        return create_clerks()
 
     @with_transaction()
     def test_clean_stalled_and_old_jobs(self):

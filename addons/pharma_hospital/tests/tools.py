@@ -1,5 +1,7 @@
 # This file is part of the pharma suite. See README.md for license terms.
 "Helpers for the suite's scenarios"
+from trytond.modules.company.tests import create_company
+from trytond.pool import Pool
 from trytond.tests import tools
 
 
@@ -13,6 +15,33 @@ def activate_modules(modules, *setup):
     for func in setup:
         func(config=config)
     return config
+
+
+def create_clerks(logins=('clerk1', 'clerk2')):
+    """A company with go-live clerks (one user and employee per login, in
+    the clerk group): (company, users)"""
+    pool = Pool()
+    User = pool.get('res.user')
+    Party = pool.get('party.party')
+    Employee = pool.get('company.employee')
+    ModelData = pool.get('ir.model.data')
+    company = create_company()
+    clerk = ModelData.get_id('pharma_hospital', 'group_pharma_clerk')
+    users = []
+    for login in logins:
+        party, = Party.create([{'name': login.title()}])
+        employee, = Employee.create([{
+                    'party': party.id, 'company': company.id}])
+        user, = User.create([{
+                    'name': login.title(), 'login': login,
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    'employees': [('add', [employee.id])],
+                    'employee': employee.id,
+                    'groups': [('add', [clerk])],
+                    }])
+        users.append(user)
+    return company, users
 
 
 def run_queue():
