@@ -21,7 +21,7 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # the version that landed before this one (stop 27, 2026-12-05)
-PREVIOUS = '4d7d00f92b48daea5782fe554ac56811354e69ac'
+PREVIOUS = 'ec3f74320c7741afce7bb16f78c0bf7ce6d6814c'
 POSTGRESQL = os.environ.get('TRYTOND_DATABASE__URI', os.environ.get(
         'TRYTOND_DATABASE_URI', '')).startswith('postgresql')
 
