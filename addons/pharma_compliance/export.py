@@ -414,8 +414,10 @@ class Export(Wizard):
 def export_main(argv=None):
     """pharma-inspection-export -c trytond.conf -d DB [-u LOGIN]
     [--company ID] FROM TO FILE.zip"""
-    from trytond.modules.pharma_import.scripts import (
-        _config_args, _parser, _start)
+    from pharma_scripts import _config_args
+
+    from trytond.modules.pharma_hospital.scripts import (
+        parser as _parser, start as _start)
     parser = _parser("Export the academic events of a period for an "
         "inspection (zip of the evidence files and index.xlsx)")
     parser.add_argument('--company', type=int,

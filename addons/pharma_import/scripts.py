@@ -6,35 +6,19 @@ pharma-import -c trytond.conf [var/local.conf] -d DB [--user LOGIN] KIND FILE
     [--dry-run] [--quiet]
 pharma-export -c trytond.conf [var/local.conf] -d DB [--user LOGIN] KIND FILE
 
-Their entry points are in the top-level module pharma_scripts, which reads
-the configuration before this package (and trytond.backend) is imported.
+Their entry points (entry.py) read the configuration with pharma_hospital's
+top-level pharma_scripts before this module (and trytond.backend) is
+imported; the options and the start every script of the suite shares are
+in pharma_hospital's scripts.py.
 """
-import argparse
 import os
 import sys
 import time
 
 from pharma_scripts import _config_args
 
-
-def _parser(description, epilog=None):
-    parser = argparse.ArgumentParser(description=description, epilog=epilog,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('-c', '--config', dest='config', action='append',
-        metavar='FILE',
-        help="a trytond configuration file; several may follow -c, read "
-        "in order, e.g. -c trytond.conf var/local.conf as make demo uses "
-        "(default: $TRYTOND_CONFIG)")
-    parser.add_argument('-d', '--database', dest='database', required=True,
-        help="the database name")
-    parser.add_argument('-u', '--user', dest='user',
-        help="the login to run as (access rules apply); "
-        "default: the administrator")
-    parser.add_argument('-l', '--language', dest='language',
-        metavar='CODE',
-        help="the language of the messages, e.g. zh_CN (default: the "
-        "user's language, else the configuration's [database] language)")
-    return parser
+from trytond.modules.pharma_hospital.scripts import (
+    parser as _parser, start as _start)
 
 
 IMPORT_EPILOG = """\
@@ -116,40 +100,6 @@ def import_parser():
     parser.add_argument('--quiet', dest='quiet', action='store_true',
         help="no progress lines on stderr")
     return parser
-
-
-def _start(options):
-    from trytond import config
-    if options.config:
-        config.update_etc(options.config)
-    elif os.environ.get('TRYTOND_CONFIG'):
-        config.update_etc(os.environ['TRYTOND_CONFIG'])
-    from trytond.pool import Pool
-    from trytond.transaction import Transaction
-    Pool.start()
-    # In-process callers (tests) may have loaded the pool already
-    loaded = options.database in Pool.database_list()
-    pool = Pool(options.database)
-    if not loaded:
-        with Transaction().start(options.database, 0, readonly=True):
-            pool.init()
-    with Transaction().start(options.database, 0, readonly=True):
-        User = pool.get('res.user')
-        login = options.user or 'admin'
-        users = User.search([('login', '=', login)], limit=1)
-        if not users:
-            if options.user:
-                raise SystemExit("Unknown user: %s" % login)
-            user_id, context = 0, {}
-        else:
-            user_id = users[0].id
-            with Transaction().set_user(user_id):
-                context = User.get_preferences(context_only=True)
-    if options.user:
-        context['_check_access'] = True
-    if getattr(options, 'language', None):
-        context['language'] = options.language
-    return pool, user_id, context
 
 
 def import_main(argv=None):

@@ -1175,6 +1175,24 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertFalse(os.path.exists(path + '.part'))
         self.assertEqual(os.path.getsize(path), len(export.file))
 
+    def test_inspection_export_command(self):
+        """pharma-inspection-export: pharma_hospital's shared options and
+        start, the archive written (nothing in the period: the index)"""
+        import tempfile
+        from trytond.tests.test_tryton import DB_NAME
+        from ..export import export_main
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, '检查.zip')
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                status = export_main(['-d', DB_NAME, '-l', 'en',
+                        '2026-11-01', '2026-11-30', path])
+            self.assertEqual(status, 0)
+            self.assertEqual(
+                zipfile.ZipFile(path).namelist(), ['index.xlsx'])
+            self.assertFalse(os.path.exists(path + '.part'))
+        self.assertIn(path, out.getvalue())
+
     @with_transaction()
     def test_inspection_export_failed(self):
         """A failed archive marks the job failed and tells the user who

@@ -1,7 +1,7 @@
 # This file is part of the pharma suite. See README.md for license terms.
-"""Entry points of the suite's console scripts pharma-import and
-pharma-export, and the configuration step every console script of the
-suite starts with (pharma_compliance's pharma-inspection-export uses it).
+"""The configuration step every console script of the suite starts with
+(pharma_import's pharma-import and pharma-export, pharma_compliance's
+pharma-inspection-export): ``run('trytond.modules.X.scripts:name', argv)``.
 
 trytond.backend chooses the database backend from the configuration's
 [database] uri when it is first imported, and importing a pharma module
@@ -68,24 +68,15 @@ def configure(argv):
     return files
 
 
-def _run(name, argv):
-    """Read the configuration of argv, then import the command name of
-    pharma_import.scripts and run it on argv (exit with its status when
-    run as a console script)"""
+def run(target, argv):
+    """Read the configuration of argv, then import target
+    ('trytond.modules.X.scripts:name') and call it with argv; exit with
+    its status when run as a console script (argv None)"""
+    import importlib
     args = sys.argv[1:] if argv is None else list(argv)
     configure(args)
-    from trytond.modules.pharma_import import scripts
-    status = getattr(scripts, name)(args)
+    module, name = target.split(':')
+    status = getattr(importlib.import_module(module), name)(args)
     if argv is None:
         sys.exit(status)
     return status
-
-
-def import_main(argv=None):
-    "Entry point of pharma-import"
-    return _run('import_main', argv)
-
-
-def export_main(argv=None):
-    "Entry point of pharma-export"
-    return _run('export_main', argv)
