@@ -19,7 +19,8 @@ def parser(description, epilog=None):
         help="the database name")
     parser.add_argument('-u', '--user', dest='user',
         help="the login to run as (access rules apply); "
-        "default: the administrator")
+        "default: the administrator (the first user of the "
+        "Administration group)")
     parser.add_argument('-l', '--language', dest='language',
         metavar='CODE',
         help="the language of the messages, e.g. zh_CN (default: the "
@@ -44,11 +45,18 @@ def start(options):
             pool.init()
     with Transaction().start(options.database, 0, readonly=True):
         User = pool.get('res.user')
-        login = options.user or 'admin'
-        users = User.search([('login', '=', login)], limit=1)
+        if options.user:
+            users = User.search([('login', '=', options.user)], limit=1)
+            if not users:
+                raise SystemExit("Unknown user: %s" % options.user)
+        else:
+            # the company's administrator: the first active member of
+            # Tryton's Administration group, whatever its login
+            ModelData = pool.get('ir.model.data')
+            users = User.search([
+                    ('groups', '=', ModelData.get_id('res', 'group_admin')),
+                    ], order=[('id', 'ASC')], limit=1)
         if not users:
-            if options.user:
-                raise SystemExit("Unknown user: %s" % login)
             user_id, context = 0, {}
         else:
             user_id = users[0].id
