@@ -15,6 +15,7 @@ from trytond.model import (
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.pharma_hospital.company_time import (
     company_timezone, local_day, utc_start)
+from trytond.modules.pharma_hospital.employee import in_groups
 from trytond.modules.pharma_hospital.export import BatchExportMixin
 from trytond.modules.pharma_hospital.notify import Message, render
 from trytond.pool import Pool
@@ -96,17 +97,10 @@ def user_employee_ids():
     return set(User.get_employees())
 
 
-def in_group(xml_id):
-    pool = Pool()
-    ModelData = pool.get('ir.model.data')
-    User = pool.get('res.user')
-    return ModelData.get_id('pharma_hospital', xml_id) in User.get_groups()
-
-
 def is_clerk_or_admin():
     if Transaction().user == 0:
         return True
-    return in_group('group_pharma_clerk') or in_group('group_pharma_admin')
+    return in_groups('group_pharma_clerk', 'group_pharma_admin')
 
 
 class CallAlert:

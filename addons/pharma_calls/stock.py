@@ -16,7 +16,9 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
-from .call import in_group, is_clerk_or_admin, user_employee_ids
+from trytond.modules.pharma_hospital.employee import in_groups
+
+from .call import is_clerk_or_admin, user_employee_ids
 
 
 class SampleCountError(ValidationError):
@@ -93,7 +95,7 @@ class Inventory(metaclass=PoolMeta):
         if (mode == 'write' and external
                 and set(values or {}) & {
                     'sample_employee', 'sample_differences'}
-                and not in_group('group_pharma_admin')):
+                and not in_groups('group_pharma_admin')):
             raise AccessError(gettext(
                     'pharma_calls.msg_sample_count_flag_write'))
 

@@ -8,6 +8,7 @@ from sql.aggregate import Max
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
 from trytond.modules.currency.fields import Monetary
+from trytond.modules.pharma_hospital.employee import in_groups
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
@@ -79,19 +80,8 @@ def _field_labels(Model, names):
 
 
 def _in_groups(*xml_ids):
-    "Whether the user (through its groups and their parents) is in one"
-    pool = Pool()
-    ModelData = pool.get('ir.model.data')
-    User = pool.get('res.user')
-    transaction = Transaction()
-    if transaction.user == 0:
-        return True
-    groups = set(User.get_groups())
-    for xml_id in xml_ids:
-        module, name = xml_id.split('.')
-        if ModelData.get_id(module, name) in groups:
-            return True
-    return False
+    "Whether the user is in one of the groups; root is in every one"
+    return Transaction().user == 0 or in_groups(*xml_ids)
 
 
 class Sale(metaclass=PoolMeta):

@@ -8,6 +8,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
+from .employee import in_groups
 from .exceptions import ChangeRequestError, PharmaAccessError
 from .notify import user_language
 from .party import DOCTOR_TIERS, DOCTOR_TITLES, HOSPITAL_GRADES, KEY_FIELDS
@@ -582,12 +583,7 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def _user_is_steward(cls):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        User = pool.get('res.user')
-        groups = set(User.get_groups())
-        return any(ModelData.get_id('pharma_hospital', g) in groups
-            for g in STEWARD_GROUPS + ['group_pharma_manager'])
+        return in_groups(*STEWARD_GROUPS, 'group_pharma_manager')
 
     @classmethod
     def check_modification(cls, mode, parties, values=None, external=False):

@@ -31,6 +31,24 @@ def employee_users(employee_ids):
     return result
 
 
+def in_groups(*xml_ids):
+    """Whether the user of the transaction is a member of one of the
+    groups xml_ids ('module.name', or the name of a pharma_hospital group),
+    directly or through a parent group (res.user.get_groups); root is a
+    member of the groups it has, as any user: a caller that lets root
+    through says so"""
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    groups = set(User.get_groups())
+    for xml_id in xml_ids:
+        module, name = (xml_id.split('.', 1) if '.' in xml_id
+            else ('pharma_hospital', xml_id))
+        if ModelData.get_id(module, name) in groups:
+            return True
+    return False
+
+
 def group_users(*xml_ids, module='pharma_hospital'):
     """Active user ids, members of the groups of xml_ids (of module), in
     the order of their ids"""

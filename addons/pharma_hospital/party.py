@@ -15,6 +15,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
+from .employee import in_groups
 from .exceptions import DoctorError
 from .tools import is_pinyin_query, normalize_name, pinyin_keys
 
@@ -567,11 +568,7 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def _user_is_rep(cls):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        User = pool.get('res.user')
-        group = ModelData.get_id('pharma_hospital', 'group_pharma_rep')
-        return group in User.get_groups()
+        return in_groups('group_pharma_rep')
 
     @classmethod
     def write(cls, *args):
