@@ -22,7 +22,6 @@ import datetime
 import json
 import os
 import random
-import sys
 import time
 from decimal import Decimal
 
@@ -616,23 +615,21 @@ def run(args):
     created = False
     if ('pharma_hospital' in after
             and not in_transaction(name, 0, has_hospitals)):
-        def hospital(transaction):
-            progress('pharma_hospital: territories, hospitals, '
-                'departments, doctors, drugs, coverage')
-            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-            import demo_hospital
-            demo_hospital.create(make_ctx())
-        in_transaction(name, admin, hospital, context=context)
-        # every module's demo data goes with the base demo data
-        done = {'pharma_hospital'}
-        save_done()
-        created = True
+        # no base data (territories, hospitals, doctors): every module's
+        # demo data goes again with it
+        done = set()
+    elif 'pharma_hospital' in after:
+        done.add('pharma_hospital')
     import importlib
     for module in module_order(after):
         path = os.path.join(ADDONS, module, 'demo.py')
         if (not module.startswith('pharma_') or module in done
                 or not os.path.isfile(path)):
             continue
+        # pharma_hospital's demo (the base: territories, hospitals,
+        # departments, doctors, drugs, coverage) runs in the database's
+        # language as it always did; the others in English (below)
+        language = {} if module == 'pharma_hospital' else {'language': 'en'}
 
         def module_demo(transaction):
             progress('%s: demo data (addons/%s/demo.py)' % (module, module))
@@ -642,7 +639,7 @@ def run(args):
         # the modules' demos are written (and tested) in English
         # databases: they may look records up by their English names
         in_transaction(name, admin, module_demo,
-            context=dict(context, language='en'))
+            context=dict(context, **language))
         done.add(module)
         save_done()
         created = True

@@ -1,5 +1,6 @@
 # This file is part of the pharma suite. See README.md for license terms.
-"""pharma_hospital's demo data, run by scripts/demo.py: territories of
+"""pharma_hospital's demo data, run by scripts/demo.py first (every other
+module's demo builds on it): territories of
 East China, about 30 hospitals in 上海/江苏/浙江 with their departments,
 about 200 doctors, manufacturers, the drug master (when product.template
 has its fields) and the coverage of rep1/rep2 (manager1 manages the
@@ -156,7 +157,7 @@ def _selection_key(Model, field, wanted):
     return wanted if wanted in keys else None
 
 
-def create(ctx):
+def create_demo(ctx):
     pool = ctx['pool']
     rnd = ctx['random']
     company = ctx['company']
