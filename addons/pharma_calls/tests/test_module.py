@@ -14,6 +14,7 @@ from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.modules.pharma_hospital.tests.checks import (
     tree_datetime_without_widget)
+from trytond.modules.pharma_hospital.tests.tools import create_staff
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -32,42 +33,20 @@ class PharmaCallsTestCase(
         hospital H1 with department; doctors D1 (rep1) and D2 (rep2)"""
         pool = Pool()
         Party = pool.get('party.party')
-        Employee = pool.get('company.employee')
-        User = pool.get('res.user')
         Department = pool.get('pharma.hospital.department')
         Coverage = pool.get('pharma.coverage')
-        ModelData = pool.get('ir.model.data')
         Date = pool.get('ir.date')
         today = Date.today()
 
         company = create_company()
         data = {'company': company, 'today': today}
-        group = lambda n: ModelData.get_id(
-            'pharma_hospital', 'group_pharma_' + n)
-        for login, groups in [
-                ('manager1', ['manager']),
-                ('manager2', ['manager']),
-                ('rep1', ['rep']),
-                ('rep2', ['rep']),
-                ('clerk1', ['clerk'])]:
-            party, = Party.create([{'name': login.title()}])
-            employee, = Employee.create([{
-                        'party': party.id,
-                        'company': company.id,
-                        'supervisor': (data['manager1'].id
-                            if login.startswith('rep') else None),
-                        'rep_registration_number': 'R-' + login,
-                        'rep_registration_status': 'registered',
-                        }])
-            user, = User.create([{
-                        'name': login.title(),
-                        'login': login,
-                        'companies': [('add', [company.id])],
-                        'company': company.id,
-                        'employees': [('add', [employee.id])],
-                        'employee': employee.id,
-                        'groups': [('add', [group(g) for g in groups])],
-                        }])
+        for login, (employee, user) in create_staff(company, [
+                    ('manager1', ['manager'], None),
+                    ('manager2', ['manager'], None),
+                    ('rep1', ['rep'], 'manager1'),
+                    ('rep2', ['rep'], 'manager1'),
+                    ('clerk1', ['clerk'], None),
+                    ], registration='R-').items():
             data[login] = employee
             data[login + '_user'] = user
         h1, = Party.create([{'name': "瑞金医院", 'pharma_type': 'hospital'}])

@@ -14,6 +14,7 @@ from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.pharma_hospital.tests.checks import (
     tree_datetime_without_widget)
+from trytond.modules.pharma_hospital.tests.tools import create_staff
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -39,43 +40,19 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         chief physician D1 and the attending D2"""
         pool = Pool()
         Party = pool.get('party.party')
-        Employee = pool.get('company.employee')
-        User = pool.get('res.user')
-        ModelData = pool.get('ir.model.data')
 
         company = create_company()
         company.timezone = 'Asia/Shanghai'
         company.save()
         data = {'company': company}
-        groups = {
-            'rep1': [('pharma_hospital', 'group_pharma_rep')],
-            'rep2': [('pharma_hospital', 'group_pharma_rep')],
-            'compliance1': [
-                ('pharma_compliance', 'group_pharma_compliance')],
-            'finance1': [('pharma_hospital', 'group_pharma_finance')],
-            'marketing1': [
-                ('pharma_hospital', 'group_pharma_marketing'),
-                ('pharma_hospital', 'group_pharma_marketing_manager')],
-            }
-        for login, group_ids in groups.items():
-            party, = Party.create([{'name': login.title()}])
-            employee, = Employee.create([{
-                        'party': party.id,
-                        'company': company.id,
-                        'rep_registration_number': 'BA-' + login,
-                        'rep_registration_status': 'registered',
-                        }])
-            user, = User.create([{
-                        'name': login.title(),
-                        'login': login,
-                        'companies': [('add', [company.id])],
-                        'company': company.id,
-                        'employees': [('add', [employee.id])],
-                        'employee': employee.id,
-                        'groups': [('add', [
-                                    ModelData.get_id(m, g)
-                                    for m, g in group_ids])],
-                        }])
+        for login, (employee, user) in create_staff(company, [
+                    ('rep1', ['rep'], None),
+                    ('rep2', ['rep'], None),
+                    ('compliance1',
+                        ['pharma_compliance.group_pharma_compliance'], None),
+                    ('finance1', ['finance'], None),
+                    ('marketing1', ['marketing', 'marketing_manager'], None),
+                    ], registration='BA-').items():
             data[login] = employee
             data[login + '_user'] = user
         h1, h2 = Party.create([

@@ -9,6 +9,7 @@ from trytond.modules.pharma_field.geo import (
     distance, gcj02_to_wgs84, wgs84_to_gcj02)
 from trytond.modules.pharma_hospital.tests.checks import (
     tree_datetime_without_widget)
+from trytond.modules.pharma_hospital.tests.tools import create_staff
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -55,40 +56,18 @@ class PharmaFieldTestCase(CompanyTestMixin, ModuleTestCase):
         D3 (rep1, at H2); a drug of ours"""
         pool = Pool()
         Party = pool.get('party.party')
-        Employee = pool.get('company.employee')
-        User = pool.get('res.user')
         Coverage = pool.get('pharma.coverage')
         Template = pool.get('product.template')
         Uom = pool.get('product.uom')
-        ModelData = pool.get('ir.model.data')
         Date = pool.get('ir.date')
         today = Date.today()
         company = create_company()
         data = {'company': company, 'today': today}
-        group = lambda n: ModelData.get_id(
-            'pharma_hospital', 'group_pharma_' + n)
-        for login, groups in [
-                ('manager1', ['manager']),
-                ('rep1', ['rep']),
-                ('rep2', ['rep'])]:
-            party, = Party.create([{'name': login.title()}])
-            employee, = Employee.create([{
-                        'party': party.id,
-                        'company': company.id,
-                        'supervisor': (data['manager1'].id
-                            if login.startswith('rep') else None),
-                        'rep_registration_number': 'R-' + login,
-                        'rep_registration_status': 'registered',
-                        }])
-            user, = User.create([{
-                        'name': login.title(),
-                        'login': login,
-                        'companies': [('add', [company.id])],
-                        'company': company.id,
-                        'employees': [('add', [employee.id])],
-                        'employee': employee.id,
-                        'groups': [('add', [group(g) for g in groups])],
-                        }])
+        for login, (employee, user) in create_staff(company, [
+                    ('manager1', ['manager'], None),
+                    ('rep1', ['rep'], 'manager1'),
+                    ('rep2', ['rep'], 'manager1'),
+                    ], registration='R-').items():
             data[login] = employee
             data[login + '_user'] = user
         h1, h2 = Party.create([{

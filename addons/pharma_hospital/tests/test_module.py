@@ -15,6 +15,7 @@ from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from .checks import doctor_multivalues, tree_datetime_without_widget
+from .tools import create_staff
 
 
 
@@ -29,41 +30,20 @@ class PharmaHospitalTestCase(
         D1b (H1, not covered) and D2 (H2, covered by rep2)"""
         pool = Pool()
         Party = pool.get('party.party')
-        Employee = pool.get('company.employee')
-        User = pool.get('res.user')
         Territory = pool.get('pharma.territory')
         Department = pool.get('pharma.hospital.department')
         Coverage = pool.get('pharma.coverage')
-        ModelData = pool.get('ir.model.data')
         Date = pool.get('ir.date')
         today = Date.today()
 
         company = create_company()
         data = {'company': company, 'today': today}
-        rep_group = ModelData.get_id('pharma_hospital', 'group_pharma_rep')
-        manager_group = ModelData.get_id(
-            'pharma_hospital', 'group_pharma_manager')
-        for login, groups in [
-                ('manager1', [manager_group]),
-                ('rep1', [rep_group]),
-                ('rep2', [rep_group]),
-                ('rep3', [rep_group])]:
-            party, = Party.create([{'name': login.title()}])
-            employee, = Employee.create([{
-                        'party': party.id,
-                        'company': company.id,
-                        'supervisor': (data['manager1_employee'].id
-                            if login != 'manager1' else None),
-                        }])
-            user, = User.create([{
-                        'name': login.title(),
-                        'login': login,
-                        'companies': [('add', [company.id])],
-                        'company': company.id,
-                        'employees': [('add', [employee.id])],
-                        'employee': employee.id,
-                        'groups': [('add', groups)],
-                        }])
+        for login, (employee, user) in create_staff(company, [
+                    ('manager1', ['manager'], None),
+                    ('rep1', ['rep'], 'manager1'),
+                    ('rep2', ['rep'], 'manager1'),
+                    ('rep3', ['rep'], 'manager1'),
+                    ]).items():
             data[login + '_employee'] = employee
             data[login + '_user'] = user
         region, = Territory.create([{

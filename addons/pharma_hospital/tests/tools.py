@@ -17,6 +17,52 @@ def activate_modules(modules, *setup):
     return config
 
 
+def create_staff(company, people, registration=None):
+    """One party, employee and user per person of the company: people is
+    a list of (login, groups, supervisor), groups the names of
+    pharma_hospital groups ('rep' for group_pharma_rep) or 'module.xml_id',
+    supervisor the login of an earlier person or None. With registration,
+    each employee is a registered representative numbered registration +
+    login. Return {login: (employee, user)} in the order of people"""
+    pool = Pool()
+    User = pool.get('res.user')
+    Party = pool.get('party.party')
+    Employee = pool.get('company.employee')
+    ModelData = pool.get('ir.model.data')
+
+    def group_id(name):
+        if '.' in name:
+            return ModelData.get_id(*name.split('.', 1))
+        if not name.startswith('group_'):
+            name = 'group_pharma_' + name
+        return ModelData.get_id('pharma_hospital', name)
+    staff = {}
+    for login, groups, supervisor in people:
+        party, = Party.create([{'name': login.title()}])
+        values = {
+            'party': party.id,
+            'company': company.id,
+            'supervisor': staff[supervisor][0].id if supervisor else None,
+            }
+        if registration:
+            values.update({
+                    'rep_registration_number': registration + login,
+                    'rep_registration_status': 'registered',
+                    })
+        employee, = Employee.create([values])
+        user, = User.create([{
+                    'name': login.title(),
+                    'login': login,
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    'employees': [('add', [employee.id])],
+                    'employee': employee.id,
+                    'groups': [('add', [group_id(g) for g in groups])],
+                    }])
+        staff[login] = employee, user
+    return staff
+
+
 def create_clerks(logins=('clerk1', 'clerk2')):
     """A company with go-live clerks (one user and employee per login, in
     the clerk group): (company, users)"""
