@@ -130,6 +130,23 @@ class FlowGoLiveTestCase(unittest.TestCase):
             self.assertEqual(sorted(s['reason'] for s in job.skipped_rows),
                 ['blank', 'blank', 'note', 'summary', 'summary'])
             self.assertEqual(job.ignored(), [("流向", 'J', "业务员")])
+            # the preview's first rows: what each name resolves to, the
+            # unknown pack to the match queue, dates and digits read
+            samples = {r: dict(v) for _, r, _, v in job.samples}
+            self.assertEqual(sorted(samples), [4, 5, 8, 9])
+            self.assertEqual(samples[5]["客户名称"],
+                "温州市人民医院 → 温州市人民医院")
+            self.assertEqual(samples[5]["产品名称"],
+                "阿托伐他汀钙片 → %s" % p20.rec_name)
+            self.assertEqual(samples[8]["产品名称"],
+                "阿托伐他汀钙片 → %s" % p10.rec_name)
+            self.assertEqual(samples[9]["产品名称"],
+                "阿托伐他汀钙片 (to the match queue)")
+            self.assertEqual(samples[9]["客户名称"],
+                "温州大参林大药房 → 温州大参林大药房")
+            self.assertEqual(samples[5]["数量"], "20")
+            self.assertEqual(samples[9]["日期"], "2024-01-08")
+            self.assertEqual(samples[4]["经销商"], DISTRIBUTOR)
             lines = Flow.search([], order=[('date', 'ASC')])
             self.assertEqual(len(lines), 4)
             self.assertEqual([l.product for l in lines],

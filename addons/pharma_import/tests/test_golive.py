@@ -243,6 +243,13 @@ class GoLiveTestCase(unittest.TestCase):
         self.assertEqual(job.summary()['unchanged'], 2)
         self.assertEqual(job.planned('territories'), [])
         self.assertEqual(len(Territory.search([])), 6)
+        # the preview shows the territories the rows go to, not the cells
+        samples = {r: dict(v) for _, r, _, v in job.samples}
+        self.assertEqual([samples[4][k] for k in ["省份", "城市", "区县"]],
+            ["浙江省", "温州市", "鹿城区"])
+        self.assertEqual(samples[5]["省份"], "广西壮族自治区")
+        self.assertEqual(samples[5]["城市"], "南宁市")
+        self.assertNotIn("区县", samples[5])
 
     def _ruijin(self):
         pool = Pool()
@@ -312,6 +319,18 @@ class GoLiveTestCase(unittest.TestCase):
         job = self._run('doctors', data, options=['create_departments'])
         self.assertEqual(job.errors, [])
         self.assertEqual(job.summary()['created'], 5)
+        # the preview's first rows as stored: the hospital the short name
+        # resolves to, phones cleaned, dates read, new departments marked
+        samples = {r: dict(v) for _, r, _, v in job.samples}
+        self.assertEqual(len(samples), 5)
+        self.assertEqual({s["医院名称"] for s in samples.values()}, {RUIJIN})
+        self.assertEqual((samples[5]["手机"], samples[5]["办公电话"]),
+            ("13812345678", "02164370045"))
+        self.assertEqual([samples[r]["首次拜访日期"] for r in range(5, 10)],
+            ["2023-03-05", "2023-03-05", "2024-01-12", "2024-03-05",
+                "2023-03-05"])
+        self.assertEqual(samples[5]["科室"], "心内科 (new)")
+        self.assertEqual(samples[5]["职称"], "主任医师")
         self.assertEqual(Party.search_count([
                     ('pharma_type', '=', 'doctor'),
                     ('hospital', '=', ruijin.id)]), 5)
@@ -525,6 +544,13 @@ class GoLiveTestCase(unittest.TestCase):
         self.assertIn("浙江省 / 温州市 / 鹿城区", values['plans'])
         self.assertIn("温州市人民医院", values['samples'])
         self.assertIn("1200", values['samples'])
+        # the row written 浙江 / 温州: the territories as they will be
+        # created (their full names, new)
+        line, = [l for l in values['samples'].splitlines()
+            if "温州医科大学附属第一医院" in l]
+        self.assertIn("省份=浙江省 (new)；城市=温州市 (new)；区县=瓯海区 (new)",
+            line)
+        self.assertIn("床位数=3000", line)
         self.assertEqual(Territory.search([]), [])
         # back: the file, its name, the kind and the option are kept
         start = wizard.value_start(['kind', 'file', 'filename',
