@@ -103,8 +103,8 @@ class ImportWizard(QueuedWizardMixin, Wizard):
         return {n for n in text.split('\n') if n}
 
     def transition_aliases(self):
-        """Record the suggested aliases the clerk confirmed, forget the
-        rejected ones and show the preview again: the rows of a confirmed
+        """Record the suggested aliases the clerk confirmed, remember the
+        rejected ones (for this wizard) and show the preview again: the rows of a confirmed
         name now go to its hospital, those of a rejected one stay refused
         (naming the closest hospitals), the skipped ones are suggested
         again"""
