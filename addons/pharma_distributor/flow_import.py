@@ -138,6 +138,51 @@ class _KindMixin(ImportKindMixin):
     def _validate_more(cls, rows, job):
         pass
 
+    # the names the preview shows matched: (kind, key, import field)
+    _sample_matches = [('product', 'product_key', 'product_name')]
+
+    @classmethod
+    def sample_rows(cls, rows, job):
+        """The distributor, and the customer and product each name
+        resolves to (as the write pass will), or 待匹配 when it goes to the
+        match queue"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Product = pool.get('product.product')
+        matched = [r for r in rows if r.data.get('distributor')]
+        matcher = cls._matcher(job)
+        distributors = {r.data['distributor'] for r in matched}
+        resolved = {}
+        for kind, key_name, _ in cls._sample_matches:
+            resolved[kind], _ = matcher.resolve(distributors, kind,
+                {r.data[key_name] for r in matched})
+        # bypass: the matcher finds targets among every party and product
+        with Transaction().set_context(_check_access=False):
+            ids = {kind: list({i for i in targets.values() if i})
+                for kind, targets in resolved.items()}
+            names = {('customer', r['id']): r['rec_name']
+                for r in Party.read(ids.get('customer', []) + list(
+                        distributors), ['rec_name'])}
+            names.update({('product', r['id']): r['rec_name']
+                    for r in Product.read(ids.get('product', []),
+                        ['rec_name'])})
+        samples = {}
+        for row in matched:
+            stored = {'distributor': names[
+                    ('customer', row.data['distributor'])]}
+            for kind, key_name, name in cls._sample_matches:
+                target = resolved[kind].get(
+                    (row.data['distributor'], row.data[key_name]))
+                if target:
+                    stored[name] = '%s → %s' % (
+                        row.values[name], names[(kind, target)])
+                else:
+                    stored[name] = gettext(
+                        'pharma_distributor.msg_flow_sample_to_match',
+                        value=row.values[name])
+            samples[row] = cls.sample_values(row, stored)
+        return [samples.get(r) or cls.sample_values(r) for r in rows]
+
     @classmethod
     def _resolve(cls, rows, job, kind, key_name):
         "Set row.data[kind] and create the aliases of the unknown names"
@@ -240,6 +285,10 @@ class FlowImport(_KindMixin, Model):
             ImportField('amount', "Amount", type='numeric',
                 aliases=['金额', '销售金额', '总金额', 'Amount']),
             ]
+
+    _sample_matches = [
+        ('customer', 'customer_key', 'customer_name'),
+        ] + _KindMixin._sample_matches
 
     @classmethod
     def _validate_more(cls, rows, job):

@@ -222,6 +222,32 @@ class DoctorImport(ImportKindMixin, Model):
             row.action = 'update' if row.changes else 'unchanged'
 
     @classmethod
+    def sample_rows(cls, rows, job):
+        "The matched hospital (or the new one) and the new departments"
+        pool = Pool()
+        Party = pool.get('party.party')
+        ids = list({r.data['hospital'] for r in rows if r.data['hospital']})
+        names = {p['id']: p['rec_name'] for p in Party.read(
+                ids, ['rec_name'])}
+        result = []
+        for row in rows:
+            hospital = row.data['hospital']
+            stored = {
+                'hospital': names[hospital] if hospital else gettext(
+                    'pharma_import.msg_import_sample_new',
+                    value=row.values['hospital']),
+                # read to match the hospital only
+                'hospital_code': None,
+                'force': None,
+                }
+            if row.data['department_key'] and not row.data['department']:
+                stored['department'] = gettext(
+                    'pharma_import.msg_import_sample_new',
+                    value=row.values['department'])
+            result.append(cls.sample_values(row, stored))
+        return result
+
+    @classmethod
     def _check_phones(cls, row, job):
         "Clean the phone numbers of row; refuse those that are not"
         for name, mobile in [('mobile', True), ('phone', False)]:

@@ -339,10 +339,27 @@ class ImportKindMixin:
         return label
 
     @classmethod
-    def sample_values(cls, row):
-        "[(label, value as stored)] of a row, for the preview"
+    def sample_rows(cls, rows, job):
+        """[[(label, value as stored)]] of the first validated rows, for
+        the preview: a kind overrides it to show what the row resolves to
+        (the matched hospital, the territory names), in one query for all
+        the rows, and calls sample_values(row, stored)"""
+        return [cls.sample_values(row) for row in rows]
+
+    @classmethod
+    def sample_values(cls, row, stored=None):
+        """[(label, value as stored)] of a row, for the preview; stored:
+        {field name: value shown instead of the cleaned cell}, None hides
+        the field (a column read only to match)"""
+        stored = stored or {}
         result = []
         for field in cls.import_fields():
+            if field.name in stored:
+                value = stored[field.name]
+                if value is not None:
+                    result.append((field.aliases[0] if field.aliases
+                            else field.string, _text(value)))
+                continue
             value = row.values.get(field.name)
             if value is None:
                 continue
@@ -607,9 +624,9 @@ class ImportEngine(Model):
             Kind.validate_rows(valid, job)
         good = [r for r in valid if not r.errors]
         if job.phase == 'validate' and len(job.samples) < SAMPLE_ROWS:
-            for row in good[:SAMPLE_ROWS - len(job.samples)]:
-                job.samples.append((row.sheet, row.row, row.action,
-                        Kind.sample_values(row)))
+            sample = good[:SAMPLE_ROWS - len(job.samples)]
+            for row, values in zip(sample, Kind.sample_rows(sample, job)):
+                job.samples.append((row.sheet, row.row, row.action, values))
         for row in batch:
             if row.errors:
                 if job.phase == 'validate':

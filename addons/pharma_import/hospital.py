@@ -3,7 +3,7 @@
 from trytond.i18n import gettext
 from trytond.model import Model
 from trytond.modules.pharma_hospital.tools import (
-    normalize_city, normalize_name)
+    normalize_city, normalize_name, territory_name)
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
 
@@ -254,6 +254,39 @@ class HospitalImport(ImportKindMixin, Model):
                         identifier.code if identifier else None, code)
             row.changes = changes
             row.action = 'update' if changes else 'unchanged'
+
+    @classmethod
+    def sample_rows(cls, rows, job):
+        """The territory names as stored (浙江 → 浙江省, the existing
+        territory's names), the hospital's own name when the row writes
+        an alias"""
+        index = job.cache('territories', TerritoryIndex)
+        seen = job.cache('territory_names', dict)
+        result = []
+        for row in rows:
+            stored = {'force': None}
+            names = {}
+            path = row.data.get('territory_path')
+            territory = path[0] if path else row.values.get('territory')
+            parent = territory
+            while territory:
+                names[index.level[territory]] = index.by_id[territory].name
+                territory = index.parent.get(territory)
+            if path:
+                written = []
+                for level, name in path[1]:
+                    written.append(normalize_city(name))
+                    ident = (parent,) + tuple(written)
+                    names[level] = gettext(
+                        'pharma_import.msg_import_sample_new',
+                        value=territory_name(level, seen.get(ident, name)))
+            if names:
+                for level in ['province', 'city', 'district']:
+                    stored[level] = names.get(level)
+            if row.data.get('by_alias'):
+                stored['name'] = row.record.name
+            result.append(cls.sample_values(row, stored))
+        return result
 
     @classmethod
     def _values(cls, row):

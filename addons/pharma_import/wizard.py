@@ -23,10 +23,12 @@ class ImportWizard(QueuedWizardMixin, Wizard):
     preview = StateView('pharma.import.wizard.preview',
         'pharma_import.import_wizard_preview_view_form', [
             Button("Back", 'start', 'tryton-back'),
+            Button("Save Aliases", 'aliases', 'tryton-save',
+                states={'invisible': ~Eval('alias_suggestions')}),
             Button("Import", 'import_', 'tryton-ok', default=True,
-                states={'readonly': (Eval('refused', 0) > 0)
-                    & ~Eval('confirm_aliases', False)}),
+                states={'readonly': Eval('refused', 0) > 0}),
             ])
+    aliases = StateTransition()
     import_ = StateTransition()
     queued = StateView('pharma.job.queued',
         'pharma_hospital.job_queued_view_form', [
@@ -87,24 +89,47 @@ class ImportWizard(QueuedWizardMixin, Wizard):
             values['report'] = Engine.error_report(job)
             values['report_name'] = 'import-errors.xlsx'
         values.update(Engine.preview_texts(job))
-        values['aliases'] = '\n'.join('%s → %s' % (name, hospital)
-            for name, (_, hospital) in job.suggested_aliases.items())
+        rejected = self._rejected_aliases()
+        values['rejected_aliases'] = '\n'.join(sorted(rejected))
+        values['alias_suggestions'] = [{
+                'name': name, 'hospital': hospital, 'decision': 'skip',
+                } for name, (hospital, _)
+            in job.suggested_aliases.items() if name not in rejected]
         return values
 
-    def _confirm_aliases(self):
-        """Create the aliases the clerk confirmed in the preview, then run
-        the import again (its rows now resolve)"""
+    def _rejected_aliases(self):
+        "The names the clerk rejected in this wizard: no more suggested"
+        text = getattr(self.preview, 'rejected_aliases', None) or ''
+        return {n for n in text.split('\n') if n}
+
+    def transition_aliases(self):
+        """Record the suggested aliases the clerk confirmed, remember the
+        rejected ones (for this wizard) and show the preview again: the rows of a confirmed
+        name now go to its hospital, those of a rejected one stay refused
+        (naming the closest hospitals), the skipped ones are suggested
+        again"""
         pool = Pool()
-        Engine = pool.get('pharma.import.engine')
         Alias = pool.get('pharma.hospital.alias')
-        job = self._run(dry_run=True)
-        if job.suggested_aliases:
-            Alias.create([{
-                        'name': name, 'hospital': hospital,
+        # only what the engine suggests for this file, to the hospital it
+        # suggests: the lines of the view are not trusted
+        suggested = self._run(dry_run=True).suggested_aliases
+        rejected = self._rejected_aliases()
+        to_create = []
+        for line in self.preview.alias_suggestions or []:
+            if line.name not in suggested:
+                continue
+            if line.decision == 'confirm':
+                to_create.append({
+                        'name': line.name,
+                        'hospital': suggested[line.name][0],
                         'source': 'confirmed',
-                        } for name, (hospital, _)
-                    in job.suggested_aliases.items()])
-        return Engine
+                        })
+            elif line.decision == 'reject':
+                rejected.add(line.name)
+        if to_create:
+            Alias.create(to_create)
+        self.preview.rejected_aliases = '\n'.join(sorted(rejected))
+        return 'preview'
 
     def transition_import_(self):
         "Queue the import (run_import) as a job of the user"
@@ -142,8 +167,6 @@ class ImportWizard(QueuedWizardMixin, Wizard):
             job.set_progress(min(done, total) if total else done,
                 message=message)
 
-        if getattr(self.preview, 'confirm_aliases', False):
-            self._confirm_aliases()
         import_job = self._run(dry_run=False, on_progress=on_progress)
         if import_job.error_count:
             raise ImportFileError(import_job.errors[0]['message'])
@@ -253,11 +276,25 @@ class ImportWizardPreview(ModelView):
     samples = fields.Text("First Rows", readonly=True,
         help="The first rows as they will be stored.")
     skipped_rows = fields.Text("Skipped Rows", readonly=True)
-    aliases = fields.Text("Suggested Aliases", readonly=True,
-        states={'invisible': ~Eval('aliases')},
+    alias_suggestions = fields.One2Many('pharma.import.wizard.alias', None,
+        "Suggested Aliases",
+        states={'invisible': ~Eval('alias_suggestions')},
         help="Names of the file that are likely other names of existing "
-        "hospitals.")
-    confirm_aliases = fields.Boolean("Confirm the Suggested Aliases",
-        states={'invisible': ~Eval('aliases')},
-        help="Record each suggested alias, then import: the rows "
-        "written with these names go to those hospitals.")
+        "hospitals: confirm or reject each, then save the aliases.")
+    rejected_aliases = fields.Text("Rejected Aliases", readonly=True)
+
+
+class ImportWizardAlias(ModelView):
+    # a suggested hospital alias the clerk confirms, rejects or skips
+    __name__ = 'pharma.import.wizard.alias'
+    name = fields.Char("Name in the File", readonly=True)
+    hospital = fields.Many2One('party.party', "Hospital", readonly=True)
+    decision = fields.Selection([
+            ('skip', "Decide Later"),
+            ('confirm', "Confirm"),
+            ('reject', "Reject"),
+            ], "Decision", required=True)
+
+    @classmethod
+    def default_decision(cls):
+        return 'skip'

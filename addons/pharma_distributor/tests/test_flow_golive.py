@@ -130,6 +130,23 @@ class FlowGoLiveTestCase(unittest.TestCase):
             self.assertEqual(sorted(s['reason'] for s in job.skipped_rows),
                 ['blank', 'blank', 'note', 'summary', 'summary'])
             self.assertEqual(job.ignored(), [("流向", 'J', "业务员")])
+            # the preview's first rows: what each name resolves to, the
+            # unknown pack to the match queue, dates and digits read
+            samples = {r: dict(v) for _, r, _, v in job.samples}
+            self.assertEqual(sorted(samples), [4, 5, 8, 9])
+            self.assertEqual(samples[5]["客户名称"],
+                "温州市人民医院 → 温州市人民医院")
+            self.assertEqual(samples[5]["产品名称"],
+                "阿托伐他汀钙片 → %s" % p20.rec_name)
+            self.assertEqual(samples[8]["产品名称"],
+                "阿托伐他汀钙片 → %s" % p10.rec_name)
+            self.assertEqual(samples[9]["产品名称"],
+                "阿托伐他汀钙片 (to the match queue)")
+            self.assertEqual(samples[9]["客户名称"],
+                "温州大参林大药房 → 温州大参林大药房")
+            self.assertEqual(samples[5]["数量"], "20")
+            self.assertEqual(samples[9]["日期"], "2024-01-08")
+            self.assertEqual(samples[4]["经销商"], DISTRIBUTOR)
             lines = Flow.search([], order=[('date', 'ASC')])
             self.assertEqual(len(lines), 4)
             self.assertEqual([l.product for l in lines],
@@ -253,8 +270,9 @@ class FlowGoLiveTestCase(unittest.TestCase):
             Party = pool.get('party.party')
             Template = pool.get('product.template')
             cursor = transaction.connection.cursor()
-            for table in ['pharma_flow_line', 'pharma_flow_alias',
-                    'pharma_flow_month', 'pharma_import_log']:
+            for table in ['pharma_flow_line', 'pharma_inventory_line',
+                    'pharma_flow_alias', 'pharma_flow_month',
+                    'pharma_import_log']:
                 cursor.execute('DELETE FROM "%s"' % table)
             Template.delete(Template.search([
                         ('name', '=', "阿托伐他汀钙片")]))
@@ -263,16 +281,31 @@ class FlowGoLiveTestCase(unittest.TestCase):
                                 "温州大参林医药有限公司"])]))
             transaction.commit()
 
+    def _inventory_rows(self):
+        """A month-end stock count: dates and digits typed every way, two
+        packs of one drug, a pack no product has"""
+        return [
+            [dt.date(2024, 1, 31), "阿托伐他汀钙片", "20mg×7片", "L1",
+                "2026/1/1", "１２０", "盒", "一号库"],
+            ["2024/1/31", "阿托伐他汀钙片 ", "20mg*7s", "L2", "2026年3月",
+                80, "盒", "二号库"],
+            [20240131, "阿托伐他汀钙片", "１０ｍｇｘ７片", "L3", 20251231,
+                "45", "盒", ""],
+            ["2024年1月31日", "阿托伐他汀钙片", "5mg*14片", "L4", None, 6, "盒",
+                ""],
+            ]
+
     def test_command_line_without_template(self):
-        """pharma-import flow FILE --distributor NAME: the layout is
-        detected, no template needed"""
+        """pharma-import flow FILE --distributor NAME (and inventory):
+        the layout is detected, no template needed"""
         from trytond.modules.pharma_import.scripts import import_main
         pool = Pool(DB_NAME)
         with Transaction().start(DB_NAME, 0) as transaction:
             company = create_company()
             with set_company(company):
-                distributor = self._setup()[0]
+                distributor, _, _, _, p20, p10 = self._setup()
             ids = company.id, distributor.id
+            products = p20.id, p10.id
             User = pool.get('res.user')
             admin, = User.search([('login', '=', 'admin')])
             User.write([admin], {
@@ -299,10 +332,55 @@ class FlowGoLiveTestCase(unittest.TestCase):
                     status = import_main(['-d', DB_NAME, '--quiet', 'flow',
                             path, '--distributor', "无此商业"])
                 self.assertEqual(status, 1)
+
+                # the month-end inventory of the same distributor, no
+                # template either: merged title, notes above the header,
+                # subtotal, totals and notes below skipped
+                path = os.path.join(directory, '库存.xlsx')
+                with open(path, 'wb') as fp:
+                    fp.write(flow_file(self._inventory_rows(),
+                            header=['库存日期', '产品名称', '规格', '批号',
+                                '有效期', '库存数量', '单位', '仓库'],
+                            title="温州医药有限公司 2024年1月 月末库存"))
+                out = io.StringIO()
+                with redirect_stdout(out):
+                    status = import_main(['-d', DB_NAME, '--quiet',
+                            '-l', 'zh_CN', 'inventory', path,
+                            '--distributor', "温州医药"])
+                self.assertEqual(status, 0, out.getvalue())
+                self.assertIn('新建：4，', out.getvalue())
+                self.assertIn('跳过的行：5', out.getvalue())
+                self.assertIn('合计行', out.getvalue())
+                self.assertIn('仓库', out.getvalue())
             with Transaction().start(DB_NAME, 0,
                     context={'company': ids[0]}):
                 Flow = pool.get('pharma.flow.line')
                 self.assertEqual(Flow.search_count([
                             ('distributor', '=', ids[1])]), 4)
+                Inventory = pool.get('pharma.inventory.line')
+                Alias = pool.get('pharma.flow.alias')
+                lines = Inventory.search([('distributor', '=', ids[1])],
+                    order=[('source_row', 'ASC')])
+                self.assertEqual([(l.date, l.month) for l in lines],
+                    [(dt.date(2024, 1, 31), dt.date(2024, 1, 1))] * 4)
+                # two packs of one drug: two products; full-width digits
+                self.assertEqual([l.product.id if l.product else None
+                        for l in lines], [products[0], products[0],
+                        products[1], None])
+                self.assertEqual([l.quantity for l in lines],
+                    [120, 80, 45, 6])
+                self.assertEqual([l.expiry for l in lines], [
+                        dt.date(2026, 1, 1), dt.date(2026, 3, 1),
+                        dt.date(2025, 12, 31), None])
+                self.assertEqual([l.pack for l in lines][:2],
+                    ["20mg×7片", "20mg*7s"])
+                # the unknown pack waits in the match queue, no product
+                # chosen for it
+                alias, = Alias.search([('distributor', '=', ids[1]),
+                        ('kind', '=', 'product'),
+                        ('name', '=', "阿托伐他汀钙片 5mg*14片")])
+                self.assertIsNone(alias.product)
+                self.assertFalse(alias.confirmed)
+                self.assertTrue(alias.suggestion_reason)
         finally:
             self._clean(ids[1])

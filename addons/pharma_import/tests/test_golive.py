@@ -22,7 +22,8 @@ from trytond.tests.test_tryton import (
     DB_NAME, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
-from trytond.modules.pharma_hospital.tests.tools import load_zh_cn, run_queue
+from trytond.modules.pharma_hospital.tests.tools import (
+    create_clerks, load_zh_cn, run_queue)
 
 RUIJIN = "上海交通大学医学院附属瑞金医院"
 
@@ -243,6 +244,13 @@ class GoLiveTestCase(unittest.TestCase):
         self.assertEqual(job.summary()['unchanged'], 2)
         self.assertEqual(job.planned('territories'), [])
         self.assertEqual(len(Territory.search([])), 6)
+        # the preview shows the territories the rows go to, not the cells
+        samples = {r: dict(v) for _, r, _, v in job.samples}
+        self.assertEqual([samples[4][k] for k in ["省份", "城市", "区县"]],
+            ["浙江省", "温州市", "鹿城区"])
+        self.assertEqual(samples[5]["省份"], "广西壮族自治区")
+        self.assertEqual(samples[5]["城市"], "南宁市")
+        self.assertNotIn("区县", samples[5])
 
     def _ruijin(self):
         pool = Pool()
@@ -312,6 +320,18 @@ class GoLiveTestCase(unittest.TestCase):
         job = self._run('doctors', data, options=['create_departments'])
         self.assertEqual(job.errors, [])
         self.assertEqual(job.summary()['created'], 5)
+        # the preview's first rows as stored: the hospital the short name
+        # resolves to, phones cleaned, dates read, new departments marked
+        samples = {r: dict(v) for _, r, _, v in job.samples}
+        self.assertEqual(len(samples), 5)
+        self.assertEqual({s["医院名称"] for s in samples.values()}, {RUIJIN})
+        self.assertEqual((samples[5]["手机"], samples[5]["办公电话"]),
+            ("13812345678", "02164370045"))
+        self.assertEqual([samples[r]["首次拜访日期"] for r in range(5, 10)],
+            ["2023-03-05", "2023-03-05", "2024-01-12", "2024-03-05",
+                "2023-03-05"])
+        self.assertEqual(samples[5]["科室"], "心内科 (new)")
+        self.assertEqual(samples[5]["职称"], "主任医师")
         self.assertEqual(Party.search_count([
                     ('pharma_type', '=', 'doctor'),
                     ('hospital', '=', ruijin.id)]), 5)
@@ -503,6 +523,79 @@ class GoLiveTestCase(unittest.TestCase):
                             'territory': shanghai.id}])
 
     @with_transaction()
+    def test_wizard_aliases(self):
+        """A clerk confirms one suggested alias and rejects another in one
+        pass: the confirmed name then resolves, the rejected one stays
+        refused with the closest hospitals named and is not suggested
+        again; only what the file suggests can be confirmed"""
+        pool = Pool()
+        Wizard = pool.get('pharma.import.wizard', type='wizard')
+        Alias = pool.get('pharma.hospital.alias')
+        company, (clerk,) = create_clerks(['clerk1'])
+        with set_company(company):
+            ruijin, huashan, _ = self._ruijin()
+            Alias.create([{'name': "中山医院", 'hospital': huashan.id}])
+        data = self._doctor_file(extra=[
+                ["赵磊", "华山医院", "", "", "", "", "", "", ""],
+                ["孙丽", "华山医院", "", "", "", "", "", "", ""]])
+        start = {'kind': 'doctors', 'file': data, 'filename': '医生.xlsx',
+            'create_departments': True}
+        with Transaction().set_user(clerk.id), Transaction().set_context(
+                company=company.id, _check_access=True):
+            session_id, _, _ = Wizard.create()
+            result = Wizard.execute(session_id, {'start': start}, 'preview')
+            preview = result['view']['defaults']
+            self.assertEqual((preview['created'], preview['refused']),
+                (0, 7))
+            suggestions = {l['name']: l
+                for l in preview['alias_suggestions']}
+            self.assertEqual(sorted(suggestions), ["华山医院", "瑞金医院"])
+            self.assertEqual(suggestions["瑞金医院"]['hospital'], ruijin.id)
+            self.assertEqual(suggestions["华山医院"]['hospital'], huashan.id)
+            self.assertEqual({l['decision'] for l in suggestions.values()},
+                {'skip'})
+            # confirmed, rejected, one the file does not suggest (a crafted
+            # request) and a confirmed one sent with another hospital
+            lines = [
+                dict(suggestions["瑞金医院"], decision='confirm',
+                    hospital=huashan.id),
+                dict(suggestions["华山医院"], decision='reject'),
+                {'name': "无此医院", 'hospital': ruijin.id,
+                    'decision': 'confirm'},
+                ]
+            result = Wizard.execute(session_id, {'start': start,
+                    'preview': dict(preview, alias_suggestions=lines)},
+                'aliases')
+            self.assertEqual(result['view']['state'], 'preview')
+            preview = result['view']['defaults']
+            # the confirmed name resolves to the suggested hospital
+            self.assertEqual((preview['created'], preview['refused']),
+                (5, 2))
+            self.assertIn(RUIJIN, preview['samples'])
+            # the rejected name: refused, the closest hospital named, no
+            # more suggested
+            self.assertEqual(preview['alias_suggestions'], [])
+            errors = preview['errors'].splitlines()
+            self.assertEqual(len(errors), 2)
+            for line in errors:
+                self.assertIn(" 华山医院 ", line)
+                self.assertIn("复旦大学附属华山医院", line)
+            # nothing else is written: no doctor yet
+            Wizard.delete(session_id)
+        alias, = Alias.search([('name', '=', "瑞金医院")])
+        self.assertEqual((alias.hospital, alias.source, alias.confirmed_by),
+            (ruijin, 'confirmed', clerk))
+        self.assertEqual(Alias.search([('name', 'in', ["华山医院", "无此医院"])]),
+            [])
+        # a new import resolves the confirmed alias, refuses the other
+        job = self._run('doctors', data, dry_run=True,
+            options=['create_departments'])
+        self.assertEqual((job.summary()['created'], job.refused), (5, 2))
+        self.assertEqual([e['value'] for e in job.errors],
+            ["华山医院", "华山医院"])
+        self.assertIn("复旦大学附属华山医院", job.errors[0]['message'])
+
+    @with_transaction()
     def test_wizard_preview(self):
         """The wizard shows the columns, what it creates, the first rows
         and the skipped rows before writing; back keeps the file"""
@@ -525,6 +618,13 @@ class GoLiveTestCase(unittest.TestCase):
         self.assertIn("浙江省 / 温州市 / 鹿城区", values['plans'])
         self.assertIn("温州市人民医院", values['samples'])
         self.assertIn("1200", values['samples'])
+        # the row written 浙江 / 温州: the territories as they will be
+        # created (their full names, new)
+        line, = [l for l in values['samples'].splitlines()
+            if "温州医科大学附属第一医院" in l]
+        self.assertIn("省份=浙江省 (new)；城市=温州市 (new)；区县=瓯海区 (new)",
+            line)
+        self.assertIn("床位数=3000", line)
         self.assertEqual(Territory.search([]), [])
         # back: the file, its name, the kind and the option are kept
         start = wizard.value_start(['kind', 'file', 'filename',

@@ -9,6 +9,7 @@ from unittest.mock import patch
 
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
+from trytond.modules import get_module_info
 from trytond.modules.company.tests import set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
@@ -89,9 +90,13 @@ class JobTestCase(unittest.TestCase):
         Translation = pool.get('ir.translation')
         zh_cn, = Lang.search([('code', '=', 'zh_CN')])
         Lang.write([zh_cn], {'translatable': True})
-        Translation.translation_import('zh_CN', 'pharma_import',
-            os.path.join(os.path.dirname(__file__), '..', 'locale',
-                'zh_CN.po'))
+        # the notification's texts are pharma_hospital's (the job), the
+        # import's are pharma_import's: both, or the test depends on an
+        # earlier test having committed them (test_golive's command line)
+        for module in ['pharma_hospital', 'pharma_import']:
+            Translation.translation_import('zh_CN', module, os.path.join(
+                    get_module_info(module)['directory'], 'locale',
+                    'zh_CN.po'))
         User.write([clerk1], {'language': zh_cn.id})
         with set_company(company):
             view = self._queue_import(clerk1, company)
