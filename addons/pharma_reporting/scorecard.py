@@ -23,7 +23,7 @@ from trytond.transaction import Transaction
 from trytond.modules.pharma_hospital.job import QueuedWizardMixin
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .market import month_start, next_month
+from .report import month_start, next_month
 
 ROLES = [
     ('rep', "Medical Representative"),
@@ -209,7 +209,7 @@ class Scorecard(ModelSQL, ModelView):
                 on_progress(done, steps, message)
         rep_values = {}
         for sub in grouped_slice(reps, cls._compute_slice):
-            progress(gettext('pharma_competitor.msg_job_scorecard_step',
+            progress(gettext('pharma_reporting.msg_job_scorecard_step',
                     done=done, count=steps - 1))
             sub = list(sub)
             rep_values.update(
@@ -217,7 +217,7 @@ class Scorecard(ModelSQL, ModelView):
             done += len(sub)
         com_values = {}
         for sub in grouped_slice(commercials, cls._compute_slice):
-            progress(gettext('pharma_competitor.msg_job_scorecard_step',
+            progress(gettext('pharma_reporting.msg_job_scorecard_step',
                     done=done, count=steps - 1))
             sub = list(sub)
             com_values.update(
@@ -255,7 +255,7 @@ class Scorecard(ModelSQL, ModelView):
             for key, value in values.items():
                 if isinstance(value, float):
                     values[key] = round(value, 1)
-        progress(gettext('pharma_competitor.msg_job_scorecard_save',
+        progress(gettext('pharma_reporting.msg_job_scorecard_save',
                 count=len(vlist)))
         # bypass: scorecards are computed by the code only
         with Transaction().set_context(_check_access=False):
@@ -458,7 +458,7 @@ class Scorecard(ModelSQL, ModelView):
             'plan', 'events', 'quality', 'sales', 'collections',
             'development']
         descriptions = cls.fields_get(names)
-        return ([gettext('pharma_competitor.msg_col_code')]
+        return ([gettext('pharma_reporting.msg_col_code')]
             + [descriptions[n]['string'] for n in names])
 
     @classmethod
@@ -493,7 +493,7 @@ class ComputeScorecard(QueuedWizardMixin, Wizard):
     (pharma.job, trytond-worker), the file is on the job"""
     __name__ = 'pharma.scorecard.compute'
     start = StateView('pharma.scorecard.compute.start',
-        'pharma_competitor.scorecard_compute_start_view_form', [
+        'pharma_reporting.scorecard_compute_start_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
             Button("Compute", 'compute', 'tryton-ok', default=True),
             ])
@@ -506,7 +506,7 @@ class ComputeScorecard(QueuedWizardMixin, Wizard):
     def transition_compute(self):
         month = month_start(self.start.month)
         self.queued.job = self.queue_job('scorecard', 'run_compute',
-            gettext('pharma_competitor.msg_job_scorecard',
+            gettext('pharma_reporting.msg_job_scorecard',
                 month=month.strftime('%Y-%m')))
         return 'queued'
 
@@ -527,19 +527,19 @@ class ComputeScorecard(QueuedWizardMixin, Wizard):
             job.set_progress(done, total + 1, message)
         cards = Scorecard.compute(month, on_progress=on_progress)
         job.set_progress(steps[-1], message=gettext(
-                'pharma_competitor.msg_job_writing_file'))
+                'pharma_reporting.msg_job_writing_file'))
         stamp = month.strftime('%Y-%m')
         if self.start.file_format == 'csv':
             content = Scorecard.to_csv(cards)
             filename = 'scorecards-%s.csv' % stamp
         else:
-            title = gettext('pharma_competitor.msg_sheet_scorecard')
+            title = gettext('pharma_reporting.msg_sheet_scorecard')
             content = Pack.to_xlsx([(title,
                         Scorecard.export_headers(),
                         Scorecard.export_rows(cards))], month)
             filename = 'scorecards-%s.xlsx' % stamp
         return {
-            'result': gettext('pharma_competitor.msg_job_scorecard_result',
+            'result': gettext('pharma_reporting.msg_job_scorecard_result',
                 count=len(cards)),
             'file': content,
             'filename': filename,
