@@ -1,5 +1,7 @@
 # This file is part of the pharma suite. See README.md for license terms.
 import logging
+import operator
+from functools import reduce
 
 from sql import Table
 from sql.operators import Like
@@ -108,22 +110,23 @@ def move_records_to_reporting():
     cursor.execute(*field.update([field.module], ['pharma_reporting'],
             where=where & (field.module == 'pharma_competitor')))
     translation = Table('ir_translation')
-    names = translation.name.in_([])
+    names = []
     for model_name in MOVED_MODELS_TO_REPORTING:
-        names |= (translation.name == model_name)
-        names |= Like(translation.name, model_name + ',%')
-    names |= Like(translation.name, 'pharma.report.pack.wizard,%')
-    names |= Like(translation.name, 'pharma.scorecard.compute,%')
+        names.append(translation.name == model_name)
+        names.append(Like(translation.name, model_name + ',%'))
+    names.append(Like(translation.name, 'pharma.report.pack.wizard,%'))
+    names.append(Like(translation.name, 'pharma.scorecard.compute,%'))
     for model_name, fields in MOVED_FIELDS_TO_REPORTING.items():
-        names |= translation.name.in_(
-            ['%s,%s' % (model_name, f) for f in fields])
+        names.append(translation.name.in_(
+                ['%s,%s' % (model_name, f) for f in fields]))
     by_model = {}
     for _, _, model_name, db_id in rows:
         by_model.setdefault(model_name, []).append(db_id)
     for model_name, ids in by_model.items():
-        names |= (Like(translation.name, model_name + ',%')
+        names.append(Like(translation.name, model_name + ',%')
             & (translation.type == 'model')
             & translation.res_id.in_(ids))
+    names = reduce(operator.or_, names)
     cursor.execute(*translation.update(
             [translation.module], ['pharma_reporting'],
             where=(translation.module == 'pharma_competitor') & names))
