@@ -20,6 +20,8 @@ from trytond.transaction import Transaction
 from trytond.modules.pharma_hospital.job import QueuedWizardMixin
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .metrics import done_calls, sell_in
+
 
 
 class Header(str):
@@ -225,9 +227,7 @@ class ReportPack(ModelView):
             .select(group,
                 Sum(line.quantity),
                 Sum(line.quantity * line.unit_price),
-                where=(sale.company == company.id)
-                & sale.state.in_(['confirmed', 'processing', 'done'])
-                & (sale.sale_date >= start) & (sale.sale_date < end)
+                where=sell_in(sale, company, start, end)
                 & (line.type == 'line'),
                 group_by=[group]))
         return {k: (float(q or 0), float(a or 0)) for k, q, a in cursor}
@@ -345,9 +345,7 @@ class ReportPack(ModelView):
                 Count(call.party, distinct=True),
                 Count(call.hospital, distinct=True),
                 Count(call.department, distinct=True),
-                where=(call.company == company.id) & (call.state == 'done')
-                & (call.date >= utc_start(start, company))
-                & (call.date < utc_start(end, company)),
+                where=done_calls(call, company, start, end),
                 group_by=[call.employee]))
         return {e: (n, d, h, dep) for e, n, d, h, dep in cursor}
 
@@ -405,10 +403,8 @@ class ReportPack(ModelView):
         call = Call.__table__()
         cursor = cls._cursor()
         visited = call.select(call.party,
-            where=(call.company == company.id) & (call.state == 'done')
-            & (call.employee == coverage.employee)
-            & (call.date >= utc_start(start, company))
-            & (call.date < utc_start(end, company)))
+            where=done_calls(call, company, start, end)
+            & (call.employee == coverage.employee))
         cursor.execute(*coverage.join(party,
                 condition=coverage.party == party.id)
             .select(coverage.employee, party.doctor_tier,
@@ -465,10 +461,8 @@ class ReportPack(ModelView):
         cursor = cls._cursor()
         cursor.execute(*call.select(call.hospital, Count(call.id),
                 Count(call.party, distinct=True),
-                where=(call.company == company.id) & (call.state == 'done')
-                & (call.hospital != Null)
-                & (call.date >= utc_start(start, company))
-                & (call.date < utc_start(end, company)),
+                where=done_calls(call, company, start, end)
+                & (call.hospital != Null),
                 group_by=[call.hospital]))
         calls = {h: (n, d) for h, n, d in cursor}
         flow = cls._flow_by_customer(company, start, end)
@@ -538,9 +532,7 @@ class ReportPack(ModelView):
         cursor = cls._cursor()
         dates = defaultdict(set)
         cursor.execute(*sale.select(sale.party, sale.sale_date,
-                where=(sale.company == company.id)
-                & sale.state.in_(['confirmed', 'processing', 'done'])
-                & (sale.sale_date < end)))
+                where=sell_in(sale, company, end=end)))
         for party, date in cursor:
             if date:
                 dates[party].add(date)

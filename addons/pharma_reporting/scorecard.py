@@ -23,6 +23,7 @@ from trytond.transaction import Transaction
 from trytond.modules.pharma_hospital.job import QueuedWizardMixin
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .metrics import done_calls, sell_in
 from .report import month_start, next_month
 
 ROLES = [
@@ -284,8 +285,7 @@ class Scorecard(ModelSQL, ModelView):
         party = Party.__table__()
         dt_start = utc_start(start, company)
         dt_end = utc_start(end, company)
-        in_month = ((call.date >= dt_start) & (call.date < dt_end)
-            & (call.state == 'done') & (call.company == company.id))
+        in_month = done_calls(call, company, start, end)
         cursor.execute(*call.select(call.employee, Count(call.id),
                 where=in_month & call.employee.in_(employees),
                 group_by=[call.employee]))
@@ -386,9 +386,7 @@ class Scorecard(ModelSQL, ModelView):
         cursor.execute(*line.join(sale, condition=line.sale == sale.id)
             .select(sale.pharma_owner,
                 Sum(line.quantity * line.unit_price),
-                where=(sale.company == company.id)
-                & sale.state.in_(['confirmed', 'processing', 'done'])
-                & (sale.sale_date >= start) & (sale.sale_date < end)
+                where=sell_in(sale, company, start, end)
                 & sale.pharma_owner.in_(employees),
                 group_by=[sale.pharma_owner]))
         amounts = {e: float(a or 0) for e, a in cursor}
