@@ -28,7 +28,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = sys.executable
 MODULES = [
     'pharma_hospital', 'pharma_import', 'pharma_calls',
-    'pharma_distributor', 'pharma_tender', 'pharma_competitor',
+    'pharma_distributor', 'pharma_tender', 'pharma_reporting',
+    'pharma_competitor',
     'pharma_service', 'pharma_field',
     'pharma_compliance',
     ]

@@ -467,7 +467,8 @@ class BackgroundWorkTestCase(Stack, unittest.TestCase):
         from trytond.modules.pharma_hospital.tests.tools import load_zh_cn
         from trytond.pool import Pool
         from trytond.transaction import Transaction
-        load_zh_cn(cls.database, ('pharma_hospital', 'pharma_competitor'))
+        load_zh_cn(cls.database,
+            ('pharma_hospital', 'pharma_reporting', 'pharma_competitor'))
         pool = Pool(cls.database)
         with Transaction().start(
                 cls.database, 0, context={'language': 'en'}):

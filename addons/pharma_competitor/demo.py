@@ -2,8 +2,8 @@
 """pharma_competitor's demo data, run by scripts/demo.py after the other
 modules: competitors from the drug master's manufacturers, their products
 matched to ours, a year of observations in the demo hospitals, audit data
-for the last quarter, sales targets, the market share of the last 12 months
-and the scorecards of last month."""
+for the last quarter and the market share of the last 12 months (the sales
+targets and scorecards are pharma_reporting's demo)."""
 import datetime
 from collections import defaultdict
 from decimal import Decimal
@@ -35,8 +35,6 @@ def create_demo(ctx):
     Observation = pool.get('pharma.competitor.observation')
     MarketData = pool.get('pharma.market.data')
     Share = pool.get('pharma.market.share')
-    Target = pool.get('pharma.sales.target')
-    Scorecard = pool.get('pharma.scorecard')
     Flow = pool.get('pharma.flow.line')
 
     theirs = Template.search([('manufacturer', '!=', None),
@@ -189,22 +187,6 @@ def create_demo(ctx):
     MarketData.create(audit)
     progress('  %d rows of hospital audit data' % len(audit))
 
-    # sales targets of the last month for our drugs and the commercial staff
-    month = last - relativedelta(months=1)
-    targets = [{
-            'company': company.id,
-            'month': month,
-            'product': p.id,
-            'amount': Decimal(rnd.randint(20, 80) * 1000),
-            } for template in ours for p in template.products]
-    sales1 = ctx['employees'].get('sales1')
-    if sales1:
-        targets.append({'company': company.id, 'month': month,
-                'employee': sales1.id, 'amount': Decimal(500000)})
-    Target.create(targets)
-
     for months in range(12, 0, -1):
         Share.compute(last - relativedelta(months=months), company)
     progress('  market share of the last 12 months')
-    Scorecard.compute(month, company)
-    progress('  scorecards of %s' % month.strftime('%Y-%m'))

@@ -9,16 +9,8 @@ class Job(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls.kind.selection.extend([
-                ('report_pack', "Management Report Pack"),
-                ('scorecard', "Scorecards"),
                 ('market_share', "Market Share"),
                 ])
-
-    def _run_report_pack(self):
-        return self._run_wizard()
-
-    def _run_scorecard(self):
-        return self._run_wizard()
 
     def _run_market_share(self):
         return self._run_wizard()

@@ -10,6 +10,8 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.pharma_import.bulk import bulk_insert
+from trytond.modules.pharma_reporting.report import (  # noqa: F401
+    month_start, next_month)
 from trytond.modules.pharma_hospital.job import QueuedWizardMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -27,14 +29,6 @@ SOURCES = [
     ('tender', "Tender Awards"),
     ('none', "No Competitor Data"),
     ]
-
-
-def month_start(date):
-    return date.replace(day=1)
-
-
-def next_month(date):
-    return (date.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 
 def molecule_key(value):

@@ -23,7 +23,8 @@ from trytond.transaction import Transaction
 from trytond.modules.pharma_hospital.job import QueuedWizardMixin
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .market import month_start, next_month
+from .metrics import done_calls, sell_in
+from .report import month_start, next_month
 
 ROLES = [
     ('rep', "Medical Representative"),
@@ -209,7 +210,7 @@ class Scorecard(ModelSQL, ModelView):
                 on_progress(done, steps, message)
         rep_values = {}
         for sub in grouped_slice(reps, cls._compute_slice):
-            progress(gettext('pharma_competitor.msg_job_scorecard_step',
+            progress(gettext('pharma_reporting.msg_job_scorecard_step',
                     done=done, count=steps - 1))
             sub = list(sub)
             rep_values.update(
@@ -217,7 +218,7 @@ class Scorecard(ModelSQL, ModelView):
             done += len(sub)
         com_values = {}
         for sub in grouped_slice(commercials, cls._compute_slice):
-            progress(gettext('pharma_competitor.msg_job_scorecard_step',
+            progress(gettext('pharma_reporting.msg_job_scorecard_step',
                     done=done, count=steps - 1))
             sub = list(sub)
             com_values.update(
@@ -255,7 +256,7 @@ class Scorecard(ModelSQL, ModelView):
             for key, value in values.items():
                 if isinstance(value, float):
                     values[key] = round(value, 1)
-        progress(gettext('pharma_competitor.msg_job_scorecard_save',
+        progress(gettext('pharma_reporting.msg_job_scorecard_save',
                 count=len(vlist)))
         # bypass: scorecards are computed by the code only
         with Transaction().set_context(_check_access=False):
@@ -284,8 +285,7 @@ class Scorecard(ModelSQL, ModelView):
         party = Party.__table__()
         dt_start = utc_start(start, company)
         dt_end = utc_start(end, company)
-        in_month = ((call.date >= dt_start) & (call.date < dt_end)
-            & (call.state == 'done') & (call.company == company.id))
+        in_month = done_calls(call, company, start, end)
         cursor.execute(*call.select(call.employee, Count(call.id),
                 where=in_month & call.employee.in_(employees),
                 group_by=[call.employee]))
@@ -386,9 +386,7 @@ class Scorecard(ModelSQL, ModelView):
         cursor.execute(*line.join(sale, condition=line.sale == sale.id)
             .select(sale.pharma_owner,
                 Sum(line.quantity * line.unit_price),
-                where=(sale.company == company.id)
-                & sale.state.in_(['confirmed', 'processing', 'done'])
-                & (sale.sale_date >= start) & (sale.sale_date < end)
+                where=sell_in(sale, company, start, end)
                 & sale.pharma_owner.in_(employees),
                 group_by=[sale.pharma_owner]))
         amounts = {e: float(a or 0) for e, a in cursor}
@@ -458,7 +456,7 @@ class Scorecard(ModelSQL, ModelView):
             'plan', 'events', 'quality', 'sales', 'collections',
             'development']
         descriptions = cls.fields_get(names)
-        return ([gettext('pharma_competitor.msg_col_code')]
+        return ([gettext('pharma_reporting.msg_col_code')]
             + [descriptions[n]['string'] for n in names])
 
     @classmethod
@@ -493,7 +491,7 @@ class ComputeScorecard(QueuedWizardMixin, Wizard):
     (pharma.job, trytond-worker), the file is on the job"""
     __name__ = 'pharma.scorecard.compute'
     start = StateView('pharma.scorecard.compute.start',
-        'pharma_competitor.scorecard_compute_start_view_form', [
+        'pharma_reporting.scorecard_compute_start_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
             Button("Compute", 'compute', 'tryton-ok', default=True),
             ])
@@ -506,7 +504,7 @@ class ComputeScorecard(QueuedWizardMixin, Wizard):
     def transition_compute(self):
         month = month_start(self.start.month)
         self.queued.job = self.queue_job('scorecard', 'run_compute',
-            gettext('pharma_competitor.msg_job_scorecard',
+            gettext('pharma_reporting.msg_job_scorecard',
                 month=month.strftime('%Y-%m')))
         return 'queued'
 
@@ -527,19 +525,19 @@ class ComputeScorecard(QueuedWizardMixin, Wizard):
             job.set_progress(done, total + 1, message)
         cards = Scorecard.compute(month, on_progress=on_progress)
         job.set_progress(steps[-1], message=gettext(
-                'pharma_competitor.msg_job_writing_file'))
+                'pharma_reporting.msg_job_writing_file'))
         stamp = month.strftime('%Y-%m')
         if self.start.file_format == 'csv':
             content = Scorecard.to_csv(cards)
             filename = 'scorecards-%s.csv' % stamp
         else:
-            title = gettext('pharma_competitor.msg_sheet_scorecard')
+            title = gettext('pharma_reporting.msg_sheet_scorecard')
             content = Pack.to_xlsx([(title,
                         Scorecard.export_headers(),
                         Scorecard.export_rows(cards))], month)
             filename = 'scorecards-%s.xlsx' % stamp
         return {
-            'result': gettext('pharma_competitor.msg_job_scorecard_result',
+            'result': gettext('pharma_reporting.msg_job_scorecard_result',
                 count=len(cards)),
             'file': content,
             'filename': filename,
