@@ -1,5 +1,6 @@
 # This file is part of the pharma suite. See README.md for license terms.
-"""pharma-report --config trytond.conf --database DB --month 2026-10 OUT.xlsx
+"""pharma-report -c trytond.conf [var/local.conf] -d DB [-u LOGIN] [-l LANG]
+    --month 2026-10 OUT.xlsx
 
 Writes the management report pack of the month as one .xlsx workbook, one
 sheet per report, with Chinese titles (the user's language, zh_CN by
@@ -17,52 +18,36 @@ def parse_month(value):
             'the month %r is not of the form YYYY-MM' % value)
 
 
-def report_main(argv=None):
-    parser = argparse.ArgumentParser(prog='pharma-report',
-        description="Write the monthly management report pack (.xlsx)")
-    parser.add_argument('-c', '--config', required=True, nargs='+',
-        help="configuration file(s), as trytond's -c")
-    parser.add_argument('-d', '--database', required=True)
+def report_parser():
+    from trytond.modules.pharma_hospital.scripts import parser
+    parser = parser("Write the monthly management report pack (.xlsx)")
+    parser.prog = 'pharma-report'
     parser.add_argument('--month', required=True, type=parse_month,
         help="YYYY-MM")
-    parser.add_argument('--user', default='admin',
-        help="run as this login (access rules apply)")
     parser.add_argument('--company', type=int,
         help="company id (default: the user's company)")
-    parser.add_argument('--lang', default=None,
-        help="language of the titles (default: the user's, else zh_CN)")
     parser.add_argument('output')
-    args = parser.parse_args(argv)
+    return parser
 
-    from trytond import config
-    config.update_etc(args.config)
-    import os
-    path = config.get('database', 'path')
-    if path and not os.path.isabs(path):
-        # relative to where the command runs, as the demo does
-        config.set('database', 'path', os.path.abspath(path))
-    from trytond.pool import Pool
+
+def report_main(argv=None):
+    """pharma-report once the configuration is read (main): the options
+    and the start every script of the suite shares (-c, -d, -u, -l)"""
+    from pharma_scripts import _config_args
+
+    from trytond.modules.pharma_hospital.scripts import start
+    args = report_parser().parse_args(
+        _config_args(sys.argv[1:] if argv is None else argv))
+    pool, user_id, context = start(args)
     from trytond.transaction import Transaction
-
-    pool = Pool(args.database)
-    pool.init()
-    with Transaction().start(args.database, 0, readonly=True) as transaction:
-        User = pool.get('res.user')
-        users = User.search([('login', '=', args.user)], limit=1)
-        if not users:
-            print("pharma-report: no user %r" % args.user, file=sys.stderr)
-            return 2
-        user, = users
-        company = args.company or (user.company.id if user.company else None)
-        language = args.lang or (user.language.code if user.language
-            else 'zh_CN')
-        user_id = user.id
+    company = args.company or context.get('company')
     if company is None:
         print("pharma-report: no company", file=sys.stderr)
         return 2
+    context = dict(context, company=company, _check_access=True,
+        language=args.language or context.get('language') or 'zh_CN')
     with Transaction().start(args.database, user_id, readonly=False,
-            context={'company': company, 'language': language,
-                '_check_access': True}) as transaction:
+            context=context) as transaction:
         Pack = pool.get('pharma.report.pack')
         Company = pool.get('company.company')
         sheets = Pack.build(args.month, Company(company))
@@ -76,5 +61,13 @@ def report_main(argv=None):
     return 0
 
 
+def main(argv=None):
+    """Entry point of pharma-report: pharma_hospital's top-level
+    pharma_scripts reads the configuration given with -c before trytond's
+    backend is imported"""
+    from pharma_scripts import run
+    return run('trytond.modules.pharma_reporting.scripts:report_main', argv)
+
+
 if __name__ == '__main__':
-    sys.exit(report_main())
+    main()

@@ -32,7 +32,8 @@ class ScriptsTestCase(unittest.TestCase):
         "-c with a postgresql uri gives the postgresql backend"
         scripts = {ep.name for ep in entry_points(group='console_scripts')}
         names = [name for name in ['pharma-import', 'pharma-export',
-                'pharma-inspection-export'] if name in scripts]
+                'pharma-inspection-export', 'pharma-report']
+            if name in scripts]
         self.assertIn('pharma-import', names)
         with tempfile.TemporaryDirectory() as directory:
             path = os.path.join(directory, 'pg.conf')
