@@ -414,3 +414,47 @@ class RuleMixin:
             Target = field.get_target()
             yield sub[None][0], Target
             yield from cls._rule_order_nested(Target, sub)
+
+
+def readable(record):
+    """Whether the current user may read record (model access and record
+    rules, as with the access checks of RPC), whatever the access checks
+    of the code that asks"""
+    pool = Pool()
+    ModelAccess = pool.get('ir.model.access')
+    Rule = pool.get('ir.rule')
+    transaction = Transaction()
+    if not transaction.user:
+        return True
+    Model = record.__class__
+    with transaction.set_context(_check_access=True):
+        if not ModelAccess.check(
+                Model.__name__, 'read', raise_exception=False):
+            return False
+        if (not issubclass(Model, ModelSQL)
+                or record.id is None or record.id < 0):
+            return True
+        domain = Rule.domain_get(Model.__name__, mode='read')
+    if not domain:
+        return True
+    # as ir.rule.check tests a domain: as root, the user's rules in domain
+    with transaction.set_user(0), without_check_access(), \
+            transaction.set_context(active_test=False):
+        return bool(Model.search(
+                [('id', '=', record.id), domain], order=[], count=True))
+
+
+def readable_name(record):
+    """The name of record for a text shown to the current user: its
+    rec_name if the user may read it, else '#<id>' (never a name or a
+    field of a record the user cannot read).  A model whose rec_name shows
+    other records (a doctor's hospital, a call's doctor) defines
+    readable_rec_name() to name them with readable_name too."""
+    if record is None:
+        return ''
+    if not readable(record):
+        return '#%s' % record.id
+    rec_name = getattr(record, 'readable_rec_name', None)
+    if rec_name is not None:
+        return rec_name()
+    return record.rec_name

@@ -15,6 +15,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
+from .access import readable, readable_name
 from .exceptions import DoctorError
 from .tools import is_pinyin_query, normalize_name, pinyin_keys
 
@@ -401,6 +402,15 @@ class Party(metaclass=PoolMeta):
             rec_name = '%s (%s)' % (rec_name, self.hospital.name)
         return rec_name
 
+    def readable_rec_name(self):
+        "The rec_name without the doctor's hospital if the user cannot read it"
+        rec_name = self.rec_name
+        if self.pharma_type == 'doctor' and self.hospital:
+            suffix = ' (%s)' % self.hospital.name
+            if rec_name.endswith(suffix) and not readable(self.hospital):
+                rec_name = rec_name[:-len(suffix)]
+        return rec_name
+
     @classmethod
     def search_rec_name(cls, name, clause):
         domain = super().search_rec_name(name, clause)
@@ -665,14 +675,14 @@ class Party(metaclass=PoolMeta):
             if party.hospital and party.hospital.pharma_type != 'hospital':
                 raise DoctorError(gettext(
                         'pharma_hospital.msg_doctor_hospital_type',
-                        doctor=party.rec_name,
-                        hospital=party.hospital.rec_name))
+                        doctor=readable_name(party),
+                        hospital=readable_name(party.hospital)))
             if (party.department
                     and party.department.hospital != party.hospital):
                 raise DoctorError(gettext(
                         'pharma_hospital.msg_doctor_department_hospital',
-                        doctor=party.rec_name,
-                        department=party.department.rec_name))
+                        doctor=readable_name(party),
+                        department=readable_name(party.department)))
 
     @classmethod
     def copy(cls, parties, default=None):
