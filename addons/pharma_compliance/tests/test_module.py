@@ -825,6 +825,74 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(Invitation(invitation.id).cost, Decimal(250))
 
     @with_transaction()
+    def test_refusals_name_no_hidden_record(self):
+        """Refusals of an approved pack's invitations to rep1 name the
+        event, never rep2's doctor nor the hospital of the doctor rep1
+        covers, which rep1 cannot read"""
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        Invitation = pool.get('pharma.event.invitation')
+        Coverage = pool.get('pharma.coverage')
+        Date = pool.get('ir.date')
+        ExportWizard = pool.get(
+            'pharma.event.inspection_export', type='wizard')
+        data = self._setup()
+        d2, d3, h2 = data['d2'], data['d3'], data['h2']
+        with set_company(data['company']):
+            # rep1 covers d3 (at h2, which rep1 does not read), rep2 d2
+            Coverage.create([{
+                        'company': data['company'].id,
+                        'employee': data[login].id, 'party': party.id,
+                        'role': 'primary',
+                        'start_date': Date.today() - datetime.timedelta(
+                            days=30),
+                        } for login, party in [('rep1', d3), ('rep2', d2)]])
+            event = self._event(data)
+            self._complete_pack(data, event)
+            own, hidden = Invitation.create([{
+                        'event': event.id, 'doctor': d3.id,
+                        'invited_by': data['rep1'].id,
+                        'cost': Decimal(50)}, {
+                        'event': event.id, 'doctor': d2.id,
+                        'invited_by': data['rep2'].id,
+                        'cost': Decimal(50)}])
+            Event.approve_pack([event])
+        secrets = [h2.name, d2.name]
+        cursor = Transaction().connection.cursor()
+
+        def refused(func, *args, shown=None):
+            cursor.execute('SAVEPOINT hidden')
+            with self.assertRaises(UserError) as cm:
+                func(*args)
+            cursor.execute('ROLLBACK TO SAVEPOINT hidden')
+            Transaction().cache.clear()
+            text = ' '.join(str(a) for a in cm.exception.args if a)
+            for secret in secrets:
+                self.assertNotIn(secret, text, msg=(func, text))
+            if shown:
+                self.assertIn(shown, text, msg=(func, text))
+            return text
+
+        with self.as_user(data, 'rep1'):
+            # the approved pack is fixed: rep1's invitation of d3
+            for func, args in [
+                    (Invitation.write, ([Invitation(own.id)], {
+                                'cost': Decimal(100)})),
+                    (Invitation.copy, ([Invitation(own.id)],))]:
+                refused(func, *args, shown=event.topic)
+            refused(Invitation.delete, [Invitation(own.id)])
+            # rep2's invitation of d2
+            for func, args in [
+                    (Invitation.write, ([Invitation(hidden.id)], {
+                                'cost': Decimal(100)})),
+                    (Invitation.delete, ([Invitation(hidden.id)],)),
+                    (Invitation.copy, ([Invitation(hidden.id)],))]:
+                refused(func, *args)
+            # a button and a wizard of compliance
+            refused(Event.approve_pack, [Event(event.id)])
+            refused(ExportWizard.create)
+
+    @with_transaction()
     def test_speaker_fee_rules(self):
         "Fee caps by tier and period, qualification by title and grade"
         pool = Pool()
