@@ -416,40 +416,49 @@ class RuleMixin:
             yield from cls._rule_order_nested(Target, sub)
 
 
-def readable(record):
-    """Whether the current user may read record (model access and record
-    rules, as with the access checks of RPC), whatever the access checks
-    of the code that asks"""
+def readable_ids(records):
+    """The ids of records (of one model) the current user may read (model
+    access and record rules, as with the access checks of RPC), whatever
+    the access checks of the code that asks: one query"""
     pool = Pool()
     ModelAccess = pool.get('ir.model.access')
     Rule = pool.get('ir.rule')
     transaction = Transaction()
-    if not transaction.user:
-        return True
-    Model = record.__class__
+    ids = {r.id for r in records}
+    if not ids or not transaction.user:
+        return ids
+    Model = next(iter(records)).__class__
     with transaction.set_context(_check_access=True):
         if not ModelAccess.check(
                 Model.__name__, 'read', raise_exception=False):
-            return False
-        if (not issubclass(Model, ModelSQL)
-                or record.id is None or record.id < 0):
-            return True
+            return set()
+        if not issubclass(Model, ModelSQL):
+            return ids
         domain = Rule.domain_get(Model.__name__, mode='read')
-    if not domain:
-        return True
+    stored = {i for i in ids if i is not None and i >= 0}
+    if not domain or not stored:
+        return ids
+    readable = ids - stored
     # as ir.rule.check tests a domain: as root, the user's rules in domain
     with transaction.set_user(0), without_check_access(), \
             transaction.set_context(active_test=False):
-        return bool(Model.search(
-                [('id', '=', record.id), domain], order=[], count=True))
+        for sub in grouped_slice(sorted(stored), backend.MAX_QUERY_PARAMS):
+            readable.update(r.id for r in Model.search(
+                    [('id', 'in', list(sub)), domain], order=[]))
+    return readable
+
+
+def readable(record):
+    "Whether the current user may read record (see readable_ids)"
+    return record.id in readable_ids([record])
 
 
 def readable_name(record):
     """The name of record for a text shown to the current user: its
     rec_name if the user may read it, else '#<id>' (never a name or a
     field of a record the user cannot read).  A model whose rec_name shows
-    other records (a doctor's hospital, a call's doctor) defines
-    readable_rec_name() to name them with readable_name too."""
+    other records (a call's doctor) defines readable_rec_name() to name
+    them with readable_name too."""
     if record is None:
         return ''
     if not readable(record):

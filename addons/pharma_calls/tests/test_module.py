@@ -317,7 +317,14 @@ class PharmaCallsTestCase(
                         'currency': company.currency.id,
                         'invoice_address': address.id,
                         'shipment_address': address.id}])
+            self.assertEqual(Party(d4.id).rec_name, "赵医生 (协和秘院)")
             with self._as(data, 'rep1'):
+                # the name of d4 wherever rep1 reads it (lists, relations)
+                self.assertEqual(Party.read([d4.id], ['rec_name']),
+                    [{'id': d4.id, 'rec_name': "赵医生"}])
+                self.assertEqual(
+                    Call.read([old.id], ['party.rec_name'])[0]['party.'],
+                    {'id': d4.id, 'rec_name': "赵医生"})
                 Plan.submit([Plan(plan.id)])
                 # calls: write, delete of a call on d4 (named without h2),
                 # write, delete, copy of a call rep1 cannot read

@@ -893,6 +893,47 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
             refused(ExportWizard.create)
 
     @with_transaction()
+    def test_doctor_personal_data(self):
+        "Compliance reads the doctors, not their phone, e-mail or ID (README)"
+        pool = Pool()
+        Party = pool.get('party.party')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Identifier = pool.get('party.identifier')
+        data = self._setup()
+        doctors = [data['d1'].id, data['d2'].id]
+        for doctor in doctors:
+            ContactMechanism.create([
+                    {'party': doctor, 'type': 'mobile',
+                        'value': '1390000%04d' % doctor},
+                    {'party': doctor, 'type': 'email',
+                        'value': 'doctor%s@example.com' % doctor}])
+            Identifier.create([{'party': doctor,
+                        'code': '31010119700101%04d' % doctor}])
+        with self.as_user(data, 'marketing1'):
+            # a role that works with doctors reads them
+            self.assertEqual(len(ContactMechanism.search(
+                        [('party', 'in', doctors)])), 4)
+        with self.as_user(data, 'compliance1'):
+            self.assertEqual(
+                sorted(p.id for p in Party.search([('id', 'in', doctors)])),
+                sorted(doctors))
+            self.assertEqual(ContactMechanism.search(
+                    [('party', 'in', doctors)]), [])
+            self.assertEqual(Identifier.search(
+                    [('party', 'in', doctors)]), [])
+            self.assertEqual(
+                [[r['mobile'], r['email']] for r in Party.read(
+                        doctors, ['mobile', 'email'])],
+                [['', ''], ['', '']])
+            rows = Party.export_data_domain([('id', 'in', doctors)],
+                ['name', 'mobile', 'email'], order=[('id', 'ASC')])
+            self.assertEqual(rows, [[Party(d).name, '', ''] for d in doctors])
+            with self.assertRaises(UserError) as cm:
+                Party.export_data_domain([('id', 'in', doctors)],
+                    ['name', 'contact_mechanisms/value', 'identifiers/code'])
+            self.assertNotIn('1390000', str(cm.exception))
+
+    @with_transaction()
     def test_speaker_fee_rules(self):
         "Fee caps by tier and period, qualification by title and grade"
         pool = Pool()
