@@ -439,7 +439,8 @@ def readable_ids(records):
     if not domain or not stored:
         return ids
     readable = ids - stored
-    # as ir.rule.check tests a domain: as root, the user's rules in domain
+    # bypass: as ir.rule.check tests a domain, as root with the user's
+    # rules in the domain
     with transaction.set_user(0), without_check_access(), \
             transaction.set_context(active_test=False):
         for sub in grouped_slice(sorted(stored), backend.MAX_QUERY_PARAMS):
