@@ -376,7 +376,8 @@ class Event(metaclass=PoolMeta):
             if missing:
                 raise PackError(gettext(
                         'pharma_compliance.msg_pack_incomplete',
-                        event=readable_name(event), missing='; '.join(missing)))
+                        event=readable_name(event),
+                        missing='; '.join(missing)))
         events = [e for e in events if e.pack_state != 'approved']
         if not events:
             return

@@ -147,17 +147,20 @@ class Payment(Workflow, ModelSQL, ModelView):
             if event.pack_state != 'approved':
                 raise PaymentError(gettext(
                         'pharma_compliance.msg_payment_pack',
-                        payment=readable_name(payment), event=readable_name(event)))
+                        payment=readable_name(payment),
+                        event=readable_name(event)))
             missing = event.pack_missing_texts()
             if missing:
                 raise PaymentError(gettext(
                         'pharma_compliance.msg_payment_pack_incomplete',
-                        payment=readable_name(payment), event=readable_name(event),
+                        payment=readable_name(payment),
+                        event=readable_name(event),
                         missing='; '.join(missing)))
             if event.state not in {'approved', 'done'}:
                 raise PaymentError(gettext(
                         'pharma_compliance.msg_payment_event_state',
-                        payment=readable_name(payment), event=readable_name(event)))
+                        payment=readable_name(payment),
+                        event=readable_name(event)))
             if payment.kind != 'speaker_fee':
                 if (payment.invitation
                         and payment.amount > (payment.invitation.cost or 0)):

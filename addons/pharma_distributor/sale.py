@@ -475,7 +475,8 @@ class Sale(metaclass=PoolMeta):
                         'pharma_distributor.msg_sale_agent_unauthorised',
                         sale=readable_name(self), party=readable_name(party),
                         product=readable_name(line.product),
-                        territory=readable_name(territory) if territory else ''))
+                        territory=(readable_name(territory)
+                            if territory else '')))
 
     @classmethod
     def quote(cls, sales):

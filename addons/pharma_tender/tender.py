@@ -755,7 +755,8 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
             if line.bid_price is None:
                 raise TenderError(gettext(
                         'pharma_tender.msg_tender_line_no_bid',
-                        line=readable_name(line), tender=readable_name(line.tender)))
+                        line=readable_name(line),
+                        tender=readable_name(line.tender)))
 
     @classmethod
     def check_floor(cls, lines):
@@ -768,7 +769,8 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
                     and not line.floor_approved_by):
                 raise TenderFloorError(gettext(
                         'pharma_tender.msg_tender_line_below_floor',
-                        line=readable_name(line), tender=readable_name(line.tender),
+                        line=readable_name(line),
+                        tender=readable_name(line.tender),
                         price=line.bid_price))
 
     @classmethod
