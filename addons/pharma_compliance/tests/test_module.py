@@ -1057,11 +1057,14 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         copied = [e for e in Event(first.id).evidences
             if e.name == 'p12.jpg'][0]
         with self.as_user(data, 'compliance1'):
-            self.assertIn(call.rec_name, Evidence(copied.id).similar)
+            # the call's name as compliance reads it (call is rep1's
+            # instance: rep1 does not read the doctor's hospital)
+            name = Call(call.id).rec_name
+            self.assertIn(name, Evidence(copied.id).similar)
         # finance cannot read calls: the call is not named to them
         with self.as_user(data, 'finance1'):
             similar = Evidence(copied.id).similar
-            self.assertNotIn(call.rec_name, similar)
+            self.assertNotIn(name, similar)
             self.assertIn('a call you cannot see', similar)
 
         # another company's copy is not compared
