@@ -13,6 +13,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Workflow, fields)
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.pharma_hospital.access import readable_name
 from trytond.modules.pharma_hospital.company_time import (
     company_timezone, local_day, utc_start)
 from trytond.modules.pharma_hospital.employee import in_groups
@@ -464,6 +465,16 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
             self.department = None
 
     def get_rec_name(self, name):
+        return '%s @ %s' % (
+            self.party.rec_name if self.party else '', self._rec_name_date())
+
+    def readable_rec_name(self):
+        "The rec_name naming the party only as far as the user may read it"
+        return '%s @ %s' % (
+            readable_name(self.party) if self.party else '',
+            self._rec_name_date())
+
+    def _rec_name_date(self):
         date = ''
         if self.date:
             # the company's time: the date is stored as naive UTC
@@ -473,7 +484,7 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
                 date = date.replace(tzinfo=datetime.timezone.utc).astimezone(
                     zone)
             date = date.strftime('%Y-%m-%d %H:%M')
-        return '%s @ %s' % (self.party.rec_name if self.party else '', date)
+        return date
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -520,8 +531,8 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
             if not call.employee.is_registered_rep():
                 raise CallCheckError(gettext(
                         'pharma_calls.msg_call_rep_not_registered',
-                        employee=call.employee.rec_name,
-                        call=call.rec_name))
+                        employee=readable_name(call.employee),
+                        call=readable_name(call)))
 
     @classmethod
     def check_modification(cls, mode, calls, values=None, external=False):
@@ -536,7 +547,7 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
                 if call.state == 'done':
                     raise AccessError(gettext(
                             'pharma_calls.msg_call_delete_done',
-                            call=call.rec_name))
+                            call=readable_name(call)))
             return
         fields = set(values or {})
         if not fields or fields <= {'weekly_plan'} and not external:
@@ -559,15 +570,15 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
                 if not own and not clerk:
                     raise AccessError(gettext(
                             'pharma_calls.msg_call_done_other_rep',
-                            call=call.rec_name,
-                            employee=call.employee.rec_name))
+                            call=readable_name(call),
+                            employee=readable_name(call.employee)))
                 lock_days = config.call_lock_days or 0
                 if (lock_days and call.date
                         and call.date < now - datetime.timedelta(
                             days=lock_days)):
                     raise AccessError(gettext(
                             'pharma_calls.msg_call_done_locked',
-                            call=call.rec_name, days=lock_days))
+                            call=readable_name(call), days=lock_days))
             if (call.state == 'planned' and call.weekly_plan
                     and call.weekly_plan.state in {'submitted', 'approved'}
                     and fields & PLANNED_FIELDS
@@ -575,8 +586,8 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
                     and not clerk):
                 raise AccessError(gettext(
                         'pharma_calls.msg_call_plan_submitted',
-                        call=call.rec_name,
-                        plan=call.weekly_plan.rec_name))
+                        call=readable_name(call),
+                        plan=readable_name(call.weekly_plan)))
 
     @classmethod
     def preprocess_values(cls, mode, values):
@@ -812,7 +823,7 @@ class CallSample(ModelSQL, ModelView):
             if not location:
                 raise CallCheckError(gettext(
                         'pharma_calls.msg_call_no_sample_location',
-                        employee=sample.call.employee.rec_name))
+                        employee=readable_name(sample.call.employee)))
             by_location[location].append(sample)
         grouping = cls._stock_grouping()
         for location, loc_samples in by_location.items():
@@ -835,9 +846,9 @@ class CallSample(ModelSQL, ModelView):
                 if needed[key] > held:
                     raise CallCheckError(gettext(
                             'pharma_calls.msg_call_sample_over_stock',
-                            product=sample.product.rec_name,
+                            product=readable_name(sample.product),
                             quantity=needed[key], held=held,
-                            employee=sample.call.employee.rec_name))
+                            employee=readable_name(sample.call.employee)))
 
     def _get_move(self):
         pool = Pool()

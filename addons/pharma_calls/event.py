@@ -7,6 +7,7 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import ValidationError
+from trytond.modules.pharma_hospital.access import readable_name
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
@@ -183,7 +184,7 @@ class Event(Workflow, ModelSQL, ModelView):
             if cost > cap:
                 raise EventError(gettext(
                         'pharma_calls.msg_event_cap',
-                        event=event.rec_name, cost=cost, cap=cap))
+                        event=readable_name(event), cost=cost, cap=cap))
 
     @classmethod
     @ModelView.button
@@ -264,6 +265,11 @@ class EventInvitation(ModelSQL, ModelView):
     def get_rec_name(self, name):
         return '%s @ %s' % (self.doctor.rec_name, self.event.rec_name)
 
+    def readable_rec_name(self):
+        "The rec_name naming doctor and event as far as the user may read"
+        return '%s @ %s' % (
+            readable_name(self.doctor), readable_name(self.event))
+
     @classmethod
     def validate_fields(cls, invitations, field_names):
         super().validate_fields(invitations, field_names)
@@ -296,9 +302,9 @@ class EventInvitation(ModelSQL, ModelView):
                 if other.invited_by != invitation.invited_by:
                     raise EventError(gettext(
                             'pharma_calls.msg_invitation_conflict',
-                            doctor=invitation.doctor.rec_name,
-                            event=other.event.rec_name,
-                            employee=other.invited_by.rec_name))
+                            doctor=readable_name(invitation.doctor),
+                            event=readable_name(other.event),
+                            employee=readable_name(other.invited_by)))
             days = config.event_period_days or 0
             window = datetime.timedelta(days=days)
             in_period = cls.search([
@@ -313,20 +319,20 @@ class EventInvitation(ModelSQL, ModelView):
             if maximum and len(events) > maximum:
                 raise EventError(gettext(
                         'pharma_calls.msg_invitation_max_events',
-                        doctor=invitation.doctor.rec_name,
+                        doctor=readable_name(invitation.doctor),
                         maximum=maximum, days=days))
             cap = config.cap_per_attendee or 0
             if cap and (invitation.cost or 0) > cap:
                 raise EventError(gettext(
                         'pharma_calls.msg_invitation_cap_attendee',
-                        invitation=invitation.rec_name,
+                        invitation=readable_name(invitation),
                         cost=invitation.cost, cap=cap))
             cap = config.cap_per_doctor or 0
             spend = sum((i.cost or 0) for i in in_period)
             if cap and days and spend > cap:
                 raise EventError(gettext(
                         'pharma_calls.msg_invitation_cap_doctor',
-                        doctor=invitation.doctor.rec_name,
+                        doctor=readable_name(invitation.doctor),
                         spend=spend, cap=cap, days=days))
 
 

@@ -9,6 +9,7 @@ from trytond.modules.pharma_hospital.company_time import utc_start
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
+from trytond.modules.pharma_hospital.access import readable_name
 
 from .call import is_clerk_or_admin, user_employee_ids
 
@@ -217,7 +218,7 @@ class WeeklyPlan(Workflow, ModelSQL, ModelView):
             if plan.week_start and plan.week_start.weekday() != 0:
                 raise PlanError(gettext(
                         'pharma_calls.msg_weekly_plan_monday',
-                        plan=plan.rec_name))
+                        plan=readable_name(plan)))
 
     @classmethod
     def check_modification(cls, mode, plans, values=None, external=False):
@@ -235,14 +236,14 @@ class WeeklyPlan(Workflow, ModelSQL, ModelView):
                 if plan.state != 'draft':
                     raise AccessError(gettext(
                             'pharma_calls.msg_weekly_plan_delete',
-                            plan=plan.rec_name))
+                            plan=readable_name(plan)))
                 continue
             if (own and not is_supervisor_of(plan.employee)
                     and plan.state in {'submitted', 'approved', 'done'}
                     and fields - {'state', 'submitted_date'}):
                 raise AccessError(gettext(
                         'pharma_calls.msg_weekly_plan_submitted',
-                        plan=plan.rec_name))
+                        plan=readable_name(plan)))
 
     @classmethod
     def copy(cls, plans, default=None):
@@ -260,7 +261,7 @@ class WeeklyPlan(Workflow, ModelSQL, ModelView):
             if not is_supervisor_of(plan.employee):
                 raise AccessError(gettext(
                         'pharma_calls.msg_weekly_plan_not_supervisor',
-                        plan=plan.rec_name))
+                        plan=readable_name(plan)))
 
     @classmethod
     @ModelView.button
@@ -303,7 +304,7 @@ class WeeklyPlan(Workflow, ModelSQL, ModelView):
             if not plan.manager_comment:
                 raise PlanError(gettext(
                         'pharma_calls.msg_weekly_plan_reject_comment',
-                        plan=plan.rec_name))
+                        plan=readable_name(plan)))
 
     @classmethod
     @Workflow.transition('done')

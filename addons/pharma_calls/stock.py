@@ -15,6 +15,7 @@ from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
+from trytond.modules.pharma_hospital.access import readable_name
 
 from trytond.modules.pharma_hospital.employee import in_groups
 
@@ -84,8 +85,8 @@ class Inventory(metaclass=PoolMeta):
             if employee and employee.sample_location != inventory.location:
                 raise SampleCountError(gettext(
                         'pharma_calls.msg_sample_count_location',
-                        inventory=inventory.rec_name,
-                        employee=employee.rec_name))
+                        inventory=readable_name(inventory),
+                        employee=readable_name(employee)))
 
     @classmethod
     def check_modification(
@@ -259,7 +260,7 @@ class SampleCountCreate(Wizard):
             if employee not in allowed:
                 raise AccessError(gettext(
                         'pharma_calls.msg_sample_count_not_allowed',
-                        employee=employee.rec_name))
+                        employee=readable_name(employee)))
         Inventory.create_sample_counts(
             list(self.start.employees), date=self.start.date)
         return 'open_'

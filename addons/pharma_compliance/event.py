@@ -12,6 +12,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
+from trytond.modules.pharma_hospital.access import readable_name
 
 from .exceptions import (
     PackError, PackFlagsWarning, PackLockedError, SpeakerFeeError)
@@ -355,7 +356,7 @@ class Event(metaclass=PoolMeta):
     def check_pack_approved(cls, events, message):
         for event in events:
             if event.pack_state != 'approved':
-                raise PackError(gettext(message, event=event.rec_name))
+                raise PackError(gettext(message, event=readable_name(event)))
 
     @classmethod
     def do(cls, events):
@@ -375,7 +376,8 @@ class Event(metaclass=PoolMeta):
             if missing:
                 raise PackError(gettext(
                         'pharma_compliance.msg_pack_incomplete',
-                        event=event.rec_name, missing='; '.join(missing)))
+                        event=readable_name(event),
+                        missing='; '.join(missing)))
         events = [e for e in events if e.pack_state != 'approved']
         if not events:
             return
@@ -385,7 +387,7 @@ class Event(metaclass=PoolMeta):
             if Warning.check(key):
                 raise PackFlagsWarning(key, gettext(
                         'pharma_compliance.msg_pack_flags_warning',
-                        events=', '.join(e.rec_name for e in flagged),
+                        events=', '.join(readable_name(e) for e in flagged),
                         flags='\n'.join(
                             f for e in flagged for f in e.pack_flags())))
         Approval.record(events, 'approved',
@@ -414,7 +416,7 @@ class Event(metaclass=PoolMeta):
             if event.organiser.id not in employees:
                 raise PackLockedError(gettext(
                         'pharma_compliance.msg_pack_new_version_access',
-                        event=event.rec_name))
+                        event=readable_name(event)))
 
     @classmethod
     @ModelView.button
@@ -460,7 +462,7 @@ class Event(metaclass=PoolMeta):
                 if event.pack_state == 'approved':
                     raise PackLockedError(gettext(
                             'pharma_compliance.msg_pack_locked_event',
-                            event=event.rec_name,
+                            event=readable_name(event),
                             fields=', '.join(
                                 cls.fields_get([f])[f]['string']
                                 for f in sorted(locked))))
@@ -481,7 +483,7 @@ def _check_pack_open(events, message):
     "Refuse a change of the speakers or costs of events of approved packs"
     for event in events:
         if event.pack_state == 'approved':
-            raise PackLockedError(gettext(message, event=event.rec_name))
+            raise PackLockedError(gettext(message, event=readable_name(event)))
 
 
 def _by_version(events):
@@ -523,7 +525,7 @@ class PackItemMixin:
                 if record.event.pack_state == 'approved':
                     raise PackLockedError(gettext(
                             'pharma_compliance.msg_pack_locked_add',
-                            event=record.event.rec_name))
+                            event=readable_name(record.event)))
             return
         if external and 'pack_version' in (values or {}):
             raise PackLockedError(gettext(
@@ -532,8 +534,8 @@ class PackItemMixin:
             if record.locked:
                 raise PackLockedError(gettext(
                         'pharma_compliance.msg_pack_locked_item',
-                        item=record.rec_name,
-                        event=record.event.rec_name))
+                        item=readable_name(record),
+                        event=readable_name(record.event)))
 
 
 class EventEvidence(PackItemMixin, metaclass=PoolMeta):
@@ -980,7 +982,7 @@ class EventSpeaker(metaclass=PoolMeta):
             if not speaker.tier:
                 raise SpeakerFeeError(gettext(
                         'pharma_compliance.msg_speaker_no_tier',
-                        speaker=name, event=event.rec_name))
+                        speaker=name, event=readable_name(event)))
             tier = selection_label(cls, 'tier', speaker.tier)
             titles, grades = TIER_RULES[speaker.tier]
             if (speaker.title not in titles
@@ -1003,7 +1005,7 @@ class EventSpeaker(metaclass=PoolMeta):
             if cap and fee > cap:
                 raise SpeakerFeeError(gettext(
                         'pharma_compliance.msg_speaker_fee_cap',
-                        speaker=name, event=event.rec_name, fee=fee,
+                        speaker=name, event=readable_name(event), fee=fee,
                         tier=tier, cap=cap))
             cap = config.fee_cap_period or 0
             days = config.fee_period_days or 0

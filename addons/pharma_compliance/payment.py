@@ -6,6 +6,7 @@ from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
+from trytond.modules.pharma_hospital.access import readable_name
 
 from .exceptions import PackLockedError, PaymentError
 
@@ -146,23 +147,26 @@ class Payment(Workflow, ModelSQL, ModelView):
             if event.pack_state != 'approved':
                 raise PaymentError(gettext(
                         'pharma_compliance.msg_payment_pack',
-                        payment=payment.rec_name, event=event.rec_name))
+                        payment=readable_name(payment),
+                        event=readable_name(event)))
             missing = event.pack_missing_texts()
             if missing:
                 raise PaymentError(gettext(
                         'pharma_compliance.msg_payment_pack_incomplete',
-                        payment=payment.rec_name, event=event.rec_name,
+                        payment=readable_name(payment),
+                        event=readable_name(event),
                         missing='; '.join(missing)))
             if event.state not in {'approved', 'done'}:
                 raise PaymentError(gettext(
                         'pharma_compliance.msg_payment_event_state',
-                        payment=payment.rec_name, event=event.rec_name))
+                        payment=readable_name(payment),
+                        event=readable_name(event)))
             if payment.kind != 'speaker_fee':
                 if (payment.invitation
                         and payment.amount > (payment.invitation.cost or 0)):
                     raise PaymentError(gettext(
                             'pharma_compliance.msg_payment_over_cost',
-                            payment=payment.rec_name,
+                            payment=readable_name(payment),
                             cost=payment.invitation.cost or 0))
                 continue
             speaker = payment.speaker
@@ -170,17 +174,17 @@ class Payment(Workflow, ModelSQL, ModelView):
                     and not e.superseded for e in event.evidences):
                 raise PaymentError(gettext(
                         'pharma_compliance.msg_payment_speaker_agreement',
-                        payment=payment.rec_name,
-                        speaker=speaker.party.rec_name,
-                        event=event.rec_name))
+                        payment=readable_name(payment),
+                        speaker=readable_name(speaker.party),
+                        event=readable_name(event)))
             # the fee paid in total to the speaker for this talk
             paid = sum(p.amount for p in speaker.payments
                 if p.state in {'approved', 'paid'} and p != payment)
             if paid + payment.amount > (speaker.fee or 0):
                 raise PaymentError(gettext(
                         'pharma_compliance.msg_payment_over_fee',
-                        payment=payment.rec_name,
-                        speaker=speaker.party.rec_name,
+                        payment=readable_name(payment),
+                        speaker=readable_name(speaker.party),
                         fee=speaker.fee or 0, paid=paid))
             Speaker.check_fee([speaker],
                 amounts={speaker.id: paid + payment.amount})
@@ -195,15 +199,15 @@ class Payment(Workflow, ModelSQL, ModelView):
             if config.fee_payee_policy == 'consent':
                 raise PaymentError(gettext(
                         'pharma_compliance.msg_payment_payee_consent',
-                        payment=payment.rec_name,
-                        speaker=speaker.party.rec_name,
-                        institution=institution.rec_name
+                        payment=readable_name(payment),
+                        speaker=readable_name(speaker.party),
+                        institution=readable_name(institution)
                         if institution else '-'))
             raise PaymentError(gettext(
                     'pharma_compliance.msg_payment_payee_institution',
-                    payment=payment.rec_name,
-                    speaker=speaker.party.rec_name,
-                    institution=institution.rec_name
+                    payment=readable_name(payment),
+                    speaker=readable_name(speaker.party),
+                    institution=readable_name(institution)
                     if institution else '-'))
 
     @classmethod
@@ -250,7 +254,7 @@ class Payment(Workflow, ModelSQL, ModelView):
                 if payment.state != 'draft':
                     raise PaymentError(gettext(
                             'pharma_compliance.msg_payment_create_state',
-                            payment=payment.rec_name))
+                            payment=readable_name(payment)))
             return
         fields = set(values or {})
         if fields & {'state', 'approved_by', 'approved_date', 'paid_by',
@@ -263,4 +267,4 @@ class Payment(Workflow, ModelSQL, ModelView):
                     and (mode == 'delete' or fields - {'reference'})):
                 raise PackLockedError(gettext(
                         'pharma_compliance.msg_payment_locked',
-                        payment=payment.rec_name))
+                        payment=readable_name(payment)))

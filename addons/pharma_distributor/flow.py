@@ -14,6 +14,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
+from trytond.modules.pharma_hospital.access import readable_name
 
 from .exceptions import FlowImportError
 
@@ -300,7 +301,7 @@ class FlowAlias(ModelSQL, ModelView):
                     else alias.product):
                 raise FlowImportError(gettext(
                         'pharma_distributor.msg_flow_alias_target',
-                        alias=alias.rec_name))
+                        alias=readable_name(alias)))
         cls.write(list(aliases), {
                 'confirmed': True,
                 'confirmed_by': Transaction().user or None,

@@ -7,6 +7,7 @@ from trytond.modules.pharma_hospital.notify import Message
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+from trytond.modules.pharma_hospital.access import readable_name
 
 from .exceptions import RecruitmentError
 from .report import SEGMENTS
@@ -190,8 +191,8 @@ class Party(metaclass=PoolMeta):
             if employee in reps:
                 raise RecruitmentError(gettext(
                         'pharma_distributor.msg_territory_owner_rep',
-                        territory=territory.rec_name,
-                        employee=employee.rec_name))
+                        territory=readable_name(territory),
+                        employee=readable_name(employee)))
 
     @classmethod
     def check_recruitment_owner(cls, parties):
@@ -201,8 +202,8 @@ class Party(metaclass=PoolMeta):
             if party.recruitment_owner in reps:
                 raise RecruitmentError(gettext(
                         'pharma_distributor.msg_recruitment_owner_rep',
-                        party=party.rec_name,
-                        employee=party.recruitment_owner.rec_name))
+                        party=readable_name(party),
+                        employee=readable_name(party.recruitment_owner)))
 
     @classmethod
     @ModelView.button

@@ -13,6 +13,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
+from trytond.modules.pharma_hospital.access import readable_name
 
 from .exceptions import SaleApprovalError, SaleModificationError, SalePartyError
 
@@ -373,7 +374,7 @@ class Sale(metaclass=PoolMeta):
             if protected:
                 raise SaleModificationError(gettext(
                         'pharma_distributor.msg_sale_write_workflow_field',
-                        sale=sales[0].rec_name,
+                        sale=readable_name(sales[0]),
                         field=_field_labels(cls, protected)))
             finance = fields & SALE_FINANCE_FIELDS
             if finance:
@@ -385,7 +386,7 @@ class Sale(metaclass=PoolMeta):
                         raise SaleModificationError(gettext(
                                 'pharma_distributor'
                                 '.msg_sale_write_finance_field',
-                                sale=sale.rec_name,
+                                sale=readable_name(sale),
                                 field=_field_labels(cls, finance)))
         for sale in sales:
             if sale.state == 'draft':
@@ -401,7 +402,7 @@ class Sale(metaclass=PoolMeta):
             if refused:
                 raise SaleModificationError(gettext(
                         'pharma_distributor.msg_sale_write_not_draft',
-                        sale=sale.rec_name,
+                        sale=readable_name(sale),
                         field=_field_labels(cls, refused)))
 
     @classmethod
@@ -413,7 +414,7 @@ class Sale(metaclass=PoolMeta):
                 'pharma_hospital.group_pharma_admin'):
             raise SaleModificationError(gettext(
                     'pharma_distributor.msg_sale_create_rep',
-                    sale=sales[0].rec_name))
+                    sale=readable_name(sales[0])))
 
     def check_pharma_party(self):
         "Check the licence and the agency agreements of the customer"
@@ -429,7 +430,7 @@ class Sale(metaclass=PoolMeta):
         if party.licence_expiry and party.licence_expiry < today:
             raise SalePartyError(gettext(
                     'pharma_distributor.msg_sale_licence_expired',
-                    sale=self.rec_name, party=party.rec_name,
+                    sale=readable_name(self), party=readable_name(party),
                     date=party.licence_expiry))
         agreements = Agreement.search([
                 ('agent', '=', party.id),
@@ -462,9 +463,10 @@ class Sale(metaclass=PoolMeta):
             else:
                 raise SalePartyError(gettext(
                         'pharma_distributor.msg_sale_agent_unauthorised',
-                        sale=self.rec_name, party=party.rec_name,
-                        product=line.product.rec_name,
-                        territory=territory.rec_name if territory else ''))
+                        sale=readable_name(self), party=readable_name(party),
+                        product=readable_name(line.product),
+                        territory=(readable_name(territory)
+                            if territory else '')))
 
     @classmethod
     def quote(cls, sales):
@@ -514,7 +516,7 @@ class Sale(metaclass=PoolMeta):
                     and sale.shipment_method != 'invoice'):
                 raise SaleApprovalError(gettext(
                         'pharma_distributor.msg_sale_approve_no_payment',
-                        sale=sale.rec_name))
+                        sale=readable_name(sale)))
         employee = User(Transaction().user).employee
         cls.write(sales, {
                 'finance_approved_by': employee.id if employee else None,
@@ -535,7 +537,7 @@ class Sale(metaclass=PoolMeta):
                     sale.finance_approved_date):
                 raise SaleApprovalError(gettext(
                         'pharma_distributor.msg_sale_confirm_unapproved',
-                        sale=sale.rec_name))
+                        sale=readable_name(sale)))
         super().confirm(sales)
 
     @classmethod
@@ -565,7 +567,7 @@ class Line(metaclass=PoolMeta):
         if external and fields & LINE_WORKFLOW_FIELDS:
             raise SaleModificationError(gettext(
                     'pharma_distributor.msg_sale_line_write_workflow_field',
-                    line=lines[0].rec_name,
+                    line=readable_name(lines[0]),
                     field=_field_labels(cls, fields & LINE_WORKFLOW_FIELDS)))
         allowed = set() if external else LINE_WORKFLOW_FIELDS
         sales = {l.sale for l in lines}
@@ -578,5 +580,5 @@ class Line(metaclass=PoolMeta):
             if refused:
                 raise SaleModificationError(gettext(
                         'pharma_distributor.msg_sale_line_write_not_draft',
-                        sale=sale.rec_name,
+                        sale=readable_name(sale),
                         field=_field_labels(cls, refused)))

@@ -4,6 +4,7 @@ from trytond.model import fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import PoolMeta
 from trytond.pyson import Bool, Eval
+from trytond.modules.pharma_hospital.access import readable_name
 
 from .geo import COORDINATE_SYSTEMS, to_wgs84
 
@@ -55,7 +56,7 @@ class Party(metaclass=PoolMeta):
             if (party.latitude is None) != (party.longitude is None):
                 raise CoordinatesError(gettext(
                         'pharma_field.msg_hospital_coordinates_pair',
-                        hospital=party.rec_name))
+                        hospital=readable_name(party)))
 
     @property
     def wgs84(self):

@@ -414,3 +414,57 @@ class RuleMixin:
             Target = field.get_target()
             yield sub[None][0], Target
             yield from cls._rule_order_nested(Target, sub)
+
+
+def readable_ids(records):
+    """The ids of records (of one model) the current user may read (model
+    access and record rules, as with the access checks of RPC), whatever
+    the access checks of the code that asks: one query"""
+    pool = Pool()
+    ModelAccess = pool.get('ir.model.access')
+    Rule = pool.get('ir.rule')
+    transaction = Transaction()
+    ids = {r.id for r in records}
+    if not ids or not transaction.user:
+        return ids
+    Model = next(iter(records)).__class__
+    with transaction.set_context(_check_access=True):
+        if not ModelAccess.check(
+                Model.__name__, 'read', raise_exception=False):
+            return set()
+        if not issubclass(Model, ModelSQL):
+            return ids
+        domain = Rule.domain_get(Model.__name__, mode='read')
+    stored = {i for i in ids if i is not None and i >= 0}
+    if not domain or not stored:
+        return ids
+    readable = ids - stored
+    # bypass: as ir.rule.check tests a domain, as root with the user's
+    # rules in the domain
+    with transaction.set_user(0), without_check_access(), \
+            transaction.set_context(active_test=False):
+        for sub in grouped_slice(sorted(stored), backend.MAX_QUERY_PARAMS):
+            readable.update(r.id for r in Model.search(
+                    [('id', 'in', list(sub)), domain], order=[]))
+    return readable
+
+
+def readable(record):
+    "Whether the current user may read record (see readable_ids)"
+    return record.id in readable_ids([record])
+
+
+def readable_name(record):
+    """The name of record for a text shown to the current user: its
+    rec_name if the user may read it, else '#<id>' (never a name or a
+    field of a record the user cannot read).  A model whose rec_name shows
+    other records (a call's doctor) defines readable_rec_name() to name
+    them with readable_name too."""
+    if record is None:
+        return ''
+    if not readable(record):
+        return '#%s' % record.id
+    rec_name = getattr(record, 'readable_rec_name', None)
+    if rec_name is not None:
+        return rec_name()
+    return record.rec_name

@@ -8,6 +8,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
+from .access import readable_name
 from .employee import in_groups
 from .exceptions import ChangeRequestError, PharmaAccessError
 from .notify import user_language
@@ -355,13 +356,13 @@ class ChangeRequest(
                 if request.state != 'draft':
                     raise AccessError(gettext(
                             'pharma_hospital.msg_change_request_delete_draft',
-                            request=request.rec_name))
+                            request=readable_name(request)))
         elif mode == 'write' and external:
             for request in requests:
                 if request.state in {'approved', 'rejected', 'merged'}:
                     raise AccessError(gettext(
                             'pharma_hospital.msg_change_request_done',
-                            request=request.rec_name))
+                            request=readable_name(request)))
 
     @classmethod
     def validate_fields(cls, requests, field_names):
@@ -379,7 +380,7 @@ class ChangeRequest(
             if request.field not in allowed:
                 raise ChangeRequestError(gettext(
                         'pharma_hospital.msg_change_request_field',
-                        request=request.rec_name,
+                        request=readable_name(request),
                         field=request.field))
 
     @classmethod
@@ -416,12 +417,12 @@ class ChangeRequest(
                     request.get_proposed_value() in {None, ''}):
                 raise ChangeRequestError(gettext(
                         'pharma_hospital.msg_change_request_no_value',
-                        request=request.rec_name))
+                        request=readable_name(request)))
             if (request.kind == 'new' and not request.party
                     and not request.proposed_name):
                 raise ChangeRequestError(gettext(
                         'pharma_hospital.msg_change_request_new_name',
-                        request=request.rec_name))
+                        request=readable_name(request)))
         cls.write(requests, {'request_date': today})
 
     @classmethod
@@ -499,7 +500,7 @@ class ChangeRequest(
             if not request.decision_reason:
                 raise ChangeRequestError(gettext(
                         'pharma_hospital.msg_change_request_reject_reason',
-                        request=request.rec_name))
+                        request=readable_name(request)))
         cls._decide(requests)
 
     @classmethod
@@ -513,7 +514,7 @@ class ChangeRequest(
             if not request.merge_into or request.merge_into == request.party:
                 raise ChangeRequestError(gettext(
                         'pharma_hospital.msg_change_request_merge_into',
-                        request=request.rec_name))
+                        request=readable_name(request)))
         for request in requests:
             Party.merge_party(request.party, request.merge_into)
         cls._decide(requests)
@@ -596,7 +597,7 @@ class Party(metaclass=PoolMeta):
             for party in parties:
                 raise PharmaAccessError(gettext(
                         'pharma_hospital.msg_party_verify_steward',
-                        party=party.rec_name))
+                        party=readable_name(party)))
         if (mode == 'write' and external and transaction.user
                 and values and set(values) & set(
                     KEY_FIELDS['hospital'] + KEY_FIELDS['doctor'])
@@ -615,7 +616,7 @@ class Party(metaclass=PoolMeta):
                         raise PharmaAccessError(gettext(
                                 'pharma_hospital'
                                 '.msg_party_key_field_change_request',
-                                party=party.rec_name,
+                                party=readable_name(party),
                                 field=cls.__names__(fname)['field']))
 
     @classmethod

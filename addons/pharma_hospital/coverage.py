@@ -7,6 +7,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .access import readable_name
 from .exceptions import CoverageError
 
 ROLES = [
@@ -131,8 +132,8 @@ class Coverage(ModelSQL, ModelView):
                 other, = others
                 raise CoverageError(gettext(
                         'pharma_hospital.msg_coverage_primary_overlap',
-                        party=coverage.party.rec_name,
-                        employee=other.employee.rec_name))
+                        party=readable_name(coverage.party),
+                        employee=readable_name(other.employee)))
 
     @classmethod
     def on_modification(cls, mode, coverages, field_names=None):

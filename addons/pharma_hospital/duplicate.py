@@ -12,6 +12,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
+from .access import readable_name
 from .exceptions import DuplicateWarning
 from .party import NAME_END, VARIANT_END
 from .tools import normalize_name, pinyin_keys
@@ -62,7 +63,7 @@ class Party(metaclass=PoolMeta):
                         'pharma_hospital.msg_party_duplicate',
                         names=', '.join(v['name'] for v in vlist),
                         duplicates=', '.join(
-                            d.rec_name for d in duplicates[:10])))
+                            readable_name(d) for d in duplicates[:10])))
 
     @classmethod
     def find_duplicates(cls, vlist):

@@ -8,6 +8,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
+from .access import readable_name
 from .exceptions import EmployeeLeaveError
 from .notify import render, user_language
 
@@ -146,7 +147,7 @@ class Employee(metaclass=PoolMeta):
                 if counts.get(employee.id):
                     raise EmployeeLeaveError(gettext(
                             'pharma_hospital.msg_employee_leave_coverage',
-                            employee=employee.rec_name,
+                            employee=readable_name(employee),
                             count=counts[employee.id],
                             date=end_date))
 
@@ -246,6 +247,6 @@ class User(metaclass=PoolMeta):
                 if counts.get(employee.id):
                     raise EmployeeLeaveError(gettext(
                             'pharma_hospital.msg_user_deactivate_coverage',
-                            user=user.rec_name,
-                            employee=employee.rec_name,
+                            user=readable_name(user),
+                            employee=readable_name(employee),
                             count=counts[employee.id]))

@@ -9,6 +9,7 @@ from trytond.pyson import Date, Eval, If, PYSONEncoder
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
+from .access import readable_name
 from .employee import employee_users, notify_users
 from .notify import Message, user_language
 from .exceptions import CoverageError, HandoverError
@@ -199,16 +200,16 @@ class Handover(Wizard):
         if from_employee == to_employee:
             raise HandoverError(gettext(
                     'pharma_hospital.msg_handover_same_employee',
-                    employee=from_employee.rec_name))
+                    employee=readable_name(from_employee)))
         to_employee = Employee(to_employee.id)
         if not to_employee.active:
             raise HandoverError(gettext(
                     'pharma_hospital.msg_handover_inactive_target',
-                    employee=to_employee.rec_name))
+                    employee=readable_name(to_employee)))
         if from_employee.company != to_employee.company:
             raise HandoverError(gettext(
                     'pharma_hospital.msg_handover_other_company',
-                    employee=to_employee.rec_name))
+                    employee=readable_name(to_employee)))
 
     @classmethod
     def run(cls, company, from_employee, to_employee, mode, scope='all',
@@ -231,7 +232,7 @@ class Handover(Wizard):
         if not coverages:
             raise HandoverError(gettext(
                     'pharma_hospital.msg_handover_nothing',
-                    employee=from_employee.rec_name))
+                    employee=readable_name(from_employee)))
         transaction = Transaction()
         # bypass: the hand-over log and its lines are written by the wizard
         # only
@@ -492,8 +493,8 @@ class Coverage(metaclass=PoolMeta):
             if coverage.role == 'delegate' and not coverage.end_date:
                 raise CoverageError(gettext(
                         'pharma_hospital.msg_coverage_delegate_end_date',
-                        party=coverage.party.rec_name,
-                        employee=coverage.employee.rec_name))
+                        party=readable_name(coverage.party),
+                        employee=readable_name(coverage.employee)))
 
     @classmethod
     def pharma_end_delegations(cls):

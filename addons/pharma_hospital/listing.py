@@ -7,6 +7,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
+from .access import readable_name
 from .exceptions import ListingError
 
 STATES = [
@@ -193,8 +194,8 @@ class Listing(Workflow, ModelSQL, ModelView):
             if others:
                 raise ListingError(gettext(
                         'pharma_hospital.msg_listing_open_unique',
-                        product=listing.product.rec_name,
-                        hospital=listing.hospital.rec_name))
+                        product=readable_name(listing.product),
+                        hospital=readable_name(listing.hospital)))
 
     @classmethod
     def check_modification(cls, mode, listings, values=None, external=False):
@@ -205,7 +206,7 @@ class Listing(Workflow, ModelSQL, ModelView):
                 if listing.state != 'application':
                     raise AccessError(gettext(
                             'pharma_hospital.msg_listing_delete_application',
-                            listing=listing.rec_name))
+                            listing=readable_name(listing)))
 
     @classmethod
     def copy(cls, listings, default=None):

@@ -15,6 +15,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
+from .access import readable_ids, readable_name
 from .employee import in_groups
 from .exceptions import DoctorError
 from .tools import is_pinyin_query, normalize_name, pinyin_keys
@@ -396,11 +397,22 @@ class Party(metaclass=PoolMeta):
         "Hook for later modules (a recent visit)"
         return 0
 
-    def get_rec_name(self, name):
-        rec_name = super().get_rec_name(name)
-        if self.pharma_type == 'doctor' and self.hospital:
-            rec_name = '%s (%s)' % (rec_name, self.hospital.name)
-        return rec_name
+    @classmethod
+    def get_rec_name(cls, parties, name):
+        # a batch getter (no module overrides party.party's instance one):
+        # a doctor is named with the hospital only where the user may read
+        # the hospital, with one query for the doctors of a read; else any
+        # who reads a doctor would read the name of its hospital
+        names = {p.id: super(Party, p).get_rec_name(name) for p in parties}
+        hospitals = {p.hospital for p in parties
+            if p.pharma_type == 'doctor' and p.hospital}
+        shown = readable_ids(hospitals) if hospitals else set()
+        for party in parties:
+            if (party.pharma_type == 'doctor' and party.hospital
+                    and party.hospital.id in shown):
+                names[party.id] = '%s (%s)' % (
+                    names[party.id], party.hospital.name)
+        return names
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -662,14 +674,14 @@ class Party(metaclass=PoolMeta):
             if party.hospital and party.hospital.pharma_type != 'hospital':
                 raise DoctorError(gettext(
                         'pharma_hospital.msg_doctor_hospital_type',
-                        doctor=party.rec_name,
-                        hospital=party.hospital.rec_name))
+                        doctor=readable_name(party),
+                        hospital=readable_name(party.hospital)))
             if (party.department
                     and party.department.hospital != party.hospital):
                 raise DoctorError(gettext(
                         'pharma_hospital.msg_doctor_department_hospital',
-                        doctor=party.rec_name,
-                        department=party.department.rec_name))
+                        doctor=readable_name(party),
+                        department=readable_name(party.department)))
 
     @classmethod
     def copy(cls, parties, default=None):

@@ -5,6 +5,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
+from .access import readable_name
 from .exceptions import DrugError
 from .tools import is_pinyin_query, pinyin_keys
 
@@ -133,7 +134,7 @@ class Template(metaclass=PoolMeta):
         if not self.pack_size:
             raise DrugError(gettext(
                     'pharma_hospital.msg_drug_no_pack_size',
-                    product=self.rec_name))
+                    product=readable_name(self)))
         return quantity * self.pack_size
 
     def units_to_packs(self, quantity):
@@ -143,7 +144,7 @@ class Template(metaclass=PoolMeta):
         if not self.pack_size:
             raise DrugError(gettext(
                     'pharma_hospital.msg_drug_no_pack_size',
-                    product=self.rec_name))
+                    product=readable_name(self)))
         return quantity / self.pack_size
 
     def get_province_price(self, province, date=None):

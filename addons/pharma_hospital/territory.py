@@ -6,6 +6,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .access import readable_name
 from .exceptions import TerritoryError
 
 LEVELS = [
@@ -156,7 +157,7 @@ class CreateProvinces(Wizard):
         if not subdivisions:
             raise TerritoryError(gettext(
                     'pharma_hospital.msg_territory_no_subdivision',
-                    country=self.start.country.rec_name))
+                    country=readable_name(self.start.country)))
         existing = {t.subdivision.id for t in Territory.search(
                 [('subdivision', 'in', [s.id for s in subdivisions])])}
         to_create = [{

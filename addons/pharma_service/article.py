@@ -6,6 +6,7 @@ from trytond.modules.company.model import reset_employee
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+from trytond.modules.pharma_hospital.access import readable_name
 
 from .exceptions import ArticleAccessError
 
@@ -111,7 +112,7 @@ class Article(Workflow, ModelSQL, ModelView):
                 if article.state != 'draft':
                     raise ArticleAccessError(gettext(
                             'pharma_service.msg_article_delete_approved',
-                            article=article.rec_name))
+                            article=readable_name(article)))
 
     @classmethod
     def copy(cls, articles, default=None):

@@ -12,6 +12,7 @@ from trytond.modules.pharma_hospital.notify import Message, render
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
+from trytond.modules.pharma_hospital.access import readable_name
 
 from .exceptions import CaseAccessError, CaseError, CaseValidationError
 
@@ -585,11 +586,11 @@ class Case(Workflow, ModelSQL, ModelView, ChatMixin):
             if not case.awareness_date:
                 raise CaseValidationError(gettext(
                         'pharma_service.msg_case_awareness_required',
-                        case=case.rec_name))
+                        case=readable_name(case)))
             if case.onset_date and case.onset_date > case.awareness_date:
                 raise CaseValidationError(gettext(
                         'pharma_service.msg_case_onset_after_awareness',
-                        case=case.rec_name))
+                        case=readable_name(case)))
 
     @classmethod
     def check_modification(cls, mode, cases, values=None, external=False):
@@ -600,7 +601,7 @@ class Case(Workflow, ModelSQL, ModelView, ChatMixin):
                 if case.state != 'open' or case.sale_complaint:
                     raise CaseError(gettext(
                             'pharma_service.msg_case_delete_open',
-                            case=case.rec_name))
+                            case=readable_name(case)))
         # the reported date is the report to the authority: set by those
         # who may click mark_reported (its button groups), not by any user
         # who may write the case
@@ -734,7 +735,7 @@ class Case(Workflow, ModelSQL, ModelView, ChatMixin):
             if not case.complaint_origin or case.complaint_origin.id < 0:
                 raise CaseError(gettext(
                         'pharma_service.msg_case_complaint_origin_required',
-                        case=case.rec_name))
+                        case=readable_name(case)))
             to_create.append(case.get_sale_complaint(types))
             to_link.append(case)
         if not to_create:
@@ -767,7 +768,7 @@ class Case(Workflow, ModelSQL, ModelView, ChatMixin):
             if not case.resolution:
                 raise CaseError(gettext(
                         'pharma_service.msg_case_article_resolution',
-                        case=case.rec_name))
+                        case=readable_name(case)))
         articles = [c.get_article() for c in cases]
         Article.save(articles)
         return articles

@@ -16,6 +16,7 @@ from trytond.modules.pharma_hospital.notify import (
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
+from trytond.modules.pharma_hospital.access import readable_name
 
 from .exceptions import TenderError, TenderFloorError
 
@@ -263,7 +264,7 @@ class Tender(Workflow, ModelSQL, ModelView):
                 if tender.state not in {'announced', 'cancelled'}:
                     raise TenderError(gettext(
                             'pharma_tender.msg_tender_delete_state',
-                            tender=tender.rec_name))
+                            tender=readable_name(tender)))
 
     @classmethod
     def _stamp(cls, tenders, prefix):
@@ -670,8 +671,8 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
                 if line.tender.state not in {'announced', 'preparing'}:
                     raise TenderError(gettext(
                             'pharma_tender.msg_tender_line_bid_frozen',
-                            line=line.rec_name,
-                            tender=line.tender.rec_name))
+                            line=readable_name(line),
+                            tender=readable_name(line.tender)))
 
     @classmethod
     def write(cls, *args):
@@ -754,7 +755,8 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
             if line.bid_price is None:
                 raise TenderError(gettext(
                         'pharma_tender.msg_tender_line_no_bid',
-                        line=line.rec_name, tender=line.tender.rec_name))
+                        line=readable_name(line),
+                        tender=readable_name(line.tender)))
 
     @classmethod
     def check_floor(cls, lines):
@@ -767,7 +769,8 @@ class TenderLine(sequence_ordered(), ModelSQL, ModelView):
                     and not line.floor_approved_by):
                 raise TenderFloorError(gettext(
                         'pharma_tender.msg_tender_line_below_floor',
-                        line=line.rec_name, tender=line.tender.rec_name,
+                        line=readable_name(line),
+                        tender=readable_name(line.tender),
                         price=line.bid_price))
 
     @classmethod

@@ -223,6 +223,155 @@ class PharmaCallsTestCase(
                     Call.read([c3.id], ['rec_name'])
 
     @with_transaction()
+    def test_refusals_name_no_hidden_record(self):
+        "Refusals to a rep name what the rep reads, never a hidden record"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        Coverage = pool.get('pharma.coverage')
+        Employee = pool.get('company.employee')
+        Call = pool.get('pharma.call')
+        Plan = pool.get('pharma.weekly.plan')
+        Invitation = pool.get('pharma.event.invitation')
+        Sale = pool.get('sale.sale')
+        LogCall = pool.get('pharma.call.log', type='wizard')
+        data = self._setup()
+        company = data['company']
+        # d4, covered by rep1 and rep2, works at h2, a hospital rep1 does
+        # not read; d2 is rep2's only
+        h2, = Party.create([{'name': "协和秘院", 'pharma_type': 'hospital'}])
+        d4, = Party.create([{'name': "赵医生", 'pharma_type': 'doctor',
+                    'hospital': h2.id}])
+        Coverage.create([{
+                    'company': company.id, 'employee': data[login].id,
+                    'party': d4.id, 'role': role,
+                    'start_date': data['today'] - datetime.timedelta(days=30),
+                    } for login, role in [
+                    ('rep1', 'primary'), ('rep2', 'secondary')]])
+        data['d4'] = d4
+        secrets = [h2.name, data['d2'].name]
+        cursor = Transaction().connection.cursor()
+
+        def refused(func, *args, shown=None):
+            cursor.execute('SAVEPOINT hidden')
+            with self.assertRaises(UserError) as cm:
+                func(*args)
+            cursor.execute('ROLLBACK TO SAVEPOINT hidden')
+            Transaction().cache.clear()
+            text = ' '.join(str(a) for a in cm.exception.args if a)
+            for secret in secrets:
+                self.assertNotIn(secret, text, msg=(func, text))
+            if shown:
+                # what the rep reads is still named
+                self.assertIn(shown, text, msg=(func, text))
+            return text
+
+        with set_company(company):
+            now = datetime.datetime.now().replace(microsecond=0)
+            old = self._call(data, party='d4',
+                date=now - datetime.timedelta(days=10))
+            recent = self._call(data, party='d4',
+                date=now - datetime.timedelta(days=1))
+            Call.do([old, recent])
+            hidden = self._call(data, 'rep2', 'd2')
+            today = data['today']
+            monday = today + datetime.timedelta(days=7 - today.weekday())
+            plan, = Plan.create([{'company': company.id,
+                        'employee': data['rep1'].id, 'week_start': monday}])
+            planned = self._call(data, party='d4', weekly_plan=plan.id,
+                date=datetime.datetime.combine(monday, datetime.time(10)))
+            other_plan, = Plan.create([{'company': company.id,
+                        'employee': data['rep2'].id, 'week_start': monday}])
+            Call.write([hidden], {'weekly_plan': other_plan.id})
+            start = datetime.datetime(2026, 3, 2, 9)
+            e1 = self._event(data, "Heart failure", start)
+            e2 = self._event(data, "Hypertension", start)
+            Invitation.create([{'event': e2.id, 'doctor': d4.id,
+                        'invited_by': data['rep2'].id}])
+            hidden_invitation, = Invitation.create([{'event': e1.id,
+                        'doctor': data['d2'].id,
+                        'invited_by': data['rep2'].id}])
+            address, = Address.create([{'party': h2.id}])
+            sale, = Sale.create([{'company': company.id, 'party': h2.id,
+                        'currency': company.currency.id,
+                        'invoice_address': address.id,
+                        'shipment_address': address.id}])
+            self.assertEqual(Party(d4.id).rec_name, "赵医生 (协和秘院)")
+            with self._as(data, 'rep1'):
+                # the name of d4 wherever rep1 reads it (lists, relations)
+                self.assertEqual(Party.read([d4.id], ['rec_name']),
+                    [{'id': d4.id, 'rec_name': "赵医生"}])
+                self.assertEqual(
+                    Call.read([old.id], ['party.rec_name'])[0]['party.'],
+                    {'id': d4.id, 'rec_name': "赵医生"})
+                Plan.submit([Plan(plan.id)])
+                # calls: write, delete of a call on d4 (named without h2),
+                # write, delete, copy of a call rep1 cannot read
+                refused(Call.write, [Call(old.id)], {'objections': "X"},
+                    shown=d4.name)
+                refused(Call.delete, [Call(recent.id)], shown=d4.name)
+                for func, args in [
+                        (Call.write, ([Call(hidden.id)], {'objections': "X"})),
+                        (Call.delete, ([Call(hidden.id)],)),
+                        (Call.copy, ([Call(hidden.id)],))]:
+                    self.assertIn(str(hidden.id), refused(func, *args))
+                # weekly plans: a call of the submitted plan, the plan
+                refused(Call.write, [Call(planned.id)], {
+                        'date': datetime.datetime.combine(
+                            monday, datetime.time(11))}, shown=d4.name)
+                refused(Plan.delete, [Plan(plan.id)])
+                for func, args in [
+                        (Plan.write, ([Plan(other_plan.id)], {
+                                    'week_start': monday})),
+                        (Plan.delete, ([Plan(other_plan.id)],)),
+                        (Plan.copy, ([Plan(other_plan.id)],)),
+                        (Plan.submit, ([Plan(other_plan.id)],))]:
+                    refused(func, *args)
+                # invitations: d4 is invited by rep2 to an overlapping event
+                refused(Invitation.create, [{'event': e1.id,
+                            'doctor': d4.id, 'invited_by': data['rep1'].id}],
+                    shown=d4.name)
+                for func, args in [
+                        (Invitation.write, ([Invitation(
+                                        hidden_invitation.id)], {
+                                    'cost': Decimal(1)})),
+                        (Invitation.delete, ([Invitation(
+                                        hidden_invitation.id)],)),
+                        (Invitation.copy, ([Invitation(
+                                        hidden_invitation.id)],))]:
+                    refused(func, *args)
+                # sale orders: a rep does not sell
+                for func, args in [
+                        (Sale.write, ([Sale(sale.id)], {'comment': "X"})),
+                        (Sale.delete, ([Sale(sale.id)],)),
+                        (Sale.copy, ([Sale(sale.id)],)),
+                        (Sale.quote, ([Sale(sale.id)],)),
+                        (Sale.create, ([{'company': company.id,
+                                        'party': h2.id,
+                                        'currency': company.currency.id}],))]:
+                    refused(func, *args)
+            todo = self._call(data, party='d4')
+            Employee.write([data['rep1']], {
+                    'rep_registration_status': 'expired'})
+            with self._as(data, 'rep1'):
+                # a button and the log-visit wizard refused for d4
+                refused(Call.do, [Call(todo.id)], shown=d4.name)
+                for party in [d4, data['d2']]:
+                    session_id, _, _ = LogCall.create()
+                    with Transaction().set_context(
+                            active_model='party.party', active_id=party.id,
+                            active_ids=[party.id]):
+                        def log():
+                            result = LogCall.execute(session_id, {}, 'start')
+                            values = {k: v for k, v in result[
+                                    'view']['defaults'].items()
+                                if '.' not in k}
+                            LogCall.execute(
+                                session_id, {'start': values}, 'log')
+                        refused(log, shown=d4.name if party == d4 else None)
+                    LogCall.delete(session_id)
+
+    @with_transaction()
     def test_call_manager_access(self):
         "A manager sees the team's, joint and managed territories' calls"
         pool = Pool()

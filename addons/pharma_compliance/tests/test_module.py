@@ -802,6 +802,115 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(Invitation(invitation.id).cost, Decimal(250))
 
     @with_transaction()
+    def test_refusals_name_no_hidden_record(self):
+        """Refusals of an approved pack's invitations to rep1 name the
+        event, never rep2's doctor nor the hospital of the doctor rep1
+        covers, which rep1 cannot read"""
+        pool = Pool()
+        Event = pool.get('pharma.event')
+        Invitation = pool.get('pharma.event.invitation')
+        Coverage = pool.get('pharma.coverage')
+        Date = pool.get('ir.date')
+        ExportWizard = pool.get(
+            'pharma.event.inspection_export', type='wizard')
+        data = self._setup()
+        d2, d3, h2 = data['d2'], data['d3'], data['h2']
+        with set_company(data['company']):
+            # rep1 covers d3 (at h2, which rep1 does not read), rep2 d2
+            Coverage.create([{
+                        'company': data['company'].id,
+                        'employee': data[login].id, 'party': party.id,
+                        'role': 'primary',
+                        'start_date': Date.today() - datetime.timedelta(
+                            days=30),
+                        } for login, party in [('rep1', d3), ('rep2', d2)]])
+            event = self._event(data)
+            self._complete_pack(data, event)
+            own, hidden = Invitation.create([{
+                        'event': event.id, 'doctor': d3.id,
+                        'invited_by': data['rep1'].id,
+                        'cost': Decimal(50)}, {
+                        'event': event.id, 'doctor': d2.id,
+                        'invited_by': data['rep2'].id,
+                        'cost': Decimal(50)}])
+            Event.approve_pack([event])
+        secrets = [h2.name, d2.name]
+        cursor = Transaction().connection.cursor()
+
+        def refused(func, *args, shown=None):
+            cursor.execute('SAVEPOINT hidden')
+            with self.assertRaises(UserError) as cm:
+                func(*args)
+            cursor.execute('ROLLBACK TO SAVEPOINT hidden')
+            Transaction().cache.clear()
+            text = ' '.join(str(a) for a in cm.exception.args if a)
+            for secret in secrets:
+                self.assertNotIn(secret, text, msg=(func, text))
+            if shown:
+                self.assertIn(shown, text, msg=(func, text))
+            return text
+
+        with self.as_user(data, 'rep1'):
+            # the approved pack is fixed: rep1's invitation of d3
+            for func, args in [
+                    (Invitation.write, ([Invitation(own.id)], {
+                                'cost': Decimal(100)})),
+                    (Invitation.copy, ([Invitation(own.id)],))]:
+                refused(func, *args, shown=event.topic)
+            refused(Invitation.delete, [Invitation(own.id)])
+            # rep2's invitation of d2
+            for func, args in [
+                    (Invitation.write, ([Invitation(hidden.id)], {
+                                'cost': Decimal(100)})),
+                    (Invitation.delete, ([Invitation(hidden.id)],)),
+                    (Invitation.copy, ([Invitation(hidden.id)],))]:
+                refused(func, *args)
+            # a button and a wizard of compliance
+            refused(Event.approve_pack, [Event(event.id)])
+            refused(ExportWizard.create)
+
+    @with_transaction()
+    def test_doctor_personal_data(self):
+        "Compliance reads the doctors, not their phone, e-mail or ID (README)"
+        pool = Pool()
+        Party = pool.get('party.party')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Identifier = pool.get('party.identifier')
+        data = self._setup()
+        doctors = [data['d1'].id, data['d2'].id]
+        for doctor in doctors:
+            ContactMechanism.create([
+                    {'party': doctor, 'type': 'mobile',
+                        'value': '1390000%04d' % doctor},
+                    {'party': doctor, 'type': 'email',
+                        'value': 'doctor%s@example.com' % doctor}])
+            Identifier.create([{'party': doctor,
+                        'code': '31010119700101%04d' % doctor}])
+        with self.as_user(data, 'marketing1'):
+            # a role that works with doctors reads them
+            self.assertEqual(len(ContactMechanism.search(
+                        [('party', 'in', doctors)])), 4)
+        with self.as_user(data, 'compliance1'):
+            self.assertEqual(
+                sorted(p.id for p in Party.search([('id', 'in', doctors)])),
+                sorted(doctors))
+            self.assertEqual(ContactMechanism.search(
+                    [('party', 'in', doctors)]), [])
+            self.assertEqual(Identifier.search(
+                    [('party', 'in', doctors)]), [])
+            self.assertEqual(
+                [[r['mobile'], r['email']] for r in Party.read(
+                        doctors, ['mobile', 'email'])],
+                [['', ''], ['', '']])
+            rows = Party.export_data_domain([('id', 'in', doctors)],
+                ['name', 'mobile', 'email'], order=[('id', 'ASC')])
+            self.assertEqual(rows, [[Party(d).name, '', ''] for d in doctors])
+            with self.assertRaises(UserError) as cm:
+                Party.export_data_domain([('id', 'in', doctors)],
+                    ['name', 'contact_mechanisms/value', 'identifiers/code'])
+            self.assertNotIn('1390000', str(cm.exception))
+
+    @with_transaction()
     def test_speaker_fee_rules(self):
         "Fee caps by tier and period, qualification by title and grade"
         pool = Pool()
@@ -925,11 +1034,14 @@ class PharmaComplianceTestCase(CompanyTestMixin, ModuleTestCase):
         copied = [e for e in Event(first.id).evidences
             if e.name == 'p12.jpg'][0]
         with self.as_user(data, 'compliance1'):
-            self.assertIn(call.rec_name, Evidence(copied.id).similar)
+            # the call's name as compliance reads it (call is rep1's
+            # instance: rep1 does not read the doctor's hospital)
+            name = Call(call.id).rec_name
+            self.assertIn(name, Evidence(copied.id).similar)
         # finance cannot read calls: the call is not named to them
         with self.as_user(data, 'finance1'):
             similar = Evidence(copied.id).similar
-            self.assertNotIn(call.rec_name, similar)
+            self.assertNotIn(name, similar)
             self.assertIn('a call you cannot see', similar)
 
         # another company's copy is not compared

@@ -293,6 +293,50 @@ class PharmaServiceTestCase(
 
 
     @with_transaction()
+    def test_refusals_name_no_hidden_record(self):
+        "Refusals of adverse events to a rep never name a hidden one"
+        pool = Pool()
+        Case = pool.get('pharma.service.case')
+        data = self._setup()
+        company = data['company']
+        today = data['today']
+        with set_company(company):
+            hidden = self._adverse_event(company, today, 'hospitalisation',
+                party=data['h2'].id, owner=data['rep2_employee'].id,
+                description="皮疹伴发热")
+            own = self._adverse_event(company, today, 'non_serious',
+                party=data['h1'].id, owner=data['rep1_employee'].id)
+        secrets = [data['h2'].name, hidden.number, "皮疹伴发热"]
+        cursor = Transaction().connection.cursor()
+
+        def refused(func, *args, shown=None):
+            cursor.execute('SAVEPOINT hidden')
+            with self.assertRaises(UserError) as cm:
+                func(*args)
+            cursor.execute('ROLLBACK TO SAVEPOINT hidden')
+            Transaction().cache.clear()
+            text = ' '.join(str(a) for a in cm.exception.args if a)
+            for secret in secrets:
+                self.assertNotIn(secret, text, msg=(func, text))
+            if shown:
+                self.assertIn(shown, text, msg=(func, text))
+            return text
+
+        with self._as_user(data['rep1_user'], company):
+            for func, args in [
+                    (Case.write, ([Case(hidden.id)], {'description': "X"})),
+                    (Case.delete, ([Case(hidden.id)],)),
+                    (Case.copy, ([Case(hidden.id)],)),
+                    (Case.process, ([Case(hidden.id)],)),
+                    (Case.mark_reported, ([Case(hidden.id)],))]:
+                refused(func, *args)
+            # the rep's own case is named
+            text = refused(Case.write, [Case(own.id)], {
+                    'onset_date': today + dt.timedelta(days=1)},
+                shown=own.number)
+            self.assertIn('onset', text.lower())
+
+    @with_transaction()
     def test_ae_alerts(self):
         "The cron tells the owner and quality before the deadline"
         pool = Pool()
