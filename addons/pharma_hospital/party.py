@@ -13,7 +13,7 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, inactive_records
 
 from .exceptions import DoctorError
 from .tools import is_pinyin_query, normalize_name, pinyin_keys
@@ -411,8 +411,10 @@ class Party(metaclass=PoolMeta):
         field, operator, value, *extra = clause
         if '.' in field:
             nested = field.split('.', 1)[1]
-            return Employee.search([(nested, operator, value, *extra)],
-                order=[], query=True), False
+            # inactive employees too, as a Many2One's nested search
+            with inactive_records():
+                return Employee.search([(nested, operator, value, *extra)],
+                    order=[], query=True), False
         if operator not in {'in', 'not in', '=', '!='}:
             raise NotImplementedError(
                 "%s: only in, not in, = and != on employee ids" % name)

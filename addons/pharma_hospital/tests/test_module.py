@@ -887,6 +887,9 @@ class PharmaHospitalTestCase(
                     (rep3, d9, start, today + day),
                     (rep1, d10, today - day, today + day),
                     ]])
+        # a member of the team not yet employed (inactive) who covers d9
+        Employee = pool.get('company.employee')
+        Employee.write([rep3], {'start_date': today + day})
         rules = {
             'rep1': ['rule_party_rep_read', 'rule_party_rep_write'],
             'rep3': ['rule_party_rep_read', 'rule_party_rep_write'],
