@@ -364,6 +364,9 @@ def create_staff(pool, scale, rng, company_id, today, hospitals, doctors,
 
 # the load test's users: rep1, rep2 (demo) and these generated reps
 BENCH_REPS = 15
+# the sell-in moves: the products' list price and a cost price under it
+MOVE_UNIT_PRICE = Decimal('30')
+MOVE_COST_PRICE = Decimal('18')
 
 
 def bench_login(index):
@@ -663,6 +666,7 @@ def create_channel(pool, rng, company_id, today, distributors, products,
                     })
     progress('customer shipments and stock moves (bulk)')
     shipment_ids = bulk_insert(Shipment, shipments)
+    currency = pool.get('company.company')(company_id).currency.id
 
     def moves():
         for shipment_id, shipment in zip(shipment_ids, shipments):
@@ -680,6 +684,12 @@ def create_channel(pool, rng, company_id, today, distributors, products,
                     'state': 'done',
                     'planned_date': shipment['effective_date'],
                     'effective_date': shipment['effective_date'],
+                    # a done move out of storage to a customer requires
+                    # its sale price and its cost price (stock.move's
+                    # unit_price_required and cost_price_required)
+                    'unit_price': MOVE_UNIT_PRICE,
+                    'currency': currency,
+                    'cost_price': MOVE_COST_PRICE,
                     }
     bulk_insert(Move, moves())
 

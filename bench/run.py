@@ -454,6 +454,45 @@ def bench_search(b):
             b.explain(name, sql, params)
 
 
+def bench_cases(b):
+    """The service cases list as rep1 and manager1 (their record rules
+    through the party rules): the first 1000 ids and the count, against
+    the SQL the ORM issues, run bare. generate.py makes no cases: the
+    step is skipped on a database without any"""
+    Case = b.pool.get('pharma.service.case')
+    with b.as_root():
+        if not Case.search([], limit=1):
+            print('no service cases: skipped')
+            return
+    for login in ['rep1', 'manager1']:
+        if not b.can_read(login, 'pharma.service.case'):
+            print('%s may not read cases: skipped' % login)
+            continue
+        for label, count in [('first %d ids' % CLIENT_LIMIT, False),
+                ('count', True)]:
+            limit = None if count else CLIENT_LIMIT
+
+            def suite():
+                with b.as_user(login):
+                    if count:
+                        return Case.search_count([])
+                    return [c.id for c in Case.search([], limit=limit)]
+            with b.as_user(login):
+                sql, params = tuple(Case.search([], limit=limit,
+                        count=count, query=True))
+            _, result = timed(suite)
+            _, rows = b.sql(sql, params, repeat=1)
+            base_result = rows[0][0] if count else [r[0] for r in rows]
+            name = 'cases list as %s: %s' % (login, label)
+            if same(name, result, base_result):
+                s, _ = timed(suite, b.args.list_repeat)
+                base, _ = b.sql(sql, params, b.args.list_repeat)
+                record('%s (%s)' % (name, result if count else len(result)),
+                    s, base, "the SQL the ORM issues (its own query, run "
+                    "bare)")
+            b.explain(name, sql, params)
+
+
 # -------------------------------------------------------------- reports
 # The rule conditions of the call reports (pharma_calls reporting.xml):
 # a rep sees their rows, a manager theirs and their team's
@@ -1116,8 +1155,8 @@ def write_results(args):
     print('wrote %s' % path)
 
 
-STEPS = ['lists', 'search', 'kpi', 'coverage', 'reconciliation', 'share',
-    'export', 'flow', 'call']
+STEPS = ['lists', 'search', 'cases', 'kpi', 'coverage', 'reconciliation',
+    'share', 'export', 'flow', 'call']
 
 
 def main(argv=None):
@@ -1170,6 +1209,7 @@ def main(argv=None):
     steps = {
         'lists': lambda: bench_lists(b),
         'search': lambda: bench_search(b),
+        'cases': lambda: bench_cases(b),
         'kpi': lambda: bench_kpi(b, company_id),
         'coverage': lambda: bench_coverage(b, company_id),
         'reconciliation': lambda: bench_reconciliation(b, company_id),

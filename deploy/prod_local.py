@@ -43,6 +43,7 @@ PG_SETTINGS = [
     'log_min_duration_statement = 500',
     "idle_in_transaction_session_timeout = '10min'",
     'log_lock_waits = on',
+    'jit = off',
     ]
 
 

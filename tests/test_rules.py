@@ -13,7 +13,9 @@ checks of RPC:
 - orders by it (Many2One paths): the order must not change when the two
   hidden records' values are swapped;
 - exports it (the column ``a/b/field``): the export is refused or does not
-  change with the value.
+  change with the value;
+- reads it with the dotted name (``a.b.field``, as the client's related
+  fields do): the read is refused or does not change with the value.
 
 Nothing is written by hand per model: a new model or relation is probed
 as soon as it is in the pool. A path the role may not use at all (an
@@ -331,12 +333,22 @@ class RoleProbe:
                         Model.browse([m1, m2]), [column])
                 except (AccessError, UserError):
                     return 'refused'
+
+            def dotted():
+                # read with the dotted name (the client's related fields):
+                # refused, or the same whatever the value
+                self.transaction.cache.clear()
+                try:
+                    return Model.read([m1, m2], [name + '.' + tfname])
+                except (AccessError, UserError):
+                    return 'refused'
             try:
                 count_low = Model.search_count(clause)
                 if sortable:
                     order_a = Model.search([('id', 'in', [m1, m2])],
                         order=order)
                 export_a = export()
+                read_a = dotted()
                 try:
                     self.set_value(Target, t1, tfname, high1)
                     self.set_value(Target, t2, tfname, low2)
@@ -348,6 +360,7 @@ class RoleProbe:
                     order_b = Model.search([('id', 'in', [m1, m2])],
                         order=order)
                 export_b = export()
+                read_b = dotted()
             except (AccessError, UserError):
                 self.refused += 1
                 return
@@ -358,8 +371,13 @@ class RoleProbe:
                 self.leaks.append('order ' + label)
             if export_a != export_b:
                 self.leaks.append('export ' + label)
+            if read_a != read_b:
+                self.leaks.append('read ' + label)
         finally:
+            # ROLLBACK TO keeps the savepoint: without RELEASE every path
+            # left one open (a subtransaction each, gigabytes on a run)
             cursor.execute('ROLLBACK TO SAVEPOINT pharma_probe')
+            cursor.execute('RELEASE SAVEPOINT pharma_probe')
             self.transaction.cache.clear()
 
 

@@ -142,8 +142,7 @@ class CallAlert:
         coverages = Coverage.search([
                 ('company', '=', company),
                 ('role', '=', 'primary'),
-                ('start_date', '<=', today),
-                ['OR', ('end_date', '=', None), ('end_date', '>=', today)],
+                Coverage.valid_domain(today),
                 ('party.pharma_type', '=', 'doctor'),
                 ('party.doctor_tier', '=', 'A'),
                 ])
@@ -170,9 +169,7 @@ class CallAlert:
                         ])}
             reps = {c.employee for c in Coverage.search([
                         ('company', '=', company),
-                        ('start_date', '<=', today),
-                        ['OR', ('end_date', '=', None),
-                            ('end_date', '>=', today)],
+                        Coverage.valid_domain(today),
                         ])}
             for rep in reps:
                 if (rep.id, monday) not in submitted:
@@ -323,10 +320,11 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
     @classmethod
     def _covered_today(cls, coverage, employees):
         "The SQL condition: a coverage of employees valid today"
-        today = Pool().get('ir.date').today()
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        today = pool.get('ir.date').today()
         return (fields.SQL_OPERATORS['in'](coverage.employee, employees)
-            & (coverage.start_date <= today)
-            & ((coverage.end_date == Null) | (coverage.end_date >= today)))
+            & Coverage.valid_condition(coverage, today))
 
     @classmethod
     def get_representatives(cls, calls, name):
@@ -341,9 +339,7 @@ class Call(BatchExportMixin, CallAlert, Workflow, ModelSQL, ModelView):
             cursor.execute(*coverage.select(coverage.party, coverage.employee,
                     where=fields.SQL_OPERATORS['in'](
                         coverage.party, list(sub))
-                    & (coverage.start_date <= today)
-                    & ((coverage.end_date == Null)
-                        | (coverage.end_date >= today))))
+                    & Coverage.valid_condition(coverage, today)))
             for party, employee in cursor:
                 by_party[party].add(employee)
         return {c.id: sorted({c.employee.id} | by_party[c.party.id])

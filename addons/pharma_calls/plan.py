@@ -481,11 +481,8 @@ class CyclePlan(ModelSQL, ModelView):
                 for l in plan.lines}
             coverages = Coverage.search([
                     ('employee', '=', plan.employee.id),
-                    ('start_date', '<=', plan.end_date),
-                    ['OR',
-                        ('end_date', '=', None),
-                        ('end_date', '>=', plan.start_date),
-                        ],
+                    Coverage.valid_domain(
+                        from_date=plan.start_date, to_date=plan.end_date),
                     ('party.pharma_type', '=', 'doctor'),
                     ])
             for party in sorted({c.party for c in coverages},

@@ -587,11 +587,8 @@ class RepKPI(ModelSQL, ModelView):
             & (hospital.pharma_type == 'hospital')
             & (department.target == Literal(True))
             & (department.active == Literal(True)))
-        if to_date:
-            where &= coverage.start_date <= to_date
-        if from_date:
-            where &= ((coverage.end_date == Null)
-                | (coverage.end_date >= from_date))
+        where &= Coverage.valid_condition(
+            coverage, from_date=from_date, to_date=to_date)
         if representative:
             where &= coverage.employee == representative
         if hospitals is not None:
@@ -775,11 +772,8 @@ class HospitalSales(ModelSQL, ModelView):
             covered = Party.__table__()
             covered_where = ((coverage.company == company)
                 & (coverage.employee == representative))
-            if to_date:
-                covered_where &= coverage.start_date <= to_date
-            if from_date:
-                covered_where &= ((coverage.end_date == Null)
-                    | (coverage.end_date >= from_date))
+            covered_where &= Coverage.valid_condition(
+                coverage, from_date=from_date, to_date=to_date)
             where &= flow.customer.in_(coverage.join(covered,
                     condition=coverage.party == covered.id).select(
                     Case((covered.pharma_type == 'hospital', covered.id),

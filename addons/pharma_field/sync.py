@@ -136,8 +136,7 @@ class Sync(Model):
         Coverage = pool.get('pharma.coverage')
         coverages = Coverage.search([
                 ('employee', 'in', cls._team(employee)),
-                ('start_date', '<=', today),
-                ['OR', ('end_date', '=', None), ('end_date', '>=', today)],
+                Coverage.valid_domain(today),
                 ])
         return {c.party.id for c in coverages}
 

@@ -1,6 +1,8 @@
 # This file is part of the pharma suite. See README.md for license terms.
 import datetime
 
+from sql import Literal, Null
+
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
@@ -77,6 +79,37 @@ class Coverage(ModelSQL, ModelView):
     def on_change_with_party_type(self, name=None):
         return self.party.pharma_type if self.party else None
 
+    @classmethod
+    def valid_condition(cls, table, date=None, from_date=None, to_date=None):
+        """The SQL condition on table (pharma_coverage) of the coverages
+        valid on date, or on a day of the period from_date to to_date
+        (included; a period's None bound is open)"""
+        if date is not None:
+            from_date = to_date = date
+        condition = Literal(True)
+        if to_date is not None:
+            condition &= table.start_date <= to_date
+        if from_date is not None:
+            condition &= ((table.end_date == Null)
+                | (table.end_date >= from_date))
+        return condition
+
+    @classmethod
+    def valid_domain(cls, date=None, from_date=None, to_date=None,
+            prefix=''):
+        """The domain of valid_condition; prefix is the path to the
+        coverage (for example 'coverages.')"""
+        if date is not None:
+            from_date = to_date = date
+        domain = []
+        if to_date is not None:
+            domain.append((prefix + 'start_date', '<=', to_date))
+        if from_date is not None:
+            domain.append(['OR',
+                    (prefix + 'end_date', '=', None),
+                    (prefix + 'end_date', '>=', from_date)])
+        return domain
+
     def is_current(self, date=None):
         if date is None:
             date = Pool().get('ir.date').today()
@@ -91,10 +124,7 @@ class Coverage(ModelSQL, ModelView):
         today = Pool().get('ir.date').today()
         _, operator, value = clause
         current = (operator == '=') == bool(value)
-        domain = [
-            ('start_date', '<=', today),
-            ['OR', ('end_date', '=', None), ('end_date', '>=', today)],
-            ]
+        domain = cls.valid_domain(today)
         if current:
             return domain
         return ['OR',

@@ -1,6 +1,4 @@
 # This file is part of the pharma suite. See README.md for license terms.
-from sql import Null
-
 from trytond import backend
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
@@ -101,9 +99,7 @@ class Rule(metaclass=PoolMeta):
         cursor = Transaction().connection.cursor()
         cursor.execute(*coverage.select(coverage.party,
                 where=coverage.employee.in_(employees)
-                & (coverage.start_date <= today)
-                & ((coverage.end_date == Null)
-                    | (coverage.end_date >= today)),
+                & Coverage.valid_condition(coverage, today),
                 group_by=[coverage.party]))
         return sorted(p for p, in cursor)
 

@@ -2,7 +2,7 @@
 import contextvars
 import datetime
 
-from sql import Null
+from sql import Null, Union
 from sql.conditionals import Case, Coalesce
 from sql.functions import Function, Lower
 from sql.operators import Concat
@@ -13,7 +13,7 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, inactive_records
 
 from .access import readable_ids, readable_name
 from .employee import in_groups
@@ -249,6 +249,17 @@ class Party(metaclass=PoolMeta):
     covered_by_me = fields.Function(fields.Boolean("Covered by Me",
             help="Covered today by one of the user's employees."),
         'get_covered_by_me', searcher='search_covered_by_me')
+    pharma_representatives = fields.Function(fields.Many2Many(
+            'company.employee', None, None, "Representatives",
+            help="The employees who cover the party today."),
+        'get_pharma_representatives',
+        searcher='search_pharma_representatives')
+    pharma_readers = fields.Function(fields.Many2Many(
+            'company.employee', None, None, "Readers",
+            help="The employees who cover the party today and those who "
+            "work in or manage the territory of the party or of its "
+            "hospital."),
+        'get_pharma_readers', searcher='search_pharma_readers')
     verification = fields.Selection(VERIFICATION_STATES, "Verification",
         readonly=True, states={'invisible': ~Eval('pharma_type')})
     last_verified = fields.Date("Last Verified", readonly=True,
@@ -312,11 +323,7 @@ class Party(metaclass=PoolMeta):
             for coverage in Coverage.search([
                         ('party', 'in', [p.id for p in sub]),
                         ('role', '=', 'primary'),
-                        ('start_date', '<=', today),
-                        ['OR',
-                            ('end_date', '=', None),
-                            ('end_date', '>=', today),
-                            ],
+                        Coverage.valid_domain(today),
                         ], order=[('start_date', 'ASC')]):
                 result[coverage.party.id] = coverage.employee.id
         return result
@@ -326,11 +333,11 @@ class Party(metaclass=PoolMeta):
         "The coverages of today of the user's employees"
         pool = Pool()
         User = pool.get('res.user')
+        Coverage = pool.get('pharma.coverage')
         today = pool.get('ir.date').today()
         return [
             ('employee', 'in', list(User.get_employees()) or [-1]),
-            ('start_date', '<=', today),
-            ['OR', ('end_date', '=', None), ('end_date', '>=', today)],
+            Coverage.valid_domain(today),
             ]
 
     @classmethod
@@ -352,19 +359,148 @@ class Party(metaclass=PoolMeta):
         return domain
 
     @classmethod
+    def get_pharma_representatives(cls, parties, name):
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        coverage = Coverage.__table__()
+        cursor = Transaction().connection.cursor()
+        today = pool.get('ir.date').today()
+        result = {p.id: set() for p in parties}
+        for sub in grouped_slice(result, backend.MAX_QUERY_PARAMS // 10):
+            cursor.execute(*coverage.select(
+                    coverage.party, coverage.employee,
+                    where=coverage.party.in_(list(sub))
+                    & Coverage.valid_condition(coverage, today)))
+            for party, employee in cursor:
+                result[party].add(employee)
+        return {p: sorted(e) for p, e in result.items()}
+
+    @classmethod
+    def get_pharma_readers(cls, parties, name):
+        "The representatives and the employees of the territory's branch"
+        pool = Pool()
+        Territory = pool.get('pharma.territory')
+        result = cls.get_pharma_representatives(parties, name)
+        branch = {}
+
+        def employees(territory):
+            if territory.id not in branch:
+                ids = set(e.id for e in territory.reps)
+                if territory.manager:
+                    ids.add(territory.manager.id)
+                if territory.parent:
+                    ids |= employees(territory.parent)
+                branch[territory.id] = ids
+            return branch[territory.id]
+        # bypass: the territories above the party's (not the user's data)
+        with Transaction().set_context(_check_access=False):
+            for party in cls.browse(parties):
+                readers = set(result[party.id])
+                for territory in [party.territory,
+                        party.hospital.territory if party.hospital else None]:
+                    if territory:
+                        readers |= employees(Territory(territory.id))
+                result[party.id] = sorted(readers)
+        return result
+
+    @classmethod
+    def _pharma_employees(cls, name, clause):
+        """The employee ids or query of a clause on a Function field of
+        employees and whether it is negative: 'in', '=' and their negations
+        with ids, or a field of the employees after the dot (positive)"""
+        pool = Pool()
+        Employee = pool.get('company.employee')
+        field, operator, value, *extra = clause
+        if '.' in field:
+            nested = field.split('.', 1)[1]
+            # inactive employees too, as a Many2One's nested search
+            with inactive_records():
+                return Employee.search([(nested, operator, value, *extra)],
+                    order=[], query=True), False
+        if operator not in {'in', 'not in', '=', '!='}:
+            raise NotImplementedError(
+                "%s: only in, not in, = and != on employee ids" % name)
+        if value is None:
+            employees = []
+        elif isinstance(value, int):
+            employees = [value]
+        else:
+            employees = [e for e in value if e is not None]
+        return employees, operator in {'not in', '!='}
+
+    @classmethod
+    def _pharma_id_clause(cls, ids, negative):
+        "The clause of the parties whose id is in the query ids"
+        if negative:
+            return [('id', 'not in', ids)]
+        return [('id', 'in', ids)]
+
+    @classmethod
+    def search_pharma_representatives(cls, name, clause):
+        """The parties covered today by the employees, as one id subquery
+        on the (employee, start date) index of the coverage (the
+        representatives' rules)"""
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        coverage = Coverage.__table__()
+        today = pool.get('ir.date').today()
+        employees, negative = cls._pharma_employees(name, clause)
+        if not employees and isinstance(employees, list):
+            return [] if negative else [('id', '=', None)]
+        return cls._pharma_id_clause(coverage.select(coverage.party,
+                where=fields.SQL_OPERATORS['in'](
+                    coverage.employee, employees)
+                & Coverage.valid_condition(coverage, today)), negative)
+
+    @classmethod
+    def search_pharma_readers(cls, name, clause):
+        """The parties covered today by the employees and those whose
+        territory, or whose hospital's territory, is in the employees'
+        territories (subtrees included), as one id subquery: the UNION of
+        the coverage and the (territory) and (hospital) index scans (the
+        representatives' and managers' read rules)"""
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        Territory = pool.get('pharma.territory')
+        today = pool.get('ir.date').today()
+        employees, negative = cls._pharma_employees(name, clause)
+        if not isinstance(employees, list):
+            raise NotImplementedError(
+                "%s: only in, not in, = and != on employee ids" % name)
+        if not employees:
+            return [] if negative else [('id', '=', None)]
+        coverage = Coverage.__table__()
+        party = cls.__table__()
+        doctor = cls.__table__()
+        hospital = cls.__table__()
+        ids = coverage.select(coverage.party,
+            where=fields.SQL_OPERATORS['in'](coverage.employee, employees)
+            & Coverage.valid_condition(coverage, today))
+        territories = Territory.visible_ids(employees)
+        if territories:
+            ids = Union(ids,
+                party.select(party.id,
+                    where=fields.SQL_OPERATORS['in'](
+                        party.territory, territories)),
+                doctor.join(hospital,
+                    condition=doctor.hospital == hospital.id).select(
+                    doctor.id,
+                    where=fields.SQL_OPERATORS['in'](
+                        hospital.territory, territories)))
+        return cls._pharma_id_clause(ids, negative)
+
+    @classmethod
     def search_primary_rep(cls, name, clause):
-        today = Pool().get('ir.date').today()
+        pool = Pool()
+        Coverage = pool.get('pharma.coverage')
+        today = pool.get('ir.date').today()
         _, operator, value, *extra = clause
         nested = clause[0][len(name) + 1:] if '.' in clause[0] else 'id'
         return [('coverages', 'where', [
                     ('employee.' + nested if nested != 'id' else 'employee',
                         operator, value, *extra),
                     ('role', '=', 'primary'),
-                    ('start_date', '<=', today),
-                    ['OR',
-                        ('end_date', '=', None),
-                        ('end_date', '>=', today),
-                        ],
+                    Coverage.valid_domain(today),
                     ])]
 
     @classmethod

@@ -94,8 +94,7 @@ class QualityRep(ModelSQL, ModelView):
         today = Date.today()
         context = Transaction().context
 
-        where = ((coverage.start_date <= today)
-            & ((coverage.end_date == Null) | (coverage.end_date >= today)))
+        where = Coverage.valid_condition(coverage, today)
         if context.get('company') is not None:
             where &= coverage.company == context['company']
         covered = coverage.select(

@@ -9,7 +9,6 @@ from decimal import Decimal
 from sql import Null
 from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
-from sql.operators import Concat
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
@@ -411,8 +410,8 @@ class ReportPack(ModelView):
                 Count(party.id, distinct=True),
                 where=(coverage.company == company.id)
                 & (party.pharma_type == 'doctor')
-                & (coverage.start_date < end)
-                & ((coverage.end_date == Null) | (coverage.end_date >= start)),
+                & Coverage.valid_condition(coverage, from_date=start,
+                    to_date=end - datetime.timedelta(days=1)),
                 group_by=[coverage.employee, party.doctor_tier]))
         covered = {(e, t): n for e, t, n in cursor}
         cursor.execute(*coverage.join(party,
@@ -421,8 +420,8 @@ class ReportPack(ModelView):
                 Count(party.id, distinct=True),
                 where=(coverage.company == company.id)
                 & (party.pharma_type == 'doctor')
-                & (coverage.start_date < end)
-                & ((coverage.end_date == Null) | (coverage.end_date >= start))
+                & Coverage.valid_condition(coverage, from_date=start,
+                    to_date=end - datetime.timedelta(days=1))
                 & party.id.in_(visited),
                 group_by=[coverage.employee, party.doctor_tier]))
         seen = {(e, t): n for e, t, n in cursor}

@@ -10,7 +10,6 @@ import datetime
 import io
 from collections import defaultdict
 
-from sql import Null
 from sql.aggregate import Count, Sum
 
 from trytond.i18n import gettext
@@ -293,8 +292,8 @@ class Scorecard(ModelSQL, ModelView):
         frequency = {'A': config.freq_a or 0, 'B': config.freq_b or 0,
             'C': config.freq_c or 0}
         current = ((coverage.company == company.id)
-            & (coverage.start_date < end)
-            & ((coverage.end_date == Null) | (coverage.end_date >= start))
+            & Coverage.valid_condition(coverage, from_date=start,
+                to_date=end - datetime.timedelta(days=1))
             & coverage.employee.in_(employees))
         cursor.execute(*coverage.join(party,
                 condition=coverage.party == party.id)

@@ -11,6 +11,7 @@ from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
@@ -794,6 +795,135 @@ class PharmaHospitalTestCase(
 
         # rep1 writes nothing of the test above
         self.assertEqual(Party(d2.id).name, "李医生")
+
+    @staticmethod
+    def _old_party_rules(context):
+        """The party rules as they were written before the searchers
+        (lists and subqueries of the rule context)"""
+        employees = context['employees']
+        today = context['pharma_today']
+        territories = context['pharma_territories']
+
+        def covered(employee_field):
+            return ('coverages', 'where', [
+                    (employee_field, 'in', employees),
+                    ('start_date', '<=', today),
+                    ['OR', ('end_date', '=', None),
+                        ('end_date', '>=', today)]])
+        other = [('pharma_type', '=', None),
+            ('pharma_type', 'not in', ['hospital', 'doctor'])]
+        territory = [('territory', 'in', territories),
+            ('hospital.territory', 'in', territories)]
+        return {
+            'rule_party_rep_read': ['OR', *other, covered('employee'),
+                *territory],
+            'rule_party_rep_write': ['OR', *other, covered('employee')],
+            'rule_party_manager': ['OR', *other, *territory,
+                covered('employee'), covered('employee.supervisor')],
+            }
+
+    @with_transaction()
+    def test_party_rules_subqueries(self):
+        """The party rules through the pharma_readers and
+        pharma_representatives searchers give exactly the parties of the
+        former domains, for each role, with coverage ending yesterday,
+        today and tomorrow or starting tomorrow, territories and a team"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Coverage = pool.get('pharma.coverage')
+        Territory = pool.get('pharma.territory')
+        Rule = pool.get('ir.rule')
+        ModelData = pool.get('ir.model.data')
+        data = self._pharma_setup()
+        company, today = data['company'], data['today']
+        day = datetime.timedelta(days=1)
+        rep1, rep3 = data['rep1_employee'], data['rep3_employee']
+        h2 = data['h2']
+        # a hospital outside manager1's region with its doctors, and a
+        # party that is neither
+        t3, = Territory.create([{
+                    'name': "Beijing", 'code': 'BJ', 'level': 'city'}])
+        h3, = Party.create([{'name': "协和医院", 'pharma_type': 'hospital',
+                    'territory': t3.id}])
+        d4, d5, d6, d7, d8, d9, d10, d11 = Party.create([{
+                    'name': name, 'pharma_type': 'doctor',
+                    'hospital': hospital.id if hospital else None,
+                    } for name, hospital in [
+                    ("孙医生", h2), ("周医生", h2), ("吴医生", h2),
+                    ("郑医生", h2), ("冯医生", h3), ("陈医生", h3),
+                    ("褚医生", h3), ("卫医生", h3)]])
+        acme, = Party.create([{'name': "Acme"}])
+        start = today - 30 * day
+        Coverage.create([{
+                    'company': company.id, 'employee': employee.id,
+                    'party': party.id, 'role': 'secondary',
+                    'start_date': begin, 'end_date': end,
+                    } for employee, party, begin, end in [
+                    (rep1, d4, start, today - day),
+                    (rep1, d5, start, today),
+                    (rep3, d6, start, today + day),
+                    (rep3, d7, today + day, None),
+                    (rep3, d8, start, today - day),
+                    (rep3, d9, start, today + day),
+                    (rep1, d10, today - day, today + day),
+                    ]])
+        # a member of the team not yet employed (inactive) who covers d9
+        Employee = pool.get('company.employee')
+        Employee.write([rep3], {'start_date': today + day})
+        rules = {
+            'rep1': ['rule_party_rep_read', 'rule_party_rep_write'],
+            'rep3': ['rule_party_rep_read', 'rule_party_rep_write'],
+            'manager1': ['rule_party_manager'],
+            }
+        visible = {}
+        for login, names in rules.items():
+            with Transaction().set_user(data[login + '_user'].id):
+                context = Rule._get_context('party.party')
+                old = self._old_party_rules(context)
+                for name in names:
+                    rule = Rule(ModelData.get_id('pharma_hospital', name))
+                    self.assertNotIn('coverages', rule.domain)
+                    new = PYSONDecoder(context).decode(rule.domain)
+                    ids = Party.search(new, order=[('id', 'ASC')])
+                    self.assertEqual(ids,
+                        Party.search(old[name], order=[('id', 'ASC')]),
+                        msg=(login, name))
+                    visible[login, name] = set(ids)
+            # and as the user through the ORM's rules
+            with self._as_user(data[login + '_user'], company):
+                self.assertEqual(set(Party.search([])),
+                    visible[login, names[0]], msg=login)
+        read = visible['rep1', 'rule_party_rep_read']
+        write = visible['rep1', 'rule_party_rep_write']
+        # coverage ending today counts, ending yesterday does not
+        self.assertIn(d5, write)
+        self.assertNotIn(d4, read)
+        self.assertIn(d10, write)
+        # the territory is read, not written
+        self.assertIn(data['d1b'], read - write)
+        self.assertIn(acme, read & write)
+        rep3_read = visible['rep3', 'rule_party_rep_read']
+        self.assertIn(d6, rep3_read)
+        self.assertNotIn(d7, rep3_read)
+        self.assertNotIn(data['d1b'], rep3_read)
+        # the manager: the region, and the team's coverage outside it
+        manager = visible['manager1', 'rule_party_manager']
+        self.assertTrue({d4, d7, data['d1b'], d9} <= manager)
+        self.assertNotIn(d8, manager)
+        self.assertIn(d10, manager)
+        self.assertFalse({h3, d11} & manager)
+        # the searchers' negations and the getters
+        self.assertEqual(set(Party.search([
+                        ('pharma_type', '=', 'doctor'),
+                        ('pharma_representatives', 'not in', [rep3.id])])),
+            set(Party.search([('pharma_type', '=', 'doctor')]))
+            - {d6, d9})
+        self.assertEqual(list(Party(d5.id).pharma_representatives), [rep1])
+        self.assertEqual(Party(d4.id).pharma_representatives, ())
+        self.assertEqual(
+            {e.id for e in Party(data['d1b'].id).pharma_readers},
+            {rep1.id, data['manager1_employee'].id})
+        self.assertEqual({e.id for e in Party(h3.id).pharma_readers}, set())
 
     @with_transaction()
     def test_refusal_names_no_hidden_record(self):

@@ -11,6 +11,7 @@ from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.modules.pharma_hospital.tests.checks import (
     tree_datetime_without_widget)
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
@@ -291,6 +292,142 @@ class PharmaServiceTestCase(
                             'party': data['h2'].id,
                             }])
 
+
+    @staticmethod
+    def _old_case_rules(context):
+        """The case rules as they were written before the party searchers
+        (lists and subqueries of the rule context)"""
+        employees = context['employees']
+        today = context['pharma_today']
+        territories = context['pharma_territories']
+        covered_parties = context['pharma_covered_parties']
+
+        def covered(employee_field):
+            return ('coverages', 'where', [
+                    (employee_field, 'in', employees),
+                    ('start_date', '<=', today),
+                    ['OR', ('end_date', '=', None),
+                        ('end_date', '>=', today)]])
+        other = [('pharma_type', '=', None),
+            ('pharma_type', 'not in', ['hospital', 'doctor'])]
+        territory = [('territory', 'in', territories),
+            ('hospital.territory', 'in', territories)]
+        return {
+            'rule_case_rep': ['OR', ('owner', 'in', employees), [
+                    ['OR', ('party', 'in', covered_parties),
+                        ('party.hospital', 'in', covered_parties)],
+                    ['OR', ('party', '=', None), ('party', 'where', [
+                                'OR', *other, covered('employee'),
+                                *territory])]]],
+            'rule_case_manager': [
+                ['OR', ('owner', 'in', employees),
+                    ('owner.supervisor', 'in', employees),
+                    ('party.territory', 'in', territories),
+                    ('party.hospital.territory', 'in', territories)],
+                ['OR', ('party', '=', None), ('party', 'where', [
+                            'OR', *other, *territory, covered('employee'),
+                            covered('employee.supervisor')])]],
+            }
+
+    @with_transaction()
+    def test_case_rules_subqueries(self):
+        """The case rules through the party searchers give exactly the
+        cases of the former domains for a rep and a manager: coverage
+        ending yesterday, today and tomorrow, territories, team, own cases,
+        doctors of covered hospitals, parties that are neither"""
+        pool = Pool()
+        Case = pool.get('pharma.service.case')
+        Party = pool.get('party.party')
+        Employee = pool.get('company.employee')
+        User = pool.get('res.user')
+        Coverage = pool.get('pharma.coverage')
+        Territory = pool.get('pharma.territory')
+        Rule = pool.get('ir.rule')
+        ModelData = pool.get('ir.model.data')
+        data = self._setup()
+        company, today = data['company'], data['today']
+        day = dt.timedelta(days=1)
+        rep1, rep2 = data['rep1_employee'], data['rep2_employee']
+        h1, h2 = data['h1'], data['h2']
+        party, = Party.create([{'name': "Manager1"}])
+        manager, = Employee.create([{'party': party.id,
+                    'company': company.id}])
+        manager_user, = User.create([{
+                    'name': "Manager1", 'login': 'manager1',
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    'employees': [('add', [manager.id])],
+                    'employee': manager.id,
+                    'groups': [('add', [ModelData.get_id(
+                                    'pharma_hospital',
+                                    'group_pharma_manager')])],
+                    }])
+        Employee.write([rep1], {'supervisor': manager.id})
+        region, = Territory.create([{'name': "East", 'code': 'E',
+                    'level': 'region', 'manager': manager.id}])
+        t1, = Territory.create([{'name': "Shanghai", 'code': 'SH',
+                    'level': 'city', 'parent': region.id,
+                    'reps': [('add', [rep2.id])]}])
+        Party.write([h2], {'territory': t1.id})
+        h3, = Party.create([{'name': "Hospital 3",
+                    'pharma_type': 'hospital'}])
+        da, db, dc, dd = Party.create([{
+                    'name': name, 'pharma_type': 'doctor',
+                    'hospital': hospital.id,
+                    } for name, hospital in [
+                    ("Doctor A", h1), ("Doctor B", h1), ("Doctor C", h3),
+                    ("Doctor D", h2)]])
+        acme, = Party.create([{'name': "Acme"}])
+        start = today - 30 * day
+        Coverage.create([{
+                    'company': company.id, 'employee': employee.id,
+                    'party': party.id, 'role': 'secondary',
+                    'start_date': begin, 'end_date': end,
+                    } for employee, party, begin, end in [
+                    (rep1, db, start, today),
+                    (rep1, dc, start, today - day),
+                    (rep2, dd, start, today + day),
+                    (rep2, h3, today + day, None),
+                    ]])
+        parties = [h1, h2, h3, da, db, dc, dd, acme, None]
+        owners = [None, rep1, rep2]
+        with set_company(company):
+            cases = Case.create([{
+                        'case_type': 'complaint', 'channel': 'rep',
+                        'party': p.id if p else None,
+                        'owner': o.id if o else None,
+                        } for p in parties for o in owners])
+        key = {c.id: (c.party, c.owner) for c in cases}
+        visible = {}
+        for user, name in [
+                (data['rep1_user'], 'rule_case_rep'),
+                (data['rep2_user'], 'rule_case_rep'),
+                (manager_user, 'rule_case_manager')]:
+            with Transaction().set_user(user.id):
+                context = Rule._get_context('pharma.service.case')
+                old = self._old_case_rules(context)[name]
+                rule = Rule(ModelData.get_id('pharma_service', name))
+                self.assertNotIn('pharma_covered_parties', rule.domain)
+                self.assertNotIn('coverages', rule.domain)
+                new = PYSONDecoder(context).decode(rule.domain)
+                ids = Case.search(new, order=[('id', 'ASC')])
+                self.assertEqual(ids, Case.search(old, order=[('id', 'ASC')]),
+                    msg=user.login)
+                visible[user.login] = {key[c.id] for c in ids}
+        rep1_sees = visible['rep1']
+        self.assertIn((db, None), rep1_sees)
+        self.assertIn((h1, None), rep1_sees)
+        self.assertIn((acme, rep1), rep1_sees)
+        self.assertFalse({(da, None), (dc, None), (acme, None), (h2, None)}
+            & rep1_sees)
+        self.assertIn((dd, None), visible['rep2'])
+        self.assertNotIn((h3, None), visible['rep2'])
+        manager_sees = visible['manager1']
+        self.assertTrue({(h2, None), (dd, None), (None, rep1),
+                (acme, rep1), (db, rep1)} <= manager_sees)
+        # the team's case on a doctor whose coverage ended yesterday
+        self.assertFalse({(h3, None), (dc, rep1), (None, rep2),
+                (acme, None)} & manager_sees)
 
     @with_transaction()
     def test_refusals_name_no_hidden_record(self):
