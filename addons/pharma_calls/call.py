@@ -93,6 +93,23 @@ class CallCheckError(ValidationError):
     pass
 
 
+def period_calls(call, company, start=None, end=None, states=('done',)):
+    """Condition on the pharma_call table: the calls of company (a record
+    or an id) in states whose date falls on the company's days
+    [start, end) (dates, either may be None). Every report counts the done
+    calls of a period with it (the KPI report here, pharma_reporting's
+    report pack and scorecards), so that their figures agree"""
+    company_id = int(company) if company is not None else -1
+    where = (call.company == company_id) & call.state.in_(list(states))
+    # the company's time zone (utc_start: the context's without one)
+    zone = company_id if company_id >= 0 else None
+    if start:
+        where &= call.date >= utc_start(start, zone)
+    if end:
+        where &= call.date < utc_start(end, zone)
+    return where
+
+
 def user_employee_ids():
     User = Pool().get('res.user')
     return set(User.get_employees())

@@ -17,6 +17,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .call import period_calls
+
 
 class Context(ModelView):
     "Call Reporting Context"
@@ -498,15 +500,11 @@ def _calls_where(call, states=('done',)):
     """The calls of the context: company, states, period, representative,
     territory (and below) and product detailed"""
     context = Transaction().context
-    _, _, start, end = _period()
+    from_date, to_date, _, _ = _period()
     hospitals = _territory_hospitals()
     product_calls = _product_calls()
-    where = call.company == context.get('company', -1)
-    where &= call.state.in_(list(states))
-    if start:
-        where &= call.date >= start
-    if end:
-        where &= call.date < end
+    where = period_calls(call, context.get('company'), from_date,
+        to_date and to_date + datetime.timedelta(days=1), states=states)
     if context.get('representative'):
         where &= call.employee == context['representative']
     if hospitals is not None:

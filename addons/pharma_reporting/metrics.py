@@ -2,7 +2,7 @@
 """The figures the reports share, written once: the report pack's sheets
 and the scorecards count done calls and sell-in with these conditions, so
 that a month's figure is the same in each of them."""
-from trytond.modules.pharma_hospital.company_time import utc_start
+from trytond.modules.pharma_calls.call import period_calls
 
 # the orders that count as sell-in (confirmed or later, never cancelled)
 SELL_IN_STATES = ['confirmed', 'processing', 'done']
@@ -10,10 +10,9 @@ SELL_IN_STATES = ['confirmed', 'processing', 'done']
 
 def done_calls(call, company, start, end):
     """Condition on the pharma_call table: the company's done calls whose
-    date falls in [start, end) in the company's days"""
-    return ((call.company == company.id) & (call.state == 'done')
-        & (call.date >= utc_start(start, company))
-        & (call.date < utc_start(end, company)))
+    date falls in [start, end) in the company's days (pharma_calls'
+    period_calls, which its KPI report counts with too)"""
+    return period_calls(call, company, start, end)
 
 
 def sell_in(sale, company, start=None, end=None):
