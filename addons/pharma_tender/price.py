@@ -171,9 +171,13 @@ class TenderLowestPrice(ModelSQL, ModelView):
     company = fields.Many2One('company.company', "Company")
     generic_name = fields.Char("Generic Name")
     dosage_form = fields.Selection(DOSAGE_FORMS, "Dosage Form", sort=False)
+    dosage_form_string = dosage_form.translated('dosage_form')
     strength = fields.Char("Strength")
     lowest_price = fields.Numeric("Lowest Price", digits=PRICE_DIGITS)
     awards = fields.Integer("Awards in Force")
+    # the graph's x: one label per row (the client adds up the rows of an
+    # x value, and a generic name alone has several strengths and forms)
+    drug = fields.Function(fields.Char("Drug"), 'get_drug')
 
     @classmethod
     def __setup__(cls):
@@ -206,6 +210,10 @@ class TenderLowestPrice(ModelSQL, ModelView):
                     | (price.validity_end >= today))),
             group_by=[price.company, price.generic_name, price.dosage_form,
                 price.strength])
+
+    def get_drug(self, name):
+        return ' '.join(v for v in [self.generic_name, self.strength,
+                self.dosage_form_string] if v)
 
 
 class TenderDeadline(ModelSQL, ModelView):

@@ -159,6 +159,19 @@ class PharmaTenderTestCase(
             self.assertFalse(line.won)
             self.assertTrue(ours.lines[0].won)
 
+    def _graph_points(self, Model, view, records):
+        "{x label: [y of each row]} of the graph view as the client reads it"
+        from lxml import etree
+        view_id = Pool().get('ir.model.data').get_id('pharma_tender', view)
+        result = Model.fields_view_get(view_id, 'graph')
+        tree = etree.fromstring(result['arch'])
+        xname, = tree.xpath('//x/field/@name')
+        yname, = tree.xpath('//y/field/@name')
+        points = {}
+        for row in Model.read([r.id for r in records], [xname, yname]):
+            points.setdefault(row[xname], []).append(row[yname])
+        return points
+
     @with_transaction()
     def test_price_trend_and_search(self):
         "The price trend averages per month; the history is searched by drug"
@@ -203,6 +216,28 @@ class PharmaTenderTestCase(
                     generic_name="氨氯地平", province=shanghai.id):
                 row, = Trend.search([])
             self.assertEqual(row.average_price, Decimal('10'))
+
+            # the lowest prices in force: one bar per drug, a generic name
+            # in two strengths is two bars (the client sums the rows of a
+            # label)
+            tender = create_tender(company, "T 10mg", [shanghai],
+                [dict(LINE, strength="10mg", bid_price=Decimal('15'))],
+                award_date=date)
+            self._award(tender, {
+                    'province': shanghai.id,
+                    'winning_company': competitor.id,
+                    'winning_price': Decimal('15'),
+                    }, won=False)
+            Lowest = pool.get('pharma.tender.price.lowest')
+            rows = Lowest.search([])
+            self.assertEqual(len(rows), 3)
+            points = self._graph_points(
+                Lowest, 'tender_price_lowest_view_graph', rows)
+            self.assertEqual(len(points), len(rows), points)
+            self.assertEqual(points,
+                {r.drug: [r.lowest_price] for r in rows})
+            self.assertEqual(len([p for p in points
+                        if p.startswith("氨氯地平")]), 2, points)
 
     @with_transaction()
     def test_no_alert_same_province_or_higher(self):
