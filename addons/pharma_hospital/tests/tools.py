@@ -17,17 +17,12 @@ def activate_modules(modules, *setup):
     return config
 
 
-def create_staff(company, people, registration=None):
-    """One party, employee and user per person of the company: people is
-    a list of (login, groups, supervisor), groups the names of
-    pharma_hospital groups ('rep' for group_pharma_rep) or 'module.xml_id',
-    supervisor the login of an earlier person or None. With registration,
-    each employee is a registered representative numbered registration +
-    login. Return {login: (employee, user)} in the order of people"""
+def create_user(login, company, employee, groups, name=None):
+    """The user login (named name, else login) of the company, of
+    employee, in groups (the names of pharma_hospital groups,
+    'group_pharma_rep', or 'module.xml_id')"""
     pool = Pool()
     User = pool.get('res.user')
-    Party = pool.get('party.party')
-    Employee = pool.get('company.employee')
     ModelData = pool.get('ir.model.data')
 
     def group_id(name):
@@ -36,6 +31,28 @@ def create_staff(company, people, registration=None):
         if not name.startswith('group_'):
             name = 'group_pharma_' + name
         return ModelData.get_id('pharma_hospital', name)
+    user, = User.create([{
+                'name': name or login,
+                'login': login,
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                'employees': [('add', [employee.id])],
+                'employee': employee.id,
+                'groups': [('add', [group_id(g) for g in groups])],
+                }])
+    return user
+
+
+def create_staff(company, people, registration=None):
+    """One party, employee and user per person of the company: people is
+    a list of (login, groups, supervisor), groups the names of
+    pharma_hospital groups ('rep' for group_pharma_rep) or 'module.xml_id',
+    supervisor the login of an earlier person or None. With registration,
+    each employee is a registered representative numbered registration +
+    login. Return {login: (employee, user)} in the order of people"""
+    pool = Pool()
+    Party = pool.get('party.party')
+    Employee = pool.get('company.employee')
     staff = {}
     for login, groups, supervisor in people:
         party, = Party.create([{'name': login.title()}])
@@ -50,15 +67,8 @@ def create_staff(company, people, registration=None):
                     'rep_registration_status': 'registered',
                     })
         employee, = Employee.create([values])
-        user, = User.create([{
-                    'name': login.title(),
-                    'login': login,
-                    'companies': [('add', [company.id])],
-                    'company': company.id,
-                    'employees': [('add', [employee.id])],
-                    'employee': employee.id,
-                    'groups': [('add', [group_id(g) for g in groups])],
-                    }])
+        user = create_user(
+            login, company, employee, groups, name=login.title())
         staff[login] = employee, user
     return staff
 

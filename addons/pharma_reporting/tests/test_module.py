@@ -7,27 +7,10 @@ from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
 from trytond.modules.pharma_hospital.tests.checks import (
     tree_datetime_without_widget)
-from trytond.modules.pharma_hospital.tests.tools import run_queue
+from trytond.modules.pharma_hospital.tests.tools import (
+    create_user, run_queue)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-
-
-def create_user(login, company, employee, groups):
-    pool = Pool()
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
-    user, = User.create([{
-                'name': login,
-                'login': login,
-                'companies': [('add', [company.id])],
-                'company': company.id,
-                'employees': [('add', [employee.id])],
-                'employee': employee.id,
-                'groups': [('add', [
-                            ModelData.get_id('pharma_hospital', g)
-                            for g in groups])],
-                }])
-    return user
 
 
 class PharmaReportingTestCase(CompanyTestMixin, ModuleTestCase):

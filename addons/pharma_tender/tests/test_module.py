@@ -10,6 +10,7 @@ from trytond.modules.company.tests import (
 from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.modules.pharma_hospital.tests.checks import (
     tree_datetime_without_widget)
+from trytond.modules.pharma_hospital.tests.tools import create_user
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -46,24 +47,6 @@ def create_product(name="氨氯地平片"):
                 'products': [('create', [{}])],
                 }])
     return template.products[0]
-
-
-def create_user(login, company, employee, groups):
-    pool = Pool()
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
-    user, = User.create([{
-                'name': login,
-                'login': login,
-                'companies': [('add', [company.id])],
-                'company': company.id,
-                'employees': [('add', [employee.id])],
-                'employee': employee.id,
-                'groups': [('add', [
-                            ModelData.get_id('pharma_hospital', g)
-                            for g in groups])],
-                }])
-    return user
 
 
 def create_tender(company, name, provinces, lines, **values):
