@@ -179,6 +179,16 @@ class ZhWalkTestCase(BrowserTestCase):
                         ['field', 'model', 'selection', 'view', 'help',
                             'wizard_button', 'report'])))
             sources.update(v for v, in cursor if v)
+            # the strings written in the views (string and sum attributes
+            # of fields, labels, pages, separators, buttons) and the
+            # messages, also when no .po names them yet
+            import re as re_
+            for view in pool.get('ir.ui.view').search([]):
+                sources.update(re_.findall(
+                        r'(?:string|sum|confirm)="([^"]+)"', view.arch or ''))
+            t = Table('ir_message')
+            cursor.execute(*t.select(t.text))
+            sources.update(v for v, in cursor if v)
             result['sources'] = sorted(sources)
             ''')
         cls.sources = set(s.strip() for s in info['sources'])
